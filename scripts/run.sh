@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Starts the suite locally: a redis-server on 6390 with its data under var/redis,
+# and every service on its default ports with its SQLite file under var/.
+# Logs (one JSON object per line) go to var/log/. Ctrl-C stops everything.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${CHISO_BIN:-$root/build/release}
+var=${CHISO_VAR:-$root/var}
+host=${CHISO_HOST:-127.0.0.1}
+mkdir -p "$var/redis" "$var/log"
+
+# name grpc_port metrics_port binary
+services=(
+  "plan 50051 9101 services/plan/chiso-plan"
+)
+redis_port=6390
+
+pids=()
+names=()
+stopping=0
+stop_all() {
+  [ "$stopping" = 1 ] && return
+  stopping=1
+  echo
+  echo "chiso: stopping…"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "chiso: stopped"
+}
+trap 'stop_all; exit 0' INT TERM
+trap 'stop_all' EXIT
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+wait_port() {  # name host port pid
+  for _ in $(seq 1 100); do
+    if port_open "$2" "$3"; then return 0; fi
+    if ! kill -0 "$4" 2>/dev/null; then
+      echo "chiso: $1 exited during start; last lines of its log:" >&2
+      tail -n 20 "$var/log/$1.log" >&2 || true
+      return 1
+    fi
+    sleep 0.1
+  done
+  echo "chiso: $1 did not open port $3 within 10 s (see $var/log/$1.log)" >&2
+  return 1
+}
+
+for entry in "${services[@]}"; do
+  read -r name port _ _ <<<"$entry"
+  if port_open 127.0.0.1 "$port"; then
+    echo "chiso: port $port (needed by $name) is already in use; stop what holds it and retry" >&2
+    exit 1
+  fi
+done
+if port_open 127.0.0.1 "$redis_port"; then
+  echo "chiso: port $redis_port (needed by redis) is already in use" >&2
+  exit 1
+fi
+
+redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$var/redis" \
+  --appendonly yes --appendfsync everysec --maxmemory-policy noeviction \
+  --save "" --logfile "$var/log/redis.log" --daemonize no &
+pids+=($!); names+=(redis)
+wait_port redis 127.0.0.1 "$redis_port" "${pids[-1]}"
+
+for entry in "${services[@]}"; do
+  read -r name port mport binary <<<"$entry"
+  "$bin/$binary" --listen="$host:$port" --metrics_listen="$host:$mport" \
+    --data_dir="$var" --drain_grace=1s 2>>"$var/log/$name.log" &
+  pids+=($!); names+=("$name")
+  wait_port "$name" 127.0.0.1 "$port" "${pids[-1]}"
+done
+
+echo "chiso is running (Ctrl-C stops it):"
+printf '  %-13s %-22s %s\n' "redis" "127.0.0.1:$redis_port" "data $var/redis"
+for entry in "${services[@]}"; do
+  read -r name port mport _ <<<"$entry"
+  printf '  %-13s grpc %-17s metrics http://%s:%s/metrics   data %s/%s.db\n' \
+    "$name" "$host:$port" "$host" "$mport" "$var" "$name"
+done
+echo "  logs          $var/log/"
+echo "  try:          $bin/tools/chisoctl/chisoctl plan list"
+
+# Stop everything as soon as any process ends on its own.
+set +e
+wait -n "${pids[@]}"
+rc=$?
+if [ "$stopping" = 0 ]; then
+  echo "chiso: a process exited (status $rc); see $var/log/" >&2
+  exit 1
+fi
