@@ -1,0 +1,110 @@
+#include "common/server/interceptors.h"
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/ids/ids.h"
+#include "common/log/log.h"
+#include "grpcpp/server_context.h"
+
+namespace chiso {
+namespace {
+
+using grpc::experimental::InterceptionHookPoints;
+using grpc::experimental::ServerRpcInfo;
+
+absl::string_view TypeName(ServerRpcInfo::Type type) {
+  switch (type) {
+    case ServerRpcInfo::Type::UNARY: return "unary";
+    case ServerRpcInfo::Type::CLIENT_STREAMING: return "client_stream";
+    case ServerRpcInfo::Type::SERVER_STREAMING: return "server_stream";
+    case ServerRpcInfo::Type::BIDI_STREAMING: return "bidi_stream";
+  }
+  return "unary";
+}
+
+IdGenerator& RequestIds() {
+  static IdGenerator* ids = new IdGenerator();
+  return *ids;
+}
+
+bool IsPrintableId(absl::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (c < 0x21 || c > 0x7E) return false;
+  }
+  return true;
+}
+
+class ObservabilityInterceptor : public grpc::experimental::Interceptor {
+ public:
+  ObservabilityInterceptor(ServerRpcInfo* info, GrpcMetrics* metrics)
+      : info_(info),
+        metrics_(metrics),
+        labels_(GrpcMetrics::Labels(TypeName(info->type()), info->method())),
+        start_(absl::Now()) {
+    metrics_->Started(labels_);
+  }
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      auto* md = methods->GetRecvInitialMetadata();
+      auto it = md->find(kRequestIdHeader);
+      if (it != md->end()) {
+        absl::string_view given(it->second.data(), it->second.size());
+        if (IsPrintableId(given)) request_id_ = std::string(given);
+      }
+      if (request_id_.empty()) request_id_ = RequestIds().Next();
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      if (request_id_.empty()) request_id_ = RequestIds().Next();
+      methods->GetSendInitialMetadata()->emplace(kRequestIdHeader, request_id_);
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE)) {
+      metrics_->MessageReceived(labels_);
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE)) {
+      metrics_->MessageSent(labels_);
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const grpc::Status status = methods->GetSendStatus();
+      const double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
+      metrics_->Handled(labels_, status.error_code(), seconds);
+      const std::string peer = info_->server_context()->peer();
+      if (status.ok()) {
+        log::Info("rpc", {{"method", info_->method()},
+                          {"code", GrpcMetrics::CodeName(status.error_code())},
+                          {"duration_ms", seconds * 1000},
+                          {"request_id", request_id_},
+                          {"peer", peer}});
+      } else {
+        const bool server_fault = status.error_code() == grpc::StatusCode::INTERNAL ||
+                                  status.error_code() == grpc::StatusCode::UNKNOWN ||
+                                  status.error_code() == grpc::StatusCode::DATA_LOSS;
+        log::Log(server_fault ? log::Level::kError : log::Level::kInfo, "rpc",
+                 {{"method", info_->method()},
+                  {"code", GrpcMetrics::CodeName(status.error_code())},
+                  {"error", status.error_message()},
+                  {"duration_ms", seconds * 1000},
+                  {"request_id", request_id_},
+                  {"peer", peer}});
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  ServerRpcInfo* info_;
+  GrpcMetrics* metrics_;
+  GrpcMetrics::MethodLabels labels_;
+  absl::Time start_;
+  std::string request_id_;
+};
+
+}  // namespace
+
+grpc::experimental::Interceptor* ObservabilityInterceptorFactory::CreateServerInterceptor(
+    ServerRpcInfo* info) {
+  return new ObservabilityInterceptor(info, metrics_);
+}
+
+}  // namespace chiso

@@ -1,0 +1,28 @@
+#include <csignal>
+
+#include "common/log/log.h"
+#include "common/server/server.h"
+
+namespace chiso {
+
+void BlockShutdownSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int WaitForShutdownSignal(Server& server) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int sig = 0;
+  sigwait(&set, &sig);
+  log::Info("shutdown signal", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  server.Shutdown();
+  return sig;
+}
+
+}  // namespace chiso

@@ -1,0 +1,33 @@
+#include "common/storage/database.h"
+
+#include "absl/strings/numbers.h"
+
+namespace chiso::storage {
+
+int64_t Row::Int(size_t i) const {
+  const Value& v = values_.at(i);
+  if (const auto* n = std::get_if<int64_t>(&v)) return *n;
+  if (const auto* d = std::get_if<double>(&v)) return static_cast<int64_t>(*d);
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    int64_t n = 0;
+    return absl::SimpleAtoi(*s, &n) ? n : 0;
+  }
+  return 0;
+}
+
+double Row::Double(size_t i) const {
+  const Value& v = values_.at(i);
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  if (const auto* n = std::get_if<int64_t>(&v)) return static_cast<double>(*n);
+  return 0;
+}
+
+std::string Row::Text(size_t i) const {
+  const Value& v = values_.at(i);
+  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  if (const auto* b = std::get_if<Blob>(&v)) return b->bytes;
+  if (const auto* n = std::get_if<int64_t>(&v)) return std::to_string(*n);
+  return "";
+}
+
+}  // namespace chiso::storage

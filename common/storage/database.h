@@ -1,0 +1,108 @@
+#ifndef CHISO_COMMON_STORAGE_DATABASE_H_
+#define CHISO_COMMON_STORAGE_DATABASE_H_
+
+// The narrow storage interface every service store is written against.
+//
+// Queries use PostgreSQL-style positional placeholders ($1, $2, …) on every
+// backend, so a store's SQL is written once. Work happens inside
+// Database::Transact: the callback's changes commit together when it returns
+// OK and roll back otherwise.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace chiso::storage {
+
+// Binary data, kept apart from text so each backend binds the right type.
+struct Blob {
+  std::string bytes;
+};
+
+// A parameter or a column value.
+using Value = std::variant<std::nullptr_t, int64_t, double, std::string, Blob>;
+
+// One result row. Accessors return a default (0, "") for NULL.
+class Row {
+ public:
+  explicit Row(std::vector<Value> values) : values_(std::move(values)) {}
+  size_t size() const { return values_.size(); }
+  bool IsNull(size_t i) const { return std::holds_alternative<std::nullptr_t>(values_.at(i)); }
+  int64_t Int(size_t i) const;
+  double Double(size_t i) const;
+  // Text or blob contents.
+  std::string Text(size_t i) const;
+  const Value& value(size_t i) const { return values_.at(i); }
+
+ private:
+  std::vector<Value> values_;
+};
+
+// A transaction in progress. Valid only inside the Transact callback.
+class Tx {
+ public:
+  virtual ~Tx() = default;
+  // Runs a statement that returns rows.
+  virtual absl::StatusOr<std::vector<Row>> Query(absl::string_view sql,
+                                                 const std::vector<Value>& params = {}) = 0;
+  // Runs a statement and returns the number of rows it changed.
+  virtual absl::StatusOr<int64_t> Exec(absl::string_view sql,
+                                       const std::vector<Value>& params = {}) = 0;
+  // Runs several statements without parameters (migrations).
+  virtual absl::Status ExecScript(absl::string_view sql) = 0;
+};
+
+enum class Dialect { kSqlite, kPostgres };
+
+class Database {
+ public:
+  virtual ~Database() = default;
+  virtual Dialect dialect() const = 0;
+  // Runs `fn` in a transaction. Commits when `fn` returns OK, rolls back and
+  // returns its status otherwise. Must not be called from inside `fn`.
+  // Errors from the database map to: AlreadyExists (unique constraint),
+  // Unavailable (busy, locked, I/O), ResourceExhausted (disk full), DataLoss
+  // (corruption), Internal (anything else, e.g. an SQL error).
+  virtual absl::Status Transact(const std::function<absl::Status(Tx&)>& fn) = 0;
+  // Checks that the database answers (health checks).
+  virtual absl::Status Ping() = 0;
+};
+
+struct SqliteOptions {
+  // Database file; ":memory:" for a private in-memory database (tests).
+  std::string path;
+  // How long to wait for a lock held by another process.
+  int busy_timeout_ms = 5000;
+};
+
+// Opens (creating if needed) an SQLite database in WAL mode with foreign keys
+// on and full synchronous writes. Errors: Unavailable if it cannot be opened.
+absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(const SqliteOptions& options);
+
+// One schema change, with its SQL per dialect.
+struct Migration {
+  int version;             // 1, 2, 3, … without gaps
+  absl::string_view name;   // what it does, e.g. "create plans"
+  absl::string_view sqlite;
+  absl::string_view postgres;  // empty: same as sqlite
+};
+
+// Brings the schema to the last of `migrations`, applying each missing one in
+// its own transaction and recording it in schema_migrations. Errors:
+// FailedPrecondition when the database has a version this binary does not
+// know (it was written by a newer release), InvalidArgument for a bad list.
+absl::Status Migrate(Database& db, const std::vector<Migration>& migrations);
+
+// The schema version recorded in the database, 0 for a new one.
+absl::StatusOr<int> SchemaVersion(Database& db);
+
+}  // namespace chiso::storage
+
+#endif  // CHISO_COMMON_STORAGE_DATABASE_H_

@@ -1,0 +1,67 @@
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/log/log.h"
+#include "common/storage/database.h"
+
+namespace chiso::storage {
+namespace {
+
+constexpr absl::string_view kCreateTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " applied_at TEXT NOT NULL)";
+
+}  // namespace
+
+absl::StatusOr<int> SchemaVersion(Database& db) {
+  int version = 0;
+  absl::Status s = db.Transact([&](Tx& tx) -> absl::Status {
+    if (absl::Status c = tx.ExecScript(kCreateTable); !c.ok()) return c;
+    absl::StatusOr<std::vector<Row>> rows =
+        tx.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    if (!rows.ok()) return rows.status();
+    version = static_cast<int>((*rows)[0].Int(0));
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return version;
+}
+
+absl::Status Migrate(Database& db, const std::vector<Migration>& migrations) {
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    if (migrations[i].version != static_cast<int>(i) + 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "migrations: expected version ", i + 1, ", got ", migrations[i].version));
+    }
+  }
+  absl::StatusOr<int> current = SchemaVersion(db);
+  if (!current.ok()) return current.status();
+  const int latest = static_cast<int>(migrations.size());
+  if (*current > latest) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "database schema version ", *current, " is newer than this binary knows (", latest,
+        "): run a newer release"));
+  }
+  for (int v = *current + 1; v <= latest; ++v) {
+    const Migration& m = migrations[v - 1];
+    absl::string_view sql =
+        db.dialect() == Dialect::kPostgres && !m.postgres.empty() ? m.postgres : m.sqlite;
+    absl::Status s = db.Transact([&](Tx& tx) -> absl::Status {
+      if (absl::Status e = tx.ExecScript(sql); !e.ok()) return e;
+      return tx
+          .Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                {static_cast<int64_t>(v), std::string(m.name),
+                 absl::FormatTime(absl::RFC3339_sec, absl::Now(), absl::UTCTimeZone())})
+          .status();
+    });
+    if (!s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("migration ", v, " (", m.name, "): ", s.message()));
+    }
+    log::Info("schema migrated", {{"version", v}, {"name", m.name}});
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace chiso::storage

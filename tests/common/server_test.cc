@@ -1,0 +1,198 @@
+#include "common/server/server.h"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "chiso/plan/v1/plan_service.grpc.pb.h"
+#include "common/log/log.h"
+#include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+#include "prometheus/text_serializer.h"
+
+namespace chiso {
+namespace {
+
+using ::testing::HasSubstr;
+using chiso::plan::v1::GetPlanRequest;
+using chiso::plan::v1::Plan;
+using grpc::health::v1::HealthCheckRequest;
+using grpc::health::v1::HealthCheckResponse;
+
+// A service whose GetPlan finds only "plans/known".
+class FakePlanService : public chiso::plan::v1::PlanService::Service {
+ public:
+  grpc::Status GetPlan(grpc::ServerContext*, const GetPlanRequest* request, Plan* plan) override {
+    if (request->name() != "plans/known") return {grpc::StatusCode::NOT_FOUND, "plans/x not found"};
+    plan->set_name(request->name());
+    return grpc::Status::OK;
+  }
+};
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    log::SetOutput(&log_);
+    registry_ = std::make_shared<prometheus::Registry>();
+    ServerOptions options;
+    options.service_name = "test";
+    options.listen_address = "127.0.0.1:0";
+    options.metrics_address = "127.0.0.1:0";
+    options.drain_grace = absl::ZeroDuration();
+    options.health_interval = absl::Hours(1);
+    absl::StatusOr<std::unique_ptr<Server>> server =
+        Server::Start(options, {{"chiso.plan.v1.PlanService", &service_}}, registry_, [this]() -> absl::Status {
+          return healthy_ ? absl::OkStatus() : absl::UnavailableError("database down");
+        });
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                   grpc::InsecureChannelCredentials());
+  }
+  void TearDown() override {
+    server_.reset();
+    log::SetOutput(nullptr);
+  }
+
+  grpc::Status GetPlan(const std::string& name, grpc::ClientContext* ctx) {
+    auto stub = chiso::plan::v1::PlanService::NewStub(channel_);
+    GetPlanRequest req;
+    req.set_name(name);
+    Plan out;
+    return stub->GetPlan(ctx, req, &out);
+  }
+
+  HealthCheckResponse::ServingStatus Health(const std::string& service) {
+    auto stub = grpc::health::v1::Health::NewStub(channel_);
+    grpc::ClientContext ctx;
+    HealthCheckRequest req;
+    req.set_service(service);
+    HealthCheckResponse resp;
+    grpc::Status s = stub->Check(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.status();
+  }
+
+  std::string Metrics() {
+    std::ostringstream out;
+    prometheus::TextSerializer().Serialize(out, registry_->Collect());
+    return out.str();
+  }
+
+  std::ostringstream log_;
+  std::atomic<bool> healthy_{true};
+  FakePlanService service_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+TEST_F(ServerTest, BindsFreePorts) {
+  EXPECT_GT(server_->port(), 0);
+  EXPECT_GT(server_->metrics_port(), 0);
+}
+
+TEST_F(ServerTest, CountsCallsWithTheGoGrpcPrometheusNamesAndLabels) {
+  grpc::ClientContext a, b;
+  ASSERT_TRUE(GetPlan("plans/known", &a).ok());
+  ASSERT_EQ(GetPlan("plans/other", &b).error_code(), grpc::StatusCode::NOT_FOUND);
+  const std::string m = Metrics();
+  const std::string labels =
+      "grpc_method=\"GetPlan\",grpc_service=\"chiso.plan.v1.PlanService\",grpc_type=\"unary\"";
+  EXPECT_THAT(m, HasSubstr(absl::StrCat("grpc_server_started_total{", labels, "} 2")));
+  EXPECT_THAT(m, HasSubstr(absl::StrCat("grpc_server_msg_received_total{", labels, "} 2")));
+  EXPECT_THAT(m, HasSubstr(absl::StrCat("grpc_server_msg_sent_total{", labels, "} 1")));
+  EXPECT_THAT(m, HasSubstr("grpc_server_handled_total{grpc_code=\"OK\"," + labels + "} 1"));
+  EXPECT_THAT(m, HasSubstr("grpc_server_handled_total{grpc_code=\"NotFound\"," + labels + "} 1"));
+  EXPECT_THAT(m, HasSubstr(absl::StrCat("grpc_server_handling_seconds_count{", labels, "} 2")));
+  EXPECT_THAT(m, HasSubstr("grpc_server_handling_seconds_bucket{" + labels + ",le=\"0.005\"}"));
+}
+
+TEST_F(ServerTest, EchoesTheCallersRequestId) {
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("x-request-id", "req-123");
+  ASSERT_TRUE(GetPlan("plans/known", &ctx).ok());
+  auto md = ctx.GetServerInitialMetadata();
+  auto it = md.find("x-request-id");
+  ASSERT_NE(it, md.end());
+  EXPECT_EQ(std::string(it->second.data(), it->second.size()), "req-123");
+  EXPECT_THAT(log_.str(), HasSubstr("\"request_id\":\"req-123\""));
+}
+
+TEST_F(ServerTest, MakesARequestIdWhenNoneIsGiven) {
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(GetPlan("plans/known", &ctx).ok());
+  auto md = ctx.GetServerInitialMetadata();
+  auto it = md.find("x-request-id");
+  ASSERT_NE(it, md.end());
+  EXPECT_EQ(it->second.size(), 26u);
+}
+
+TEST_F(ServerTest, LogsEachCallAsOneJsonLine) {
+  grpc::ClientContext ctx;
+  ASSERT_EQ(GetPlan("plans/other", &ctx).error_code(), grpc::StatusCode::NOT_FOUND);
+  const std::string logs = log_.str();
+  EXPECT_THAT(logs, HasSubstr("\"method\":\"/chiso.plan.v1.PlanService/GetPlan\""));
+  EXPECT_THAT(logs, HasSubstr("\"code\":\"NotFound\""));
+  EXPECT_THAT(logs, HasSubstr("\"error\":\"plans/x not found\""));
+}
+
+TEST_F(ServerTest, HealthFollowsTheDependencyCheck) {
+  EXPECT_EQ(Health(""), HealthCheckResponse::SERVING);
+  EXPECT_EQ(Health("chiso.plan.v1.PlanService"), HealthCheckResponse::SERVING);
+  healthy_ = false;
+  server_->CheckHealth();
+  EXPECT_EQ(Health(""), HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(Health("chiso.plan.v1.PlanService"), HealthCheckResponse::NOT_SERVING);
+  healthy_ = true;
+  server_->CheckHealth();
+  EXPECT_EQ(Health(""), HealthCheckResponse::SERVING);
+}
+
+TEST_F(ServerTest, ServesMetricsOverHttp) {
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(GetPlan("plans/known", &ctx).ok());
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(server_->metrics_port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  const std::string req = "GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n";
+  ASSERT_EQ(::write(fd, req.data(), req.size()), static_cast<ssize_t>(req.size()));
+  std::string body;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof(buf))) > 0;) body.append(buf, n);
+  ::close(fd);
+  EXPECT_THAT(body, HasSubstr("200 OK"));
+  EXPECT_THAT(body, HasSubstr("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"GetPlan\""));
+}
+
+TEST(ServerStart, ReportsAPortInUse) {
+  std::ostringstream sink;
+  log::SetOutput(&sink);
+  auto registry = std::make_shared<prometheus::Registry>();
+  FakePlanService service;
+  ServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  options.metrics_address = "";
+  options.drain_grace = absl::ZeroDuration();
+  auto first = Server::Start(options, {{"chiso.plan.v1.PlanService", &service}}, registry, nullptr);
+  ASSERT_TRUE(first.ok());
+  FakePlanService service2;
+  options.listen_address = absl::StrCat("127.0.0.1:", (*first)->port());
+  auto second = Server::Start(options, {{"chiso.plan.v1.PlanService", &service2}}, std::make_shared<prometheus::Registry>(), nullptr);
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  log::SetOutput(nullptr);
+}
+
+}  // namespace
+}  // namespace chiso
