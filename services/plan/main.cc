@@ -1,0 +1,93 @@
+// chiso-plan: the plan service. Flags fall back to CHISO_* environment
+// variables (see docs/OPERATIONS.md).
+
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/catalog/catalog.h"
+#include "common/civil/clock.h"
+#include "common/ids/ids.h"
+#include "common/log/log.h"
+#include "common/server/config.h"
+#include "common/server/server.h"
+#include "common/storage/database.h"
+#include "services/plan/plan_manager.h"
+#include "services/plan/plan_metrics.h"
+#include "services/plan/plan_service.h"
+#include "services/plan/plan_store.h"
+
+ABSL_FLAG(std::string, listen, chiso::EnvOr("CHISO_LISTEN", "0.0.0.0:50051"),
+          "gRPC address to listen on (env CHISO_LISTEN)");
+ABSL_FLAG(std::string, metrics_listen, chiso::EnvOr("CHISO_METRICS_LISTEN", "0.0.0.0:9101"),
+          "Prometheus /metrics address; empty disables it (env CHISO_METRICS_LISTEN)");
+ABSL_FLAG(std::string, data_dir, chiso::EnvOr("CHISO_DATA_DIR", "var"),
+          "Directory of the embedded database file plan.db (env CHISO_DATA_DIR)");
+ABSL_FLAG(std::string, catalog_file, chiso::EnvOr("CHISO_CATALOG_FILE", ""),
+          "Extra framework catalog (text format) added to the built-in one (env CHISO_CATALOG_FILE)");
+ABSL_FLAG(std::string, log_level, chiso::EnvOr("CHISO_LOG_LEVEL", "info"),
+          "debug, info, warning or error (env CHISO_LOG_LEVEL)");
+ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(5),
+          "How long health reports NOT_SERVING before shutdown starts");
+
+namespace {
+
+int Fail(const absl::Status& status) {
+  chiso::log::Error("cannot start", {{"service", "plan"}, {"error", status.ToString()}});
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  chiso::BlockShutdownSignals();
+  absl::SetProgramUsageMessage("chiso plan service: plans, objectives and reporting rules");
+  absl::ParseCommandLine(argc, argv);
+
+  chiso::log::Level level;
+  if (!chiso::log::ParseLevel(absl::GetFlag(FLAGS_log_level), &level)) {
+    std::cerr << "--log_level: expected debug, info, warning or error\n";
+    return 2;
+  }
+  chiso::log::SetMinLevel(level);
+
+  absl::StatusOr<chiso::Catalog> catalog = chiso::Catalog::Load(absl::GetFlag(FLAGS_catalog_file));
+  if (!catalog.ok()) return Fail(catalog.status());
+
+  const std::filesystem::path dir = absl::GetFlag(FLAGS_data_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Fail(absl::UnavailableError(absl::StrCat("--data_dir ", dir.string(), ": ", ec.message())));
+  absl::StatusOr<std::unique_ptr<chiso::storage::Database>> db =
+      chiso::storage::OpenSqlite((dir / "plan.db").string());
+  if (!db.ok()) return Fail(db.status());
+  if (absl::Status s = chiso::storage::Migrate(**db, chiso::plan::PlanMigrations()); !s.ok()) {
+    return Fail(s);
+  }
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  chiso::plan::PlanMetrics metrics(*registry);
+  std::unique_ptr<chiso::plan::PlanStore> store = chiso::plan::NewSqlPlanStore(db->get());
+  chiso::IdGenerator ids;
+  chiso::plan::PlanManager manager(store.get(), &*catalog, chiso::civil::Clock::Real(), &ids,
+                                   &metrics);
+  chiso::plan::PlanServiceImpl service(&manager);
+
+  chiso::ServerOptions options;
+  options.service_name = "plan";
+  options.listen_address = absl::GetFlag(FLAGS_listen);
+  options.metrics_address = absl::GetFlag(FLAGS_metrics_listen);
+  options.drain_grace = absl::GetFlag(FLAGS_drain_grace);
+  absl::StatusOr<std::unique_ptr<chiso::Server>> server = chiso::Server::Start(
+      options, {{chiso::plan::v1::PlanService::service_full_name(), &service}}, registry, [&manager] { return manager.RefreshMetrics(); });
+  if (!server.ok()) return Fail(server.status());
+
+  chiso::WaitForShutdownSignal(**server);
+  (*server)->Wait();
+  return 0;
+}

@@ -1,0 +1,189 @@
+#include "services/plan/plan_manager.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/ids/page_token.h"
+#include "common/text/text.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/plan/plan_domain.h"
+
+namespace chiso::plan {
+namespace {
+
+using google::protobuf::Timestamp;
+
+Timestamp ToTimestamp(absl::Time t) {
+  Timestamp ts;
+  const int64_t nanos = absl::ToUnixNanos(t);
+  ts.set_seconds(nanos / 1000000000);
+  ts.set_nanos(static_cast<int32_t>(nanos % 1000000000));
+  return ts;
+}
+
+}  // namespace
+
+PlanManager::PlanManager(PlanStore* store, const Catalog* catalog, const civil::Clock* clock,
+                         IdGenerator* ids, PlanMetrics* metrics)
+    : store_(store), catalog_(catalog), clock_(clock), ids_(ids), metrics_(metrics) {}
+
+absl::Status PlanManager::CheckSupersedes(const Plan& plan) {
+  if (plan.supersedes().empty()) return absl::OkStatus();
+  absl::StatusOr<std::string> id = ParsePlanName("plan.supersedes", plan.supersedes());
+  if (!id.ok()) return id.status();
+  absl::StatusOr<Plan> other = store_->Get(*id);
+  if (absl::IsNotFound(other.status())) {
+    return absl::NotFoundError(absl::StrCat("plan.supersedes: ", plan.supersedes(), " not found"));
+  }
+  return other.status();
+}
+
+void PlanManager::AfterWrite() { (void)RefreshMetrics(); }
+
+absl::Status PlanManager::RefreshMetrics() {
+  absl::StatusOr<std::map<PlanStatus, int64_t>> counts = store_->CountByStatus();
+  if (!counts.ok()) return counts.status();
+  if (metrics_ != nullptr) metrics_->SetCounts(*counts);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Plan> PlanManager::Create(const pb::CreatePlanRequest& request) {
+  if (!request.has_plan()) return absl::InvalidArgumentError("plan: required");
+  Plan plan = request.plan();
+  plan.set_name(PlanName(ids_->Next()));
+  plan.set_status(PlanStatus::PLAN_STATUS_DRAFT);
+  plan.clear_issue_time();
+  plan.clear_close_time();
+  plan.clear_etag();
+  plan.clear_close_reason();
+  if (absl::Status s = ValidateAndNormalize(*catalog_, plan); !s.ok()) return s;
+  if (absl::Status s = CheckSupersedes(plan); !s.ok()) return s;
+  const Timestamp now = ToTimestamp(clock_->Now());
+  *plan.mutable_create_time() = now;
+  *plan.mutable_update_time() = now;
+  if (request.validate_only()) return plan;
+  absl::StatusOr<Plan> created = store_->Create(plan);
+  if (created.ok()) AfterWrite();
+  return created;
+}
+
+absl::StatusOr<Plan> PlanManager::Get(const pb::GetPlanRequest& request) {
+  absl::StatusOr<std::string> id = ParsePlanName("name", request.name());
+  if (!id.ok()) return id.status();
+  return store_->Get(*id);
+}
+
+absl::StatusOr<pb::ListPlansResponse> PlanManager::List(const pb::ListPlansRequest& request) {
+  absl::StatusOr<int> size = NormalizePageSize(request.page_size());
+  if (!size.ok()) return size.status();
+  const pb::PlanFilter& filter = request.filter();
+  PlanQuery query;
+  query.limit = *size;
+  if (absl::StartsWith(filter.issuer(), "units/")) {
+    query.issuer_unit = filter.issuer();
+  } else {
+    query.issuer_name_key = text::MatchKey(filter.issuer());
+  }
+  if (filter.year() != 0 && (filter.year() < 2000 || filter.year() > 2100)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("filter.year: must be between 2000 and 2100 (got ", filter.year(), ")"));
+  }
+  query.year = filter.year();
+  if (!filter.framework().empty() && catalog_->FindIndex(filter.framework()) == nullptr) {
+    return catalog_->CheckCodes("filter", filter.framework(), "");
+  }
+  query.framework = filter.framework();
+  for (int s : filter.statuses()) {
+    if (!pb::PlanStatus_IsValid(s) || s == PlanStatus::PLAN_STATUS_UNSPECIFIED) {
+      return absl::InvalidArgumentError(absl::StrCat("filter.statuses: unknown status ", s));
+    }
+    query.statuses.push_back(static_cast<PlanStatus>(s));
+  }
+  // The filter is part of the token: a token only continues the listing it
+  // came from.
+  const std::string fingerprint = Fingerprint(filter.SerializeAsString());
+  if (!request.page_token().empty()) {
+    absl::StatusOr<std::string> after = DecodePageToken(request.page_token(), fingerprint);
+    if (!after.ok()) return after.status();
+    query.after_id = *after;
+  }
+  absl::StatusOr<PlanPage> page = store_->List(query);
+  if (!page.ok()) return page.status();
+  pb::ListPlansResponse response;
+  for (Plan& plan : page->plans) *response.add_plans() = std::move(plan);
+  if (page->more && response.plans_size() > 0) {
+    const std::string& last = response.plans(response.plans_size() - 1).name();
+    response.set_next_page_token(EncodePageToken(fingerprint, last.substr(6)));
+  }
+  return response;
+}
+
+absl::StatusOr<Plan> PlanManager::Update(const pb::UpdatePlanRequest& request) {
+  absl::StatusOr<std::string> id = ParsePlanName("plan.name", request.plan().name());
+  if (!id.ok()) return id.status();
+  absl::StatusOr<Plan> updated = store_->Update(*id, [&](Plan& plan) -> absl::Status {
+    if (absl::Status s = CheckEtag(plan, request.plan().etag()); !s.ok()) return s;
+    if (absl::Status s = CheckUpdateMask(plan, request.update_mask()); !s.ok()) return s;
+    ApplyUpdate(request.plan(), request.update_mask(), plan);
+    if (absl::Status s = ValidateAndNormalize(*catalog_, plan); !s.ok()) return s;
+    if (absl::Status s = CheckSupersedes(plan); !s.ok()) return s;
+    *plan.mutable_update_time() = ToTimestamp(clock_->Now());
+    return absl::OkStatus();
+  });
+  if (updated.ok()) AfterWrite();
+  return updated;
+}
+
+absl::Status PlanManager::Delete(const pb::DeletePlanRequest& request) {
+  absl::StatusOr<std::string> id = ParsePlanName("name", request.name());
+  if (!id.ok()) return id.status();
+  absl::Status status = store_->Delete(*id, [&](const Plan& plan) -> absl::Status {
+    if (absl::Status s = CheckEtag(plan, request.etag()); !s.ok()) return s;
+    return CheckCanDelete(plan);
+  });
+  if (status.ok()) AfterWrite();
+  return status;
+}
+
+absl::StatusOr<Plan> PlanManager::Issue(const pb::IssuePlanRequest& request) {
+  absl::StatusOr<std::string> id = ParsePlanName("name", request.name());
+  if (!id.ok()) return id.status();
+  absl::StatusOr<Plan> issued = store_->Update(*id, [&](Plan& plan) -> absl::Status {
+    if (absl::Status s = CheckEtag(plan, request.etag()); !s.ok()) return s;
+    if (absl::Status s = CheckCanIssue(plan); !s.ok()) return s;
+    if (!request.number().empty()) plan.set_number(request.number());
+    if (request.has_issued_on()) *plan.mutable_issued_on() = request.issued_on();
+    if (absl::Status s = ValidateAndNormalize(*catalog_, plan); !s.ok()) return s;
+    if (absl::Status s = CheckReadyToIssue(plan); !s.ok()) return s;
+    const Timestamp now = ToTimestamp(clock_->Now());
+    plan.set_status(PlanStatus::PLAN_STATUS_ISSUED);
+    *plan.mutable_issue_time() = now;
+    *plan.mutable_update_time() = now;
+    return absl::OkStatus();
+  });
+  if (issued.ok()) AfterWrite();
+  return issued;
+}
+
+absl::StatusOr<Plan> PlanManager::Close(const pb::ClosePlanRequest& request) {
+  absl::StatusOr<std::string> id = ParsePlanName("name", request.name());
+  if (!id.ok()) return id.status();
+  const std::string reason = text::CollapseWhitespace(text::NormalizeNfc(request.reason()));
+  if (text::DisplayWidth(reason) > 2000) {
+    return absl::InvalidArgumentError("reason: at most 2000 characters");
+  }
+  absl::StatusOr<Plan> closed = store_->Update(*id, [&](Plan& plan) -> absl::Status {
+    if (absl::Status s = CheckEtag(plan, request.etag()); !s.ok()) return s;
+    if (absl::Status s = CheckCanClose(plan, request.archive()); !s.ok()) return s;
+    const Timestamp now = ToTimestamp(clock_->Now());
+    plan.set_status(request.archive() ? PlanStatus::PLAN_STATUS_ARCHIVED
+                                      : PlanStatus::PLAN_STATUS_CLOSED);
+    if (!plan.has_close_time()) *plan.mutable_close_time() = now;
+    *plan.mutable_update_time() = now;
+    plan.set_close_reason(reason);
+    return absl::OkStatus();
+  });
+  if (closed.ok()) AfterWrite();
+  return closed;
+}
+
+}  // namespace chiso::plan

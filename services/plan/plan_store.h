@@ -1,0 +1,74 @@
+#ifndef CHISO_SERVICES_PLAN_PLAN_STORE_H_
+#define CHISO_SERVICES_PLAN_PLAN_STORE_H_
+
+// Persistence of plans behind a narrow interface. The store keeps each plan
+// whole (its protobuf encoding) plus the columns it filters and enforces
+// uniqueness on; those come from plan_domain's KeysOf. It knows no business
+// rules: callers pass them in as callbacks that run inside the transaction.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "chiso/plan/v1/plan_service.pb.h"
+#include "common/storage/database.h"
+
+namespace chiso::plan {
+
+using chiso::plan::v1::Plan;
+using chiso::plan::v1::PlanStatus;
+
+// Which plans to list; every set field must match.
+struct PlanQuery {
+  std::string issuer_unit;      // exact unit resource name
+  std::string issuer_name_key;  // substring of the issuer's MatchKey
+  int year = 0;                 // within the plan's years
+  std::string framework;        // has an objective on this index
+  std::vector<PlanStatus> statuses;
+  std::string after_id;         // keyset cursor: ids greater than this
+  int limit = 50;
+};
+
+struct PlanPage {
+  std::vector<Plan> plans;
+  bool more = false;  // plans exist beyond this page
+};
+
+class PlanStore {
+ public:
+  virtual ~PlanStore() = default;
+
+  // Inserts a new plan (its name already assigned). Errors: AlreadyExists
+  // when its number is taken for the issuer and year (the message names the
+  // plan holding it).
+  virtual absl::StatusOr<Plan> Create(const Plan& plan) = 0;
+  // Errors: NotFound "plans/{id} not found".
+  virtual absl::StatusOr<Plan> Get(const std::string& id) = 0;
+  // Reads the plan, lets `mutate` change it, and writes it back, all in one
+  // transaction; etag and update bookkeeping are the store's. A non-OK status
+  // from `mutate` aborts and is returned. Errors: NotFound, AlreadyExists.
+  virtual absl::StatusOr<Plan> Update(const std::string& id,
+                                      const std::function<absl::Status(Plan&)>& mutate) = 0;
+  // Deletes the plan if `check` allows it, in one transaction.
+  virtual absl::Status Delete(const std::string& id,
+                              const std::function<absl::Status(const Plan&)>& check) = 0;
+  // Plans matching `query`, ordered by id (creation order).
+  virtual absl::StatusOr<PlanPage> List(const PlanQuery& query) = 0;
+  // Number of plans per status.
+  virtual absl::StatusOr<std::map<PlanStatus, int64_t>> CountByStatus() = 0;
+};
+
+// The schema of the plan service, per dialect.
+const std::vector<storage::Migration>& PlanMigrations();
+
+// A PlanStore on `db` (migrated by the caller with PlanMigrations()).
+std::unique_ptr<PlanStore> NewSqlPlanStore(storage::Database* db);
+
+}  // namespace chiso::plan
+
+#endif  // CHISO_SERVICES_PLAN_PLAN_STORE_H_
