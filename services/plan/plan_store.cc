@@ -197,10 +197,20 @@ class SqlPlanStore : public PlanStore {
   absl::StatusOr<PlanPage> List(const PlanQuery& query) override {
     std::string sql = "SELECT p.id, p.revision, p.body FROM plans p WHERE p.id > $1";
     std::vector<Value> params = {query.after_id};
-    auto param = [&params](Value v) {
-      params.push_back(std::move(v));
-      return absl::StrCat("$", params.size());
-    };
+    // Appends a parameter and returns its placeholder. (Two overloads rather
+    // than one taking a Value: GCC 12 at -O2 warns falsely about moving a
+    // std::variant holding a string.)
+    struct Params {
+      std::vector<Value>& values;
+      std::string operator()(const std::string& s) {
+        values.emplace_back(std::in_place_type<std::string>, s);
+        return absl::StrCat("$", values.size());
+      }
+      std::string operator()(int64_t n) {
+        values.emplace_back(std::in_place_type<int64_t>, n);
+        return absl::StrCat("$", values.size());
+      }
+    } param{params};
     if (!query.issuer_unit.empty()) {
       absl::StrAppend(&sql, " AND p.issuer_unit = ", param(query.issuer_unit));
     }
