@@ -85,6 +85,8 @@ struct SqliteOptions {
 // Opens (creating if needed) an SQLite database in WAL mode with foreign keys
 // on and full synchronous writes. Errors: Unavailable if it cannot be opened.
 absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(const SqliteOptions& options);
+// The same with default options for the file at `path`.
+absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(const std::string& path);
 
 // One schema change, with its SQL per dialect.
 struct Migration {

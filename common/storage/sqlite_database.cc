@@ -240,4 +240,10 @@ absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(const SqliteOptions& option
   return std::unique_ptr<Database>(new SqliteDatabase(std::move(db)));
 }
 
+absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(const std::string& path) {
+  SqliteOptions options;
+  options.path = path;
+  return OpenSqlite(options);
+}
+
 }  // namespace chiso::storage

@@ -13,7 +13,7 @@ namespace {
 using ::testing::HasSubstr;
 
 std::unique_ptr<Database> Memory() {
-  absl::StatusOr<std::unique_ptr<Database>> db = OpenSqlite({.path = ":memory:"});
+  absl::StatusOr<std::unique_ptr<Database>> db = OpenSqlite(":memory:");
   EXPECT_TRUE(db.ok()) << db.status();
   return *std::move(db);
 }
@@ -167,13 +167,13 @@ TEST(SqliteFile, DataSurvivesReopeningAndUsesWal) {
   std::filesystem::create_directories(dir);
   const std::string path = (dir / "t.db").string();
   {
-    auto db = *OpenSqlite({.path = path});
+    auto db = *OpenSqlite(path);
     ASSERT_TRUE(Migrate(*db, TwoMigrations()).ok());
     ASSERT_TRUE(Exec(*db, "INSERT INTO a VALUES (42)").ok());
     EXPECT_EQ(Query(*db, "PRAGMA journal_mode")[0].Text(0), "wal");
   }
   {
-    auto db = *OpenSqlite({.path = path});
+    auto db = *OpenSqlite(path);
     EXPECT_EQ(*SchemaVersion(*db), 2);
     EXPECT_EQ(Query(*db, "SELECT x FROM a")[0].Int(0), 42);
   }
@@ -181,7 +181,7 @@ TEST(SqliteFile, DataSurvivesReopeningAndUsesWal) {
 }
 
 TEST(SqliteFile, UnopenablePathIsUnavailable) {
-  EXPECT_EQ(OpenSqlite({.path = "/nonexistent-dir/x/y.db"}).status().code(),
+  EXPECT_EQ(OpenSqlite("/nonexistent-dir/x/y.db").status().code(),
             absl::StatusCode::kUnavailable);
 }
 
