@@ -3,7 +3,7 @@
 set -euo pipefail
 dir=${1:-build/bench}
 found=0
-for b in $(find "$dir/bench" -maxdepth 2 -type f -executable -name '*_bench' 2>/dev/null | sort); do
+for b in $(find "$dir/bench" -maxdepth 1 -type f -executable -name "*_bench" 2>/dev/null | sort); do
   found=1
   echo "== $b"
   "$b" --benchmark_counters_tabular=true

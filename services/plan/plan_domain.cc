@@ -516,6 +516,12 @@ absl::Status CheckCanClose(const Plan& plan, bool archive) {
       archive ? "archived (or closed ones)" : "closed"));
 }
 
+absl::StatusOr<std::string> CleanCloseReason(absl::string_view reason) {
+  std::string cleaned(reason);
+  if (absl::Status s = CleanLine("reason", &cleaned, 2000); !s.ok()) return s;
+  return cleaned;
+}
+
 absl::Status CheckEtag(const Plan& plan, absl::string_view etag) {
   if (etag.empty() || etag == plan.etag()) return absl::OkStatus();
   return absl::AbortedError(absl::StrCat("etag: ", plan.name(), " changed since it was read (etag \"",

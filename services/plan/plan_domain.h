@@ -69,6 +69,10 @@ absl::Status CheckCanDelete(const Plan& plan);
 absl::Status CheckCanIssue(const Plan& plan);
 absl::Status CheckCanClose(const Plan& plan, bool archive);
 
+// Normalises the reason given to ClosePlan (NFC, whitespace collapsed).
+// Errors: InvalidArgument "reason: at most 2000 characters".
+absl::StatusOr<std::string> CleanCloseReason(absl::string_view reason);
+
 // Checks that `etag`, when non-empty, matches the plan's. Errors: Aborted.
 absl::Status CheckEtag(const Plan& plan, absl::string_view etag);
 

@@ -111,8 +111,10 @@ absl::StatusOr<pb::ListPlansResponse> PlanManager::List(const pb::ListPlansReque
   pb::ListPlansResponse response;
   for (Plan& plan : page->plans) *response.add_plans() = std::move(plan);
   if (page->more && response.plans_size() > 0) {
-    const std::string& last = response.plans(response.plans_size() - 1).name();
-    response.set_next_page_token(EncodePageToken(fingerprint, last.substr(6)));
+    absl::StatusOr<std::string> last =
+        ParsePlanName("name", response.plans(response.plans_size() - 1).name());
+    if (!last.ok()) return last.status();
+    response.set_next_page_token(EncodePageToken(fingerprint, *last));
   }
   return response;
 }
@@ -167,10 +169,8 @@ absl::StatusOr<Plan> PlanManager::Issue(const pb::IssuePlanRequest& request) {
 absl::StatusOr<Plan> PlanManager::Close(const pb::ClosePlanRequest& request) {
   absl::StatusOr<std::string> id = ParsePlanName("name", request.name());
   if (!id.ok()) return id.status();
-  const std::string reason = text::CollapseWhitespace(text::NormalizeNfc(request.reason()));
-  if (text::DisplayWidth(reason) > 2000) {
-    return absl::InvalidArgumentError("reason: at most 2000 characters");
-  }
+  absl::StatusOr<std::string> reason = CleanCloseReason(request.reason());
+  if (!reason.ok()) return reason.status();
   absl::StatusOr<Plan> closed = store_->Update(*id, [&](Plan& plan) -> absl::Status {
     if (absl::Status s = CheckEtag(plan, request.etag()); !s.ok()) return s;
     if (absl::Status s = CheckCanClose(plan, request.archive()); !s.ok()) return s;
@@ -179,7 +179,7 @@ absl::StatusOr<Plan> PlanManager::Close(const pb::ClosePlanRequest& request) {
                                       : PlanStatus::PLAN_STATUS_CLOSED);
     if (!plan.has_close_time()) *plan.mutable_close_time() = now;
     *plan.mutable_update_time() = now;
-    plan.set_close_reason(reason);
+    plan.set_close_reason(*reason);
     return absl::OkStatus();
   });
   if (closed.ok()) AfterWrite();

@@ -367,6 +367,18 @@ TEST_F(PlanServiceTest, CloseAndArchiveFollowTheLifeCycle) {
   ExpectStatus(Close(created.name(), true, &out), grpc::StatusCode::FAILED_PRECONDITION, "archived");
 }
 
+TEST_F(PlanServiceTest, CloseRejectsAnOverlongReason) {
+  Plan created = MustCreate(DepartmentDdciPlan());
+  Plan out;
+  ASSERT_TRUE(Issue(created.name(), &out).ok());
+  grpc::ClientContext ctx;
+  v1::ClosePlanRequest req;
+  req.set_name(created.name());
+  req.set_reason(std::string(2001, 'x'));
+  ExpectStatus(h_->stub().ClosePlan(&ctx, req, &out), grpc::StatusCode::INVALID_ARGUMENT,
+               "reason: at most 2000 characters");
+}
+
 TEST_F(PlanServiceTest, OnlyDraftsAreDeleted) {
   Plan draft = MustCreate(MinimalDraft());
   Plan issued = MustCreate(DepartmentDdciPlan());
