@@ -66,7 +66,16 @@ class ObservabilityInterceptor : public grpc::experimental::Interceptor {
       metrics_->MessageSent(labels_);
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
-      const grpc::Status status = methods->GetSendStatus();
+      grpc::Status status = methods->GetSendStatus();
+      if (status.error_code() == grpc::StatusCode::INTERNAL && status.error_message().empty()) {
+        // gRPC answers a request it cannot deserialize with a bare INTERNAL
+        // (chiso's own INTERNAL errors always carry a message). The caller
+        // sent bad bytes: say so.
+        status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                              "request: not a valid protobuf message for this method (a string "
+                              "field that is not UTF-8, or corrupt bytes)");
+        methods->ModifySendStatus(status);
+      }
       const double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
       metrics_->Handled(labels_, status.error_code(), seconds);
       const std::string peer = info_->server_context()->peer();

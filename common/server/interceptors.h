@@ -6,7 +6,9 @@
 //    the response's initial metadata;
 //  - counts the RPC in the gRPC metrics (GrpcMetrics);
 //  - writes one JSON log line when the RPC ends (method, code, duration,
-//    request id, peer; the status message for errors).
+//    request id, peer; the status message for errors);
+//  - answers a request gRPC could not deserialize with INVALID_ARGUMENT
+//    instead of gRPC's bare INTERNAL.
 
 #include <memory>
 #include <string>

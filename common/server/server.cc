@@ -7,8 +7,22 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "google/protobuf/stubs/logging.h"
 
 namespace chiso {
+namespace {
+
+// Routes protobuf's own messages (e.g. "String field … contains invalid UTF-8")
+// into the JSON log, so stderr stays one JSON object per line.
+void ProtobufLogHandler(google::protobuf::LogLevel level, const char* filename, int line,
+                        const std::string& message) {
+  const log::Level ours = level >= google::protobuf::LOGLEVEL_ERROR     ? log::Level::kError
+                          : level == google::protobuf::LOGLEVEL_WARNING ? log::Level::kWarning
+                                                                        : log::Level::kInfo;
+  log::Log(ours, message, {{"source", "protobuf"}, {"file", filename}, {"line", line}});
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                                                       const std::vector<ServiceBinding>& services,
@@ -20,6 +34,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->health_check_ = std::move(health_check);
   server->metrics_ = std::make_unique<GrpcMetrics>(*server->registry_);
 
+  google::protobuf::SetLogHandler(&ProtobufLogHandler);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 

@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "prometheus/text_serializer.h"
 #include "tests/plan/plan_fixtures.h"
@@ -51,6 +52,7 @@ class PlanHarness {
   }
 
   v1::PlanService::Stub& stub() { return *stub_; }
+  std::shared_ptr<grpc::Channel> channel() { return server_->InProcessChannel(); }
   civil::FakeClock& clock() { return clock_; }
 
   std::string Metrics() {
@@ -493,6 +495,33 @@ TEST_F(PlanServiceTest, MetricsCountPlansByStatus) {
   EXPECT_THAT(m, HasSubstr("chiso_plans{status=\"closed\"} 0"));
   EXPECT_THAT(m, HasSubstr("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"CreatePlan\","
                            "grpc_service=\"chiso.plan.v1.PlanService\",grpc_type=\"unary\"} 2"));
+}
+
+// Bytes that are not a valid request (here: a name that is not UTF-8) must
+// be refused with a status, never crash the service.
+TEST_F(PlanServiceTest, MalformedRequestBytesAreRefusedNotFatal) {
+  grpc::GenericStub stub(h_->channel());
+  grpc::CompletionQueue cq;
+  grpc::ClientContext ctx;
+  const std::string bytes("\x0a\x03\xff\xfe\xfd", 5);  // GetPlanRequest.name = invalid UTF-8
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer request(&slice, 1);
+  auto call = stub.PrepareUnaryCall(&ctx, "/chiso.plan.v1.PlanService/GetPlan", request, &cq);
+  call->StartCall();
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  call->Finish(&response, &status, reinterpret_cast<void*>(1));
+  void* tag;
+  bool ok;
+  ASSERT_TRUE(cq.Next(&tag, &ok));
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("not a valid protobuf message"));
+  // The service still answers afterwards.
+  Plan out;
+  EXPECT_EQ(Get("plans/01hzzzzzzzzzzzzzzzzzzzzzzz", &out).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST(PlanServiceRestart, DataSurvivesARestart) {
