@@ -13,7 +13,9 @@ using storage::Row;
 using storage::Tx;
 using storage::Value;
 
-constexpr absl::string_view kSqliteSchemaV1 = R"sql(
+// Version 1 of the schema. The dialects differ only in type names, written
+// here as {blob} and {int64}.
+constexpr absl::string_view kSchemaV1 = R"sql(
 CREATE TABLE plans (
   id TEXT PRIMARY KEY,
   status INTEGER NOT NULL,
@@ -22,30 +24,8 @@ CREATE TABLE plans (
   issuer_name_key TEXT NOT NULL,
   start_year INTEGER NOT NULL,
   end_year INTEGER NOT NULL,
-  revision INTEGER NOT NULL,
-  body BLOB NOT NULL
-);
-CREATE INDEX plans_by_status ON plans (status, id);
-CREATE INDEX plans_by_issuer_unit ON plans (issuer_unit, id);
-CREATE TABLE plan_frameworks (
-  plan_id TEXT NOT NULL REFERENCES plans (id) ON DELETE CASCADE,
-  framework TEXT NOT NULL,
-  PRIMARY KEY (plan_id, framework)
-);
-CREATE INDEX plan_frameworks_by_framework ON plan_frameworks (framework, plan_id);
-)sql";
-
-constexpr absl::string_view kPostgresSchemaV1 = R"sql(
-CREATE TABLE plans (
-  id TEXT PRIMARY KEY,
-  status INTEGER NOT NULL,
-  number_key TEXT UNIQUE,
-  issuer_unit TEXT NOT NULL,
-  issuer_name_key TEXT NOT NULL,
-  start_year INTEGER NOT NULL,
-  end_year INTEGER NOT NULL,
-  revision BIGINT NOT NULL,
-  body BYTEA NOT NULL
+  revision {int64} NOT NULL,
+  body {blob} NOT NULL
 );
 CREATE INDEX plans_by_status ON plans (status, id);
 CREATE INDEX plans_by_issuer_unit ON plans (issuer_unit, id);
@@ -277,8 +257,12 @@ class SqlPlanStore : public PlanStore {
 }  // namespace
 
 const std::vector<storage::Migration>& PlanMigrations() {
+  static const std::string* sqlite_v1 = new std::string(
+      absl::StrReplaceAll(kSchemaV1, {{"{blob}", "BLOB"}, {"{int64}", "INTEGER"}}));
+  static const std::string* postgres_v1 = new std::string(
+      absl::StrReplaceAll(kSchemaV1, {{"{blob}", "BYTEA"}, {"{int64}", "BIGINT"}}));
   static const auto* migrations = new std::vector<storage::Migration>{
-      {1, "create plans", kSqliteSchemaV1, kPostgresSchemaV1},
+      {1, "create plans", *sqlite_v1, *postgres_v1},
   };
   return *migrations;
 }
