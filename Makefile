@@ -13,6 +13,7 @@ all: build
 help:
 	@echo "make run     install, build (Release) and start the suite on its default ports"
 	@echo "make test    install, build (Test: ASan+UBSan) and run every test with ctest"
+	@echo "make demo    walk a plan through its life against a running suite (after make run)"
 	@echo "make build   build the Release configuration only"
 	@echo "make bench   build and run the benchmarks (results: docs/PERFORMANCE.md)"
 	@echo "make fmt     clang-format the sources;  make lint  check formatting"
@@ -37,6 +38,9 @@ test: build-test
 
 run: build
 	@bash scripts/run.sh
+
+demo:
+	@bash scripts/demo.sh
 
 bench: setup
 	@cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DCHISO_BUILD_TESTS=OFF $(CMAKE_COMMON) >/dev/null

@@ -1,0 +1,68 @@
+#ifndef CHISO_TOOLS_CHISOCTL_CLI_H_
+#define CHISO_TOOLS_CHISOCTL_CLI_H_
+
+// chisoctl, the command-line client of the plan service:
+//
+//   chisoctl [--addr=HOST:PORT] [--json] [--timeout=10s] plan <command> …
+//
+// with the commands create, get, list, update, delete, issue and close (see
+// the help text, `chisoctl --help`, and docs/CHISOCTL.md). Everything but
+// main() lives here so tests can run the tool in-process.
+
+#include <istream>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "grpcpp/support/status_code_enum.h"
+
+namespace chiso::chisoctl {
+
+// Exit codes, documented in `chisoctl --help` and docs/CHISOCTL.md.
+inline constexpr int kExitOk = 0;
+// Any error not listed below (INTERNAL, UNIMPLEMENTED, PERMISSION_DENIED, …).
+inline constexpr int kExitError = 1;
+// Usage: unknown command or flag, missing NAME, bad flag value, unreadable
+// file, JSON or YAML that does not parse.
+inline constexpr int kExitUsage = 2;
+// NOT_FOUND: the plan does not exist.
+inline constexpr int kExitNotFound = 3;
+// The server refused the request: INVALID_ARGUMENT, FAILED_PRECONDITION,
+// ALREADY_EXISTS, ABORTED, OUT_OF_RANGE.
+inline constexpr int kExitRefused = 4;
+// The server could not be reached: UNAVAILABLE, DEADLINE_EXCEEDED.
+inline constexpr int kExitUnreachable = 5;
+
+// Returns the exit code for a failed call with `code` (kExitOk for OK).
+int ExitCodeFor(grpc::StatusCode code);
+
+// What chisoctl takes from its process besides arguments and output streams.
+struct Environment {
+  // Read by "-f -". Null reads nothing (an empty input).
+  std::istream* in = nullptr;
+  // The value of CHISO_PLAN_ADDR; empty when unset. Used when --addr is not
+  // given; when both are empty the address is "localhost:50051".
+  std::string plan_addr;
+
+  // Standard input and the process environment.
+  static Environment FromProcess();
+};
+
+// The address chisoctl calls: `addr_flag` (the value of --addr) when given,
+// else `env.plan_addr` when set, else "localhost:50051".
+std::string PlanServiceAddress(const std::optional<std::string>& addr_flag, const Environment& env);
+
+// Runs chisoctl with `args` (the command line without the program name)
+// and returns the exit code. Results go to `out`; errors and hints go to
+// `err` as "chisoctl: <CODE>: <message>" for failed calls and
+// "chisoctl: <message>" for usage errors. Never writes elsewhere.
+int RunChisoctl(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+                const Environment& env);
+
+// Same, with Environment::FromProcess().
+int RunChisoctl(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+}  // namespace chiso::chisoctl
+
+#endif  // CHISO_TOOLS_CHISOCTL_CLI_H_
