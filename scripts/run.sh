@@ -22,6 +22,8 @@ stopping=0
 stop_all() {
   [ "$stopping" = 1 ] && return
   stopping=1
+  # A second Ctrl-C while the services drain must not leave them orphaned.
+  trap '' INT TERM
   echo
   echo "chiso: stopping…"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -48,11 +50,13 @@ wait_port() {  # name host port pid
 }
 
 for entry in "${services[@]}"; do
-  read -r name port _ _ <<<"$entry"
-  if port_open 127.0.0.1 "$port"; then
-    echo "chiso: port $port (needed by $name) is already in use; stop what holds it and retry" >&2
-    exit 1
-  fi
+  read -r name port mport _ <<<"$entry"
+  for p in "$port" "$mport"; do
+    if port_open 127.0.0.1 "$p"; then
+      echo "chiso: port $p (needed by $name) is already in use; stop what holds it and retry" >&2
+      exit 1
+    fi
+  done
 done
 if port_open 127.0.0.1 "$redis_port"; then
   echo "chiso: port $redis_port (needed by redis) is already in use" >&2

@@ -65,12 +65,17 @@ class Database {
  public:
   virtual ~Database() = default;
   virtual Dialect dialect() const = 0;
-  // Runs `fn` in a transaction. Commits when `fn` returns OK, rolls back and
-  // returns its status otherwise. Must not be called from inside `fn`.
-  // Errors from the database map to: AlreadyExists (unique constraint),
-  // Unavailable (busy, locked, I/O), ResourceExhausted (disk full), DataLoss
-  // (corruption), Internal (anything else, e.g. an SQL error).
+  // Runs `fn` in a write transaction. Commits when `fn` returns OK, rolls
+  // back and returns its status otherwise. Must not be called from inside
+  // `fn` (the database is not reentrant). Errors from the database map to:
+  // AlreadyExists (unique constraint), FailedPrecondition (a foreign key or
+  // check constraint; the message says which), Unavailable (busy, locked,
+  // I/O), ResourceExhausted (disk full), DataLoss (corruption), Internal
+  // (anything else, e.g. an SQL error).
   virtual absl::Status Transact(const std::function<absl::Status(Tx&)>& fn) = 0;
+  // Runs `fn` in a read transaction: a consistent snapshot that takes no
+  // write lock. Writing inside it fails. Same rules and errors as Transact.
+  virtual absl::Status Read(const std::function<absl::Status(Tx&)>& fn) = 0;
   // Checks that the database answers (health checks).
   virtual absl::Status Ping() = 0;
 };

@@ -49,6 +49,11 @@ absl::Status Migrate(Database& db, const std::vector<Migration>& migrations) {
     absl::string_view sql =
         db.dialect() == Dialect::kPostgres && !m.postgres.empty() ? m.postgres : m.sqlite;
     absl::Status s = db.Transact([&](Tx& tx) -> absl::Status {
+      // Another process may have applied it since the version was read.
+      absl::StatusOr<std::vector<Row>> done =
+          tx.Query("SELECT 1 FROM schema_migrations WHERE version = $1", {static_cast<int64_t>(v)});
+      if (!done.ok()) return done.status();
+      if (!done->empty()) return absl::OkStatus();
       if (absl::Status e = tx.ExecScript(sql); !e.ok()) return e;
       return tx
           .Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",

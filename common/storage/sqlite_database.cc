@@ -44,6 +44,8 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
 
 class SqliteDatabase;
 
+constexpr size_t kMaxCachedStatements = 256;
+
 class SqliteTx : public Tx {
  public:
   explicit SqliteTx(SqliteDatabase* db) : db_(db) {}
@@ -63,32 +65,22 @@ class SqliteDatabase : public Database {
   Dialect dialect() const override { return Dialect::kSqlite; }
 
   absl::Status Transact(const std::function<absl::Status(Tx&)>& fn) override {
-    absl::MutexLock lock(&mu_);
-    if (int rc = sqlite3_exec(db_.get(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
-        rc != SQLITE_OK) {
-      return SqliteError(db_.get(), rc, "begin");
-    }
-    SqliteTx tx(this);
-    absl::Status status = fn(tx);
-    if (status.ok()) {
-      if (int rc = sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, nullptr); rc != SQLITE_OK) {
-        status = SqliteError(db_.get(), rc, "commit");
-      } else {
-        return status;
-      }
-    }
-    sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-    return status;
+    return Run("BEGIN IMMEDIATE", fn);
+  }
+
+  absl::Status Read(const std::function<absl::Status(Tx&)>& fn) override {
+    return Run("BEGIN DEFERRED", fn);
   }
 
   absl::Status Ping() override {
-    return Transact([](Tx& tx) { return tx.Query("SELECT 1").status(); });
+    return Read([](Tx& tx) { return tx.Query("SELECT 1").status(); });
   }
 
   // Runs one statement; rows are appended to `rows` when non-null.
-  absl::StatusOr<int64_t> Run(absl::string_view sql, const std::vector<Value>& params,
+  absl::StatusOr<int64_t> Execute(absl::string_view sql, const std::vector<Value>& params,
                               std::vector<Row>* rows) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    absl::StatusOr<sqlite3_stmt*> prepared = Prepare(sql);
+    StmtPtr uncached;
+    absl::StatusOr<sqlite3_stmt*> prepared = Prepare(sql, &uncached);
     if (!prepared.ok()) return prepared.status();
     sqlite3_stmt* stmt = *prepared;
     sqlite3_reset(stmt);
@@ -129,7 +121,27 @@ class SqliteDatabase : public Database {
   absl::Mutex mu_;
 
  private:
-  absl::StatusOr<sqlite3_stmt*> Prepare(absl::string_view sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  absl::Status Run(const char* begin, const std::function<absl::Status(Tx&)>& fn) {
+    absl::MutexLock lock(&mu_);
+    if (int rc = sqlite3_exec(db_.get(), begin, nullptr, nullptr, nullptr); rc != SQLITE_OK) {
+      return SqliteError(db_.get(), rc, "begin");
+    }
+    SqliteTx tx(this);
+    absl::Status status = fn(tx);
+    if (status.ok()) {
+      const int rc = sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, nullptr);
+      if (rc == SQLITE_OK) return status;
+      status = SqliteError(db_.get(), rc, "commit");
+    }
+    sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    return status;
+  }
+
+  // Returns the prepared statement for `sql`. Statements are cached up to
+  // kMaxCachedStatements; past that the statement is owned by `*uncached`
+  // (so SQL built from request data cannot grow memory without bound).
+  absl::StatusOr<sqlite3_stmt*> Prepare(absl::string_view sql, StmtPtr* uncached)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     auto it = statements_.find(sql);
     if (it != statements_.end()) return it->second.get();
     sqlite3_stmt* stmt = nullptr;
@@ -142,7 +154,11 @@ class SqliteDatabase : public Database {
       return absl::InternalError(absl::StrCat("prepare: more than one statement in \"", sql, "\""));
     }
     sqlite3_stmt* raw = owned.get();
-    statements_.emplace(std::string(sql), std::move(owned));
+    if (statements_.size() >= kMaxCachedStatements) {
+      *uncached = std::move(owned);
+    } else {
+      statements_.emplace(std::string(sql), std::move(owned));
+    }
     return raw;
   }
 
@@ -204,14 +220,14 @@ absl::StatusOr<std::vector<Row>> SqliteTx::Query(absl::string_view sql,
                                                  const std::vector<Value>& params) {
   std::vector<Row> rows;
   db_->mu_.AssertHeld();
-  absl::StatusOr<int64_t> n = db_->Run(sql, params, &rows);
+  absl::StatusOr<int64_t> n = db_->Execute(sql, params, &rows);
   if (!n.ok()) return n.status();
   return rows;
 }
 
 absl::StatusOr<int64_t> SqliteTx::Exec(absl::string_view sql, const std::vector<Value>& params) {
   db_->mu_.AssertHeld();
-  return db_->Run(sql, params, nullptr);
+  return db_->Execute(sql, params, nullptr);
 }
 
 absl::Status SqliteTx::ExecScript(absl::string_view sql) {

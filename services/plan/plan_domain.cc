@@ -534,9 +534,10 @@ PlanKeys KeysOf(const Plan& plan) {
   keys.issuer_name_key = text::MatchKey(plan.issuer().display_name());
   const int issued_year = plan.issued_on().year();
   if (!plan.number().empty() && !absl::StartsWith(plan.number(), "/") && issued_year != 0) {
-    keys.number_key = absl::StrCat(plan.number(), "|",
-                                   keys.issuer_unit.empty() ? keys.issuer_name_key : keys.issuer_unit,
-                                   "|", issued_year);
+    keys.number_key = absl::StrCat(plan.number(), "|", keys.issuer_name_key, "|", issued_year);
+    if (!keys.issuer_unit.empty()) {
+      keys.number_unit_key = absl::StrCat(plan.number(), "|", keys.issuer_unit, "|", issued_year);
+    }
   }
   if (plan.has_period()) {
     keys.start_year = plan.period().start_year();

@@ -78,9 +78,12 @@ absl::Status CheckEtag(const Plan& plan, absl::string_view etag);
 
 // The values the store indexes for filtering and uniqueness.
 struct PlanKeys {
-  // "<serial>/<symbol>|<issuer>|<year>" when the number has a serial and the
-  // plan a date of issue: unique across plans. Empty otherwise.
+  // "<serial>/<symbol>|<issuer name key>|<year>" when the number has a serial
+  // and the plan a date of issue: unique across plans. Empty otherwise.
   std::string number_key;
+  // The same with the issuer's unit instead of its name, when the unit is
+  // known: also unique, so two spellings of one issuer cannot share a number.
+  std::string number_unit_key;
   // The issuer's unit resource name, or empty.
   std::string issuer_unit;
   // The diacritic-insensitive key of the issuer's name.

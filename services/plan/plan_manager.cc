@@ -1,5 +1,7 @@
 #include "services/plan/plan_manager.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/ids/page_token.h"
@@ -26,17 +28,6 @@ PlanManager::PlanManager(PlanStore* store, const Catalog* catalog, const civil::
                          IdGenerator* ids, PlanMetrics* metrics)
     : store_(store), catalog_(catalog), clock_(clock), ids_(ids), metrics_(metrics) {}
 
-absl::Status PlanManager::CheckSupersedes(const Plan& plan) {
-  if (plan.supersedes().empty()) return absl::OkStatus();
-  absl::StatusOr<std::string> id = ParsePlanName("plan.supersedes", plan.supersedes());
-  if (!id.ok()) return id.status();
-  absl::StatusOr<Plan> other = store_->Get(*id);
-  if (absl::IsNotFound(other.status())) {
-    return absl::NotFoundError(absl::StrCat("plan.supersedes: ", plan.supersedes(), " not found"));
-  }
-  return other.status();
-}
-
 void PlanManager::AfterWrite() { (void)RefreshMetrics(); }
 
 absl::Status PlanManager::RefreshMetrics() {
@@ -56,11 +47,13 @@ absl::StatusOr<Plan> PlanManager::Create(const pb::CreatePlanRequest& request) {
   plan.clear_etag();
   plan.clear_close_reason();
   if (absl::Status s = ValidateAndNormalize(*catalog_, plan); !s.ok()) return s;
-  if (absl::Status s = CheckSupersedes(plan); !s.ok()) return s;
   const Timestamp now = ToTimestamp(clock_->Now());
   *plan.mutable_create_time() = now;
   *plan.mutable_update_time() = now;
-  if (request.validate_only()) return plan;
+  if (request.validate_only()) {
+    if (absl::Status s = store_->CheckConflicts(plan); !s.ok()) return s;
+    return plan;
+  }
   absl::StatusOr<Plan> created = store_->Create(plan);
   if (created.ok()) AfterWrite();
   return created;
@@ -80,8 +73,12 @@ absl::StatusOr<pb::ListPlansResponse> PlanManager::List(const pb::ListPlansReque
   query.limit = *size;
   if (absl::StartsWith(filter.issuer(), "units/")) {
     query.issuer_unit = filter.issuer();
-  } else {
+  } else if (!filter.issuer().empty()) {
     query.issuer_name_key = text::MatchKey(filter.issuer());
+    if (query.issuer_name_key.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "filter.issuer: \"", filter.issuer(), "\" has no letters or digits to match"));
+    }
   }
   if (filter.year() != 0 && (filter.year() < 2000 || filter.year() > 2100)) {
     return absl::InvalidArgumentError(
@@ -96,7 +93,10 @@ absl::StatusOr<pb::ListPlansResponse> PlanManager::List(const pb::ListPlansReque
     if (!pb::PlanStatus_IsValid(s) || s == PlanStatus::PLAN_STATUS_UNSPECIFIED) {
       return absl::InvalidArgumentError(absl::StrCat("filter.statuses: unknown status ", s));
     }
-    query.statuses.push_back(static_cast<PlanStatus>(s));
+    const auto status = static_cast<PlanStatus>(s);
+    if (std::find(query.statuses.begin(), query.statuses.end(), status) == query.statuses.end()) {
+      query.statuses.push_back(status);
+    }
   }
   // The filter is part of the token: a token only continues the listing it
   // came from.
@@ -127,7 +127,6 @@ absl::StatusOr<Plan> PlanManager::Update(const pb::UpdatePlanRequest& request) {
     if (absl::Status s = CheckUpdateMask(plan, request.update_mask()); !s.ok()) return s;
     ApplyUpdate(request.plan(), request.update_mask(), plan);
     if (absl::Status s = ValidateAndNormalize(*catalog_, plan); !s.ok()) return s;
-    if (absl::Status s = CheckSupersedes(plan); !s.ok()) return s;
     *plan.mutable_update_time() = ToTimestamp(clock_->Now());
     return absl::OkStatus();
   });

@@ -40,7 +40,6 @@ class PlanManager {
   absl::Status RefreshMetrics();
 
  private:
-  absl::Status CheckSupersedes(const Plan& plan);
   void AfterWrite();
 
   PlanStore* store_;

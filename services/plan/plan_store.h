@@ -45,16 +45,23 @@ class PlanStore {
 
   // Inserts a new plan (its name already assigned). Errors: AlreadyExists
   // when its number is taken for the issuer and year (the message names the
-  // plan holding it).
+  // plan holding it); NotFound when `supersedes` names no plan.
   virtual absl::StatusOr<Plan> Create(const Plan& plan) = 0;
+  // Reports, without writing, what Create would refuse: AlreadyExists or
+  // NotFound as above; OK otherwise (a concurrent writer may still win).
+  virtual absl::Status CheckConflicts(const Plan& plan) = 0;
   // Errors: NotFound "plans/{id} not found".
   virtual absl::StatusOr<Plan> Get(const std::string& id) = 0;
   // Reads the plan, lets `mutate` change it, and writes it back, all in one
   // transaction; etag and update bookkeeping are the store's. A non-OK status
-  // from `mutate` aborts and is returned. Errors: NotFound, AlreadyExists.
+  // from `mutate` aborts and is returned. `mutate` must not call the store.
+  // Errors: NotFound (the plan, or the plan `supersedes` names),
+  // AlreadyExists (number taken), Aborted (another writer changed the plan
+  // in between).
   virtual absl::StatusOr<Plan> Update(const std::string& id,
                                       const std::function<absl::Status(Plan&)>& mutate) = 0;
-  // Deletes the plan if `check` allows it, in one transaction.
+  // Deletes the plan if `check` allows it, in one transaction. Errors:
+  // NotFound; FailedPrecondition when another plan supersedes it.
   virtual absl::Status Delete(const std::string& id,
                               const std::function<absl::Status(const Plan&)>& check) = 0;
   // Plans matching `query`, ordered by id (creation order).

@@ -31,6 +31,11 @@ using grpc::health::v1::HealthCheckResponse;
 class FakePlanService : public chiso::plan::v1::PlanService::Service {
  public:
   grpc::Status GetPlan(grpc::ServerContext*, const GetPlanRequest* request, Plan* plan) override {
+    if (request->name() == "plans/slow") {
+      absl::SleepFor(absl::Milliseconds(400));
+      plan->set_name(request->name());
+      return grpc::Status::OK;
+    }
     if (request->name() != "plans/known") return {grpc::StatusCode::NOT_FOUND, "plans/x not found"};
     plan->set_name(request->name());
     return grpc::Status::OK;
@@ -210,6 +215,47 @@ TEST_F(ServerTest, ServesReflectionSoAnyClientCanDiscoverTheServices) {
   cq.Shutdown();
   while (cq.Next(&tag, &ok)) {
   }
+}
+
+// Shutdown: health turns NOT_SERVING at once and stays so for the drain
+// grace while calls are still served; a call in flight when the server stops
+// taking new ones still completes.
+TEST(ServerShutdown, DrainsThenFinishesCallsInFlight) {
+  std::ostringstream sink;
+  log::SetOutput(&sink);
+  FakePlanService service;
+  ServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  options.metrics_address = "";
+  options.drain_grace = absl::Milliseconds(600);
+  options.health_interval = absl::Hours(1);
+  auto server = *Server::Start(options, {{"chiso.plan.v1.PlanService", &service}},
+                               std::make_shared<prometheus::Registry>(), nullptr);
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server->port()),
+                                     grpc::InsecureChannelCredentials());
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  auto plans = chiso::plan::v1::PlanService::NewStub(channel);
+  auto check = [&] {
+    grpc::ClientContext ctx;
+    HealthCheckResponse resp;
+    grpc::Status s = health->Check(&ctx, HealthCheckRequest(), &resp);
+    return s.ok() ? resp.status() : HealthCheckResponse::UNKNOWN;
+  };
+  ASSERT_EQ(check(), HealthCheckResponse::SERVING);
+
+  std::thread stopper([&] { server->Shutdown(); });
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_EQ(check(), HealthCheckResponse::NOT_SERVING) << "health must turn first";
+  // Still serving calls during the drain; this one outlasts the grace.
+  grpc::ClientContext ctx;
+  GetPlanRequest req;
+  req.set_name("plans/slow");
+  Plan out;
+  EXPECT_TRUE(plans->GetPlan(&ctx, req, &out).ok());
+  EXPECT_EQ(out.name(), "plans/slow");
+  stopper.join();
+  server->Wait();
+  log::SetOutput(nullptr);
 }
 
 TEST(ServerStart, ReportsAPortInUse) {

@@ -343,10 +343,14 @@ TEST(KeysOf, NumberKeyNeedsSerialAndYear) {
   EXPECT_EQ(keys.number_key, "60/KH-STNMT|so tai nguyen va moi truong|2020");
   EXPECT_EQ(keys.issuer_name_key, "so tai nguyen va moi truong");
   EXPECT_EQ(keys.start_year, 2020);
+  EXPECT_EQ(keys.number_unit_key, "");
   plan.mutable_issuer()->set_unit("units/01hzzzzzzzzzzzzzzzzzzzzzzz");
-  EXPECT_EQ(KeysOf(plan).number_key, "60/KH-STNMT|units/01hzzzzzzzzzzzzzzzzzzzzzzz|2020");
+  keys = KeysOf(plan);
+  EXPECT_EQ(keys.number_key, "60/KH-STNMT|so tai nguyen va moi truong|2020");
+  EXPECT_EQ(keys.number_unit_key, "60/KH-STNMT|units/01hzzzzzzzzzzzzzzzzzzzzzzz|2020");
   plan.set_number("/KH-STNMT");
   EXPECT_EQ(KeysOf(plan).number_key, "");
+  EXPECT_EQ(KeysOf(plan).number_unit_key, "");
 }
 
 TEST(KeysOf, YearsComeFromPeriodThenIssueThenTargets) {

@@ -33,7 +33,10 @@ namespace v1 = chiso::plan::v1;
 // The plan service as main.cc wires it, on a database at `path`.
 class PlanHarness {
  public:
-  explicit PlanHarness(const std::string& path) : clock_(absl::FromCivil(absl::CivilSecond(2024, 3, 1, 2, 0, 0), absl::UTCTimeZone())) {
+  explicit PlanHarness(const std::string& path)
+      : clock_(absl::FromCivil(absl::CivilSecond(2024, 3, 1, 2, 0, 0), absl::UTCTimeZone())),
+        lagging_ids_([] { return absl::Now() - absl::Hours(24 * 365); },
+                     [] { return uint64_t{12345}; }) {
     db_ = *storage::OpenSqlite(path);
     EXPECT_TRUE(storage::Migrate(*db_, PlanMigrations()).ok());
     store_ = NewSqlPlanStore(db_.get());
@@ -54,6 +57,14 @@ class PlanHarness {
   v1::PlanService::Stub& stub() { return *stub_; }
   std::shared_ptr<grpc::Channel> channel() { return server_->InProcessChannel(); }
   civil::FakeClock& clock() { return clock_; }
+  // Another replica on the same database whose clock lags a year: the plans
+  // it creates have ids that sort before ones already listed.
+  PlanManager& LaggingReplica() {
+    if (lagging_ == nullptr) {
+      lagging_ = std::make_unique<PlanManager>(store_.get(), &catalog_, &clock_, &lagging_ids_, nullptr);
+    }
+    return *lagging_;
+  }
 
   std::string Metrics() {
     std::ostringstream out;
@@ -65,6 +76,8 @@ class PlanHarness {
   Catalog catalog_ = *Catalog::Builtin();
   civil::FakeClock clock_;
   IdGenerator ids_;
+  IdGenerator lagging_ids_;
+  std::unique_ptr<PlanManager> lagging_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<PlanStore> store_;
   std::shared_ptr<prometheus::Registry> registry_;
@@ -471,6 +484,39 @@ TEST_F(PlanServiceTest, PaginationIsStableUnderConcurrentInserts) {
   EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
 }
 
+// Plans created between two pages with ids that sort before the cursor (a
+// replica whose clock lags), and plans deleted from pages already read, must
+// neither repeat nor hide the plans not yet listed, as offset paging would.
+TEST_F(PlanServiceTest, PaginationNeitherRepeatsNorSkipsWhenEarlierRowsChange) {
+  std::vector<std::string> all;
+  for (int i = 0; i < 21; ++i) all.push_back(MustCreate(MinimalDraft()).name());
+  v1::ListPlansRequest req;
+  req.set_page_size(7);
+  v1::ListPlansResponse first;
+  ASSERT_TRUE(List(req, &first).ok());
+  ASSERT_EQ(first.plans_size(), 7);
+
+  ASSERT_TRUE(Delete(first.plans(0).name()).ok());
+  ASSERT_TRUE(Delete(first.plans(1).name()).ok());
+  for (int i = 0; i < 5; ++i) {
+    v1::CreatePlanRequest create;
+    *create.mutable_plan() = MinimalDraft();
+    absl::StatusOr<Plan> early = h_->LaggingReplica().Create(create);
+    ASSERT_TRUE(early.ok()) << early.status();
+    ASSERT_LT(early->name(), first.plans(6).name());
+  }
+
+  std::vector<std::string> rest;
+  req.set_page_token(first.next_page_token());
+  do {
+    v1::ListPlansResponse out;
+    ASSERT_TRUE(List(req, &out).ok());
+    for (const Plan& p : out.plans()) rest.push_back(p.name());
+    req.set_page_token(out.next_page_token());
+  } while (!req.page_token().empty());
+  EXPECT_EQ(rest, std::vector<std::string>(all.begin() + 7, all.end()));
+}
+
 TEST_F(PlanServiceTest, DefaultAndMaximumPageSizes) {
   for (int i = 0; i < 55; ++i) MustCreate(MinimalDraft());
   v1::ListPlansRequest req;
@@ -522,6 +568,118 @@ TEST_F(PlanServiceTest, MalformedRequestBytesAreRefusedNotFatal) {
   // The service still answers afterwards.
   Plan out;
   EXPECT_EQ(Get("plans/01hzzzzzzzzzzzzzzzzzzzzzzz", &out).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(PlanServiceTest, APlanThatSupersedesAnotherCanStillBeUpdated) {
+  Plan original = MustCreate(DepartmentDdciPlan());
+  Plan amendment = DepartmentDdciPlan();
+  amendment.set_number("75/KH-STNMT");
+  amendment.set_supersedes(original.name());
+  Plan created = MustCreate(amendment);
+  Plan patch;
+  patch.set_name(created.name());
+  patch.set_title("Kế hoạch sửa đổi, bổ sung");
+  Plan out;
+  ASSERT_TRUE(Update(patch, {"title"}, &out).ok());
+  EXPECT_EQ(out.supersedes(), original.name());
+  ASSERT_TRUE(Issue(created.name(), &out).ok());
+  patch.add_recipients("Sở Nội vụ");
+  ASSERT_TRUE(Update(patch, {"recipients"}, &out).ok());
+  EXPECT_EQ(out.recipients_size(), 1);
+}
+
+TEST_F(PlanServiceTest, UpdateToASupersedesThatDoesNotExistIsNotFound) {
+  Plan created = MustCreate(MinimalDraft());
+  Plan patch;
+  patch.set_name(created.name());
+  patch.set_supersedes("plans/01hzzzzzzzzzzzzzzzzzzzzzzz");
+  Plan out;
+  ExpectStatus(Update(patch, {"supersedes"}, &out), grpc::StatusCode::NOT_FOUND,
+               "plan.supersedes: plans/01hzzzzzzzzzzzzzzzzzzzzzzz not found");
+}
+
+TEST_F(PlanServiceTest, ASupersededPlanCannotBeDeleted) {
+  Plan original = MustCreate(MinimalDraft());
+  Plan amendment = MinimalDraft();
+  amendment.set_supersedes(original.name());
+  Plan created = MustCreate(amendment);
+  ExpectStatus(Delete(original.name()), grpc::StatusCode::FAILED_PRECONDITION,
+               absl::StrCat("is superseded by ", created.name()));
+  ASSERT_TRUE(Delete(created.name()).ok());
+  EXPECT_TRUE(Delete(original.name()).ok());
+}
+
+TEST_F(PlanServiceTest, ANumberIsTakenWhetherOrNotTheIssuerUnitIsKnown) {
+  Plan with_unit = DepartmentDdciPlan();
+  with_unit.mutable_issuer()->set_unit("units/01hzzzzzzzzzzzzzzzzzzzzzzz");
+  MustCreate(with_unit);
+  Plan out;
+  ExpectStatus(Create(DepartmentDdciPlan(), &out), grpc::StatusCode::ALREADY_EXISTS, "already used");
+  Plan other_spelling = DepartmentDdciPlan();
+  other_spelling.mutable_issuer()->set_display_name("Sở TN&MT");
+  other_spelling.mutable_issuer()->set_unit("units/01hzzzzzzzzzzzzzzzzzzzzzzz");
+  ExpectStatus(Create(other_spelling, &out), grpc::StatusCode::ALREADY_EXISTS, "already used");
+}
+
+TEST_F(PlanServiceTest, ValidateOnlyReportsATakenNumber) {
+  MustCreate(DepartmentDdciPlan());
+  grpc::ClientContext ctx;
+  v1::CreatePlanRequest req;
+  *req.mutable_plan() = DepartmentDdciPlan();
+  req.set_validate_only(true);
+  Plan out;
+  ExpectStatus(h_->stub().CreatePlan(&ctx, req, &out), grpc::StatusCode::ALREADY_EXISTS, "already used");
+}
+
+TEST_F(PlanServiceTest, UpdateAndCloseOfAnUnknownPlanAreNotFound) {
+  Plan patch;
+  patch.set_name("plans/01hzzzzzzzzzzzzzzzzzzzzzzz");
+  patch.set_title("x");
+  Plan out;
+  ExpectStatus(Update(patch, {"title"}, &out), grpc::StatusCode::NOT_FOUND, "not found");
+  ExpectStatus(Close("plans/01hzzzzzzzzzzzzzzzzzzzzzzz", false, &out), grpc::StatusCode::NOT_FOUND,
+               "not found");
+  ExpectStatus(Close("plan/1", false, &out), grpc::StatusCode::INVALID_ARGUMENT, "name");
+}
+
+TEST_F(PlanServiceTest, DatesAndPeriodsOutsideTheCenturyAreRejected) {
+  Plan p = MinimalDraft();
+  p.mutable_issued_on()->set_year(1999);
+  p.mutable_issued_on()->set_month(12);
+  p.mutable_issued_on()->set_day(31);
+  Plan out;
+  ExpectStatus(Create(p, &out), grpc::StatusCode::INVALID_ARGUMENT, "plan.issued_on");
+  p = MinimalDraft();
+  p.mutable_period()->set_start_year(2022);
+  p.mutable_period()->set_end_year(2125);
+  ExpectStatus(Create(p, &out), grpc::StatusCode::INVALID_ARGUMENT, "plan.period.end_year");
+}
+
+TEST_F(PlanServiceTest, ListFiltersByStatus) {
+  Plan issued = MustCreate(DepartmentDdciPlan());
+  Plan out;
+  ASSERT_TRUE(Issue(issued.name(), &out).ok());
+  Plan draft = MustCreate(MinimalDraft());
+  v1::ListPlansRequest req;
+  req.mutable_filter()->add_statuses(v1::PLAN_STATUS_DRAFT);
+  req.mutable_filter()->add_statuses(v1::PLAN_STATUS_DRAFT);
+  v1::ListPlansResponse resp;
+  ASSERT_TRUE(List(req, &resp).ok());
+  ASSERT_EQ(resp.plans_size(), 1);
+  EXPECT_EQ(resp.plans(0).name(), draft.name());
+  req.mutable_filter()->add_statuses(v1::PLAN_STATUS_ISSUED);
+  ASSERT_TRUE(List(req, &resp).ok());
+  EXPECT_EQ(resp.plans_size(), 2);
+  req.mutable_filter()->add_statuses(static_cast<v1::PlanStatus>(42));
+  ExpectStatus(List(req, &resp), grpc::StatusCode::INVALID_ARGUMENT, "filter.statuses");
+}
+
+TEST_F(PlanServiceTest, AnIssuerFilterWithNothingToMatchIsRejected) {
+  MustCreate(MinimalDraft());
+  v1::ListPlansRequest req;
+  req.mutable_filter()->set_issuer(" --- ");
+  v1::ListPlansResponse resp;
+  ExpectStatus(List(req, &resp), grpc::StatusCode::INVALID_ARGUMENT, "filter.issuer");
 }
 
 TEST(PlanServiceRestart, DataSurvivesARestart) {
