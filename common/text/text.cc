@@ -53,6 +53,7 @@ bool IsDLike(UChar32 c) {
 }
 
 int CodePointWidth(UChar32 c) {
+  if (c == 0x00AD) return 1;  // soft hyphen: terminals draw it (as wcwidth says)
   const uint32_t mask = U_GET_GC_MASK(c);
   if (mask & (U_GC_MN_MASK | U_GC_ME_MASK | U_GC_CF_MASK | U_GC_CC_MASK)) {
     return 0;
@@ -180,6 +181,25 @@ std::string TruncateToWidth(absl::string_view utf8, int width) {
     internal::AppendUtf8(out, c);
   });
   out += "…";
+  return out;
+}
+
+bool IsValidUtf8(absl::string_view utf8) {
+  bool valid = true;
+  internal::ForEachCodePoint(utf8, [&valid](UChar32 c, absl::string_view bytes) {
+    if (c == internal::kReplacementCharacter && bytes != "\xEF\xBF\xBD") valid = false;
+  });
+  return valid;
+}
+
+std::string ForTerminal(absl::string_view utf8) {
+  std::string out;
+  out.reserve(utf8.size());
+  internal::ForEachCodePoint(CollapseWhitespace(utf8), [&out](UChar32 c, absl::string_view) {
+    const bool control = c < 0x20 || (c >= 0x7F && c <= 0x9F);
+    const bool bidi = (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+    internal::AppendUtf8(out, control || bidi ? internal::kReplacementCharacter : c);
+  });
   return out;
 }
 

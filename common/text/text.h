@@ -66,13 +66,25 @@ std::string QuoteForMessage(absl::string_view utf8);
 // ---------------------------------------------------------------------------
 
 // Returns the number of terminal columns `utf8` occupies: 0 for combining
-// marks, format characters (zero-width space, joiners, soft hyphen), control
+// marks, format characters (zero-width space, joiners; but the soft hyphen
+// takes 1, as terminals draw it), control
 // characters and Hangul medial vowels and final consonants; 2 for East Asian
 // Wide and Fullwidth characters (CJK, most emoji); 1 for everything else,
 // including ill-formed sequences (shown as U+FFFD). NFC and NFD spellings of
 // the same Vietnamese text therefore have the same width:
 // DisplayWidth("Kế hoạch") == 8 in both forms.
 int DisplayWidth(absl::string_view utf8);
+
+// True when `utf8` is well-formed UTF-8 (no ill-formed or overlong
+// sequences, no surrogates).
+bool IsValidUtf8(absl::string_view utf8);
+
+// Returns `utf8` made safe to print in one table cell of a terminal:
+// whitespace collapsed (CollapseWhitespace), and control characters (C0, DEL,
+// C1: escape sequences that would clear the screen or retitle the window)
+// and bidirectional overrides replaced by U+FFFD. Ill-formed sequences become
+// U+FFFD too.
+std::string ForTerminal(absl::string_view utf8);
 
 // Returns `utf8` followed by as many ASCII spaces as needed to reach `width`
 // columns. Text already `width` columns wide or wider is returned unchanged

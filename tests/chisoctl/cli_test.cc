@@ -86,6 +86,26 @@ TEST_F(ChisoctlCliTest, CommandHelpListsItsFlags) {
   EXPECT_THAT(r.out, HasSubstr("--issued-on=DATE"));
 }
 
+TEST_F(ChisoctlCliTest, HealthHelpCallsNothing) {
+  Result r = Run({"--addr=127.0.0.1:1", "health", "--help"});
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out, ::testing::HasSubstr("health [--service NAME]"));
+}
+
+TEST_F(ChisoctlCliTest, AnUnboundedTimeoutIsAUsageError) {
+  for (const char* t : {"--timeout=inf", "--timeout=2562047h", "--timeout=25h"}) {
+    Result r = Run({t, "plan", "get", "plans/x"});
+    EXPECT_EQ(r.code, kExitUsage) << t;
+    EXPECT_THAT(r.err, ::testing::HasSubstr("--timeout")) << t;
+  }
+}
+
+TEST_F(ChisoctlCliTest, ArgumentsThatAreNotUtf8AreUsageErrors) {
+  Result r = Run({"plan", "create", "--title", "Ke\xff", "--issuer", "UBND"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_THAT(r.err, ::testing::HasSubstr("not valid UTF-8"));
+}
+
 TEST_F(ChisoctlCliTest, NoArgumentsPrintsUsageWithExitTwo) {
   Result r = Run({});
   EXPECT_EQ(r.code, kExitUsage);

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -58,6 +59,51 @@ TEST(PlanFileTest, YamlAndJsonFixturesGiveEqualPlans) {
   EXPECT_EQ(plan.objectives(7).component(), "DYNAMISM");
   EXPECT_EQ(plan.reporting_rules(1).due_date().month(), 12);
   EXPECT_EQ(plan.recipients_size(), 4);
+}
+
+TEST(PlanFileTest, AnAliasInsideItsOwnAnchorIsAnErrorNotAnEndlessLoop) {
+  absl::StatusOr<LoadedPlan> plan =
+      ParsePlanText("title: x\nrecipients: &a [*a]\n", PlanFileFormat::kYaml, "p.yaml");
+  EXPECT_EQ(plan.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(plan.status().message()), HasSubstr("alias refers to a value that contains it"));
+}
+
+TEST(PlanFileTest, AnAliasBombIsRefused) {
+  std::string yaml = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (char c = 'b'; c <= 'g'; ++c) {
+    yaml += absl::StrCat(std::string(1, c), ": &", std::string(1, c), " [");
+    for (int i = 0; i < 10; ++i) yaml += absl::StrCat(i ? ", " : "", "*", std::string(1, c - 1));
+    yaml += "]\n";
+  }
+  absl::StatusOr<LoadedPlan> plan = ParsePlanText(yaml, PlanFileFormat::kYaml, "bomb.yaml");
+  EXPECT_EQ(plan.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(plan.status().message()), HasSubstr("more than 100000 values"));
+}
+
+TEST(PlanFileTest, DeepNestingIsRefused) {
+  std::string yaml = "title: ";
+  for (int i = 0; i < 100; ++i) yaml += "[";
+  for (int i = 0; i < 100; ++i) yaml += "]";
+  absl::StatusOr<LoadedPlan> plan = ParsePlanText(yaml, PlanFileFormat::kYaml, "deep.yaml");
+  EXPECT_EQ(plan.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(PlanFileTest, TextThatIsNotUtf8IsRefusedInBothFormats) {
+  absl::StatusOr<LoadedPlan> yaml =
+      ParsePlanText("title: \"abc\xff\xfe\"\n", PlanFileFormat::kYaml, "p.yaml");
+  EXPECT_EQ(yaml.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(yaml.status().message()), HasSubstr("UTF-8"));
+  absl::StatusOr<LoadedPlan> json =
+      ParsePlanText("{\"title\": \"abc\xff\"}", PlanFileFormat::kJson, "p.json");
+  EXPECT_EQ(json.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(json.status().message()), HasSubstr("UTF-8"));
+}
+
+TEST(PlanFileTest, EmptyListItemsAreErrorsNotDropped) {
+  absl::StatusOr<LoadedPlan> plan =
+      ParsePlanText("recipients: [UBND tỉnh, ~]\n", PlanFileFormat::kYaml, "p.yaml");
+  EXPECT_EQ(plan.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(plan.status().message()), HasSubstr("recipients[1]: empty item"));
 }
 
 TEST(PlanFileTest, DecimalKeepsItsTrailingZeroInBothFormats) {

@@ -66,6 +66,23 @@ TEST(TableTest, PrecomposedAndDecomposedTextAlignTheSame) {
   EXPECT_NE(lines[1].size(), lines[2].size());
 }
 
+TEST(TableTest, ControlCharactersFromTheServerReachNoTerminal) {
+  Table table({{"TITLE"}, {"N"}});
+  table.AddRow({"Ke hoach \x1b[2J\x1b]0;pwned\x07 X", "10"});
+  table.AddRow({"Kế hoạch", "9"});
+  std::ostringstream out;
+  table.Render(out);
+  const std::string text = out.str();
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
+  EXPECT_EQ(text.find('\x07'), std::string::npos);
+  std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 3u);
+  // The second column starts at the same terminal column on every line.
+  const int col1 = text::DisplayWidth(lines[1].substr(0, lines[1].rfind("10")));
+  const int col2 = text::DisplayWidth(lines[2].substr(0, lines[2].rfind("9")));
+  EXPECT_EQ(col1, col2);
+}
+
 TEST(TableTest, LongCellsAreCutToTheColumnWidth) {
   Table table({{"TITLE", 12}, {"N"}});
   table.AddRow({"Nâng cao chỉ số năng lực cạnh tranh", "1"});

@@ -230,10 +230,27 @@ TEST(DisplayWidthTest, WideAndFullwidthTakeTwoColumns) {
   EXPECT_EQ(DisplayWidth("\U0001F600"), 2);
 }
 
+TEST(IsValidUtf8Test, TellsWellFormedFromIllFormed) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("Kế hoạch số 60"));
+  EXPECT_TRUE(IsValidUtf8("\uFFFD"));  // a real replacement character is fine
+  EXPECT_FALSE(IsValidUtf8("ab\xff"));
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong "/"
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("K\xe1\xbb"));          // truncated
+}
+
+TEST(ForTerminalTest, NeutralisesEscapesAndBidiOverrides) {
+  EXPECT_EQ(ForTerminal("Kế  hoạch\n2024"), "Kế hoạch 2024");
+  EXPECT_EQ(ForTerminal("a\x1b[2Jb"), "a\uFFFD[2Jb");
+  EXPECT_EQ(ForTerminal("a\u0085b\u202Ec\x7f\u009b"), "a b\uFFFDc\uFFFD\uFFFD");  // NEL is whitespace
+  EXPECT_EQ(DisplayWidth(ForTerminal("\x1b]0;x\x07 X")), 8);
+}
+
 TEST(DisplayWidthTest, InvisibleCharactersTakeNoColumn) {
   EXPECT_EQ(DisplayWidth("a\u200Bb"), 2);      // zero-width space
   EXPECT_EQ(DisplayWidth("a\u200Db"), 2);      // zero-width joiner
-  EXPECT_EQ(DisplayWidth("a\u00ADb"), 2);      // soft hyphen
+  EXPECT_EQ(DisplayWidth("a\u00ADb"), 3);      // soft hyphen: drawn, like wcwidth
   EXPECT_EQ(DisplayWidth("a\tb\n"), 2);        // controls
   EXPECT_EQ(DisplayWidth("\u20DD"), 0);        // enclosing mark
   EXPECT_EQ(DisplayWidth("\u1100\u1161"), 2);  // Hangul L + medial V

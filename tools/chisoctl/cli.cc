@@ -23,6 +23,7 @@
 #include "chiso/plan/v1/plan_service.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "common/civil/date.h"
+#include "common/text/text.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
@@ -299,6 +300,9 @@ absl::StatusOr<absl::Duration> ParseTimeout(absl::string_view text) {
   }
   if (timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--timeout: must be more than zero");
+  }
+  if (timeout > absl::Hours(24)) {
+    return absl::InvalidArgumentError("--timeout: at most 24h");
   }
   return timeout;
 }
@@ -742,6 +746,13 @@ int RunChisoctl(const std::vector<std::string>& args, std::ostream& out, std::os
 
 int RunChisoctl(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
                 const Environment& env) {
+  // Arguments travel in protobuf strings, which must be UTF-8.
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (!text::IsValidUtf8(args[i])) {
+      return Usage(err, absl::StrCat("argument ", i + 1, " is not valid UTF-8 text"));
+    }
+  }
+
   // Global flags, up to the command.
   ParsedArgs parsed;
   size_t next = 0;
@@ -767,6 +778,13 @@ int RunChisoctl(const std::vector<std::string>& args, std::ostream& out, std::os
                                     /*stop_at_positional=*/false, &parsed, nullptr);
         !st.ok()) {
       return Usage(err, absl::StrCat(st.message(), " for \"health\""));
+    }
+    if (parsed.GetBool("help")) {
+      out << "Usage: chisoctl [global flags] health [--service NAME]\n\n"
+             "Asks grpc.health.v1.Health whether the server, or the service NAME (e.g.\n"
+             "chiso.plan.v1.PlanService), is SERVING. Exit 0 when SERVING, 1 when NOT_SERVING,\n"
+             "3 for a service the server does not know, 5 when it cannot be reached.\n";
+      return kExitOk;
     }
     if (!parsed.positional.empty()) {
       return Usage(err, absl::StrCat("unexpected argument \"", parsed.positional[0], "\" for \"health\""));

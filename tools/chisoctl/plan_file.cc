@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "common/civil/date.h"
+#include "common/text/text.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -75,8 +76,42 @@ bool IsPlainBoolean(absl::string_view s, bool* value) {
   return false;
 }
 
+// Limits of a plan file: larger than any plan the server accepts (4 MiB),
+// small enough that a hostile file cannot exhaust memory or the stack.
+constexpr size_t kMaxFileBytes = 4 << 20;
+constexpr int kMaxYamlNodes = 100000;
+constexpr int kMaxYamlDepth = 64;
+
+// The walk through a YAML document: nodes seen so far, and the nodes on the
+// current path (an alias to one of them would loop forever).
+struct YamlWalk {
+  int nodes = 0;
+  std::vector<YAML::Node> path;
+};
+
 absl::Status YamlToValue(const YAML::Node& node, const std::string& path, absl::string_view source,
-                         Value* out, Tree* tree) {
+                         Value* out, Tree* tree, YamlWalk* walk) {
+  const int line = node.Mark().line + 1;
+  if (++walk->nodes > kMaxYamlNodes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        Where(source, line, std::nullopt), "more than ", kMaxYamlNodes,
+        " values (aliases expanded); a plan file is far smaller"));
+  }
+  if (static_cast<int>(walk->path.size()) >= kMaxYamlDepth) {
+    return absl::InvalidArgumentError(absl::StrCat(Where(source, line, std::nullopt),
+                                                   "nested more than ", kMaxYamlDepth, " levels"));
+  }
+  for (const YAML::Node& ancestor : walk->path) {
+    if (ancestor.is(node)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Where(source, line, std::nullopt), "an alias refers to a value that contains it"));
+    }
+  }
+  walk->path.push_back(node);
+  struct Pop {
+    YamlWalk* walk;
+    ~Pop() { walk->path.pop_back(); }
+  } pop{walk};
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
@@ -85,6 +120,10 @@ absl::Status YamlToValue(const YAML::Node& node, const std::string& path, absl::
     case YAML::NodeType::Scalar: {
       // Quoted scalars ("!") and explicit strings stay text whatever they say.
       const std::string& tag = node.Tag();
+      if (!text::IsValidUtf8(node.Scalar())) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            Where(source, line, node.Mark().column + 1), "text is not valid UTF-8"));
+      }
       bool b = false;
       if (tag != "!" && tag != "tag:yaml.org,2002:str" && IsPlainBoolean(node.Scalar(), &b)) {
         out->set_bool_value(b);
@@ -99,7 +138,8 @@ absl::Status YamlToValue(const YAML::Node& node, const std::string& path, absl::
       for (const YAML::Node& element : node) {
         const std::string element_path = ElementPath(path, index++);
         tree->lines.emplace(element_path, element.Mark().line + 1);
-        if (absl::Status s = YamlToValue(element, element_path, source, list->add_values(), tree);
+        if (absl::Status s =
+                YamlToValue(element, element_path, source, list->add_values(), tree, walk);
             !s.ok()) {
           return s;
         }
@@ -122,7 +162,12 @@ absl::Status YamlToValue(const YAML::Node& node, const std::string& path, absl::
               Where(source, line, key.Mark().column + 1), "duplicate key \"", name, "\""));
         }
         tree->lines.emplace(child_path, line);
-        if (absl::Status s = YamlToValue(entry.second, child_path, source, &(*fields)[name], tree);
+        if (!text::IsValidUtf8(name)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              Where(source, line, key.Mark().column + 1), "key is not valid UTF-8"));
+        }
+        if (absl::Status s =
+                YamlToValue(entry.second, child_path, source, &(*fields)[name], tree, walk);
             !s.ok()) {
           return s;
         }
@@ -137,7 +182,8 @@ absl::StatusOr<Tree> ParseYamlTree(absl::string_view text, absl::string_view sou
   Tree tree;
   try {
     YAML::Node root = YAML::Load(std::string(text));
-    if (absl::Status s = YamlToValue(root, "", source, &tree.root, &tree); !s.ok()) return s;
+    YamlWalk walk;
+    if (absl::Status s = YamlToValue(root, "", source, &tree.root, &tree, &walk); !s.ok()) return s;
   } catch (const YAML::Exception& e) {
     if (e.mark.is_null()) {
       return absl::InvalidArgumentError(absl::StrCat(source, ": YAML: ", e.msg));
@@ -227,6 +273,9 @@ class Normalizer {
         }
         auto* elements = child.mutable_list_value()->mutable_values();
         for (int i = 0; i < elements->size(); ++i) {
+          if ((*elements)[i].kind_case() == Value::kNullValue) {
+            return Error(ElementPath(child_path, i), "empty item");
+          }
           if (absl::Status s = Field(field, &(*elements)[i], ElementPath(child_path, i)); !s.ok()) {
             return s;
           }
@@ -407,6 +456,9 @@ absl::StatusOr<LoadedPlan> ParsePlanText(absl::string_view text, PlanFileFormat 
   if (IsBlank(text)) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": empty; expected a plan"));
   }
+  if (!text::IsValidUtf8(text)) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": not valid UTF-8 text"));
+  }
   switch (format) {
     case PlanFileFormat::kJson: {
       absl::StatusOr<Tree> tree = ParseJsonTree(text, source);
@@ -439,7 +491,15 @@ absl::StatusOr<LoadedPlan> LoadPlanFile(const std::string& path, std::istream& s
   if (!format.ok()) return format.status();
   std::string text;
   if (path == "-") {
-    text.assign(std::istreambuf_iterator<char>(standard_input), std::istreambuf_iterator<char>());
+    std::vector<char> chunk(64 << 10);
+    while (standard_input.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) ||
+           standard_input.gcount() > 0) {
+      text.append(chunk.data(), static_cast<size_t>(standard_input.gcount()));
+      if (text.size() > kMaxFileBytes) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("<stdin>: larger than ", kMaxFileBytes >> 20, " MiB"));
+      }
+    }
     if (standard_input.bad()) {
       return absl::InvalidArgumentError("cannot read standard input");
     }
@@ -448,6 +508,10 @@ absl::StatusOr<LoadedPlan> LoadPlanFile(const std::string& path, std::istream& s
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     return absl::InvalidArgumentError(absl::StrCat("cannot read ", path, ": it is a directory"));
+  }
+  if (const auto size = std::filesystem::file_size(path, ec); !ec && size > kMaxFileBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": larger than ", kMaxFileBytes >> 20, " MiB"));
   }
   std::ifstream file(path, std::ios::binary);
   if (!file) {

@@ -94,8 +94,9 @@ std::string FormatReportingRule(const chiso::plan::v1::ReportingRule& rule) {
   return text;
 }
 
-// Cleans a cell: one line, whitespace collapsed.
-std::string Cell(absl::string_view text) { return text::CollapseWhitespace(text); }
+// Cleans a cell: one line, whitespace collapsed, nothing a terminal would
+// execute (text from the server is data, not escape sequences).
+std::string Cell(absl::string_view text) { return text::ForTerminal(text); }
 
 }  // namespace
 
