@@ -377,6 +377,22 @@ class Parser {
     return value;
   }
 
+  // A year written at token *k, as "2024" or "năm 2024"; advances *k past
+  // it. nullopt (and *k unchanged) when there is none.
+  std::optional<int> TakeYear(size_t* k) const {
+    if (std::optional<int> year = Digits(*k, 4, 4); year && IsYearGap(*k)) {
+      *k += 1;
+      return year;
+    }
+    if (Is(*k, "nam")) {
+      if (std::optional<int> year = Digits(*k + 1, 4, 4)) {
+        *k += 2;
+        return year;
+      }
+    }
+    return std::nullopt;
+  }
+
   // The text between token k-1 and token k.
   absl::string_view Gap(size_t k) const {
     if (k == 0 || k >= tokens_.size()) return {};
@@ -715,14 +731,7 @@ class Parser {
       if (quarter) k += 1;
     }
     if (!quarter) return std::nullopt;
-    std::optional<int> year;
-    if (Digits(k, 4, 4) && IsYearGap(k)) {
-      year = Digits(k, 4, 4);
-      k += 1;
-    } else if (Is(k, "nam") && Digits(k + 1, 4, 4)) {
-      year = Digits(k + 1, 4, 4);
-      k += 2;
-    }
+    std::optional<int> year = TakeYear(&k);
     Core core;
     core.end = k;
     Anchor& a = core.anchor;
@@ -755,14 +764,7 @@ class Parser {
     }
     if (n == 0) return std::nullopt;
     size_t k = j + n;
-    std::optional<int> year;
-    if (Digits(k, 4, 4) && IsYearGap(k)) {
-      year = Digits(k, 4, 4);
-      k += 1;
-    } else if (Is(k, "nam") && Digits(k + 1, 4, 4)) {
-      year = Digits(k + 1, 4, 4);
-      k += 2;
-    }
+    std::optional<int> year = TakeYear(&k);
     Core core;
     core.end = k;
     Anchor& a = core.anchor;
@@ -884,14 +886,7 @@ class Parser {
     const std::optional<int> month = Digits(j + 1, 1, 2);
     if (!month) return std::nullopt;
     size_t k = j + 2;
-    std::optional<int> year;
-    if (Digits(k, 4, 4) && IsYearGap(k)) {
-      year = Digits(k, 4, 4);
-      k += 1;
-    } else if (Is(k, "nam") && Digits(k + 1, 4, 4)) {
-      year = Digits(k + 1, 4, 4);
-      k += 2;
-    }
+    std::optional<int> year = TakeYear(&k);
     Core core;
     core.end = k;
     if (!lead.deadline && !IsFree(start)) {
