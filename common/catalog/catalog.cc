@@ -33,8 +33,8 @@ bool IsCode(absl::string_view code) {
 class ErrorCollector : public google::protobuf::io::ErrorCollector {
  public:
   void AddError(int line, int column, const std::string& message) override {
-    absl::StrAppend(&errors_, errors_.empty() ? "" : "; ", "line ", line + 1, ":", column + 1,
-                    ": ", message);
+    absl::StrAppend(&errors_, errors_.empty() ? "" : "; ", "line ", line + 1, ":", column + 1, ": ",
+                    message);
   }
   const std::string& errors() const { return errors_; }
 
@@ -44,8 +44,8 @@ class ErrorCollector : public google::protobuf::io::ErrorCollector {
 
 absl::Status CheckIndex(const IndexDefinition& index) {
   if (!IsCode(index.code())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "catalog: index code \"", index.code(), "\" must be upper-case letters, digits and _"));
+    return absl::InvalidArgumentError(absl::StrCat("catalog: index code \"", index.code(),
+                                                   "\" must be upper-case letters, digits and _"));
   }
   absl::flat_hash_set<std::string> seen;
   for (const ComponentDefinition& c : index.components()) {
@@ -152,9 +152,9 @@ absl::Status Catalog::CheckCodes(absl::string_view field_prefix, absl::string_vi
       return absl::InvalidArgumentError(absl::StrCat(field_prefix, ".framework: required (one of ",
                                                      absl::StrJoin(IndexCodes(), ", "), ")"));
     }
-    return absl::InvalidArgumentError(absl::StrCat(field_prefix, ".framework: unknown index \"",
-                                                   framework, "\" (known: ",
-                                                   absl::StrJoin(IndexCodes(), ", "), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field_prefix, ".framework: unknown index \"", framework,
+                     "\" (known: ", absl::StrJoin(IndexCodes(), ", "), ")"));
   }
   if (component.empty() || FindComponent(framework, component) != nullptr) {
     return absl::OkStatus();

@@ -6,12 +6,12 @@
 // service checks objective codes against it.
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "chiso/common/v1/catalog.pb.h"
 
 namespace chiso {

@@ -3,12 +3,12 @@
 #include <cstddef>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "common/civil/parse_util.h"
 
@@ -19,13 +19,10 @@ constexpr absl::string_view kDateShape =
     "expected \"D/M/YYYY\", \"D/M\", \"ngày D tháng M năm YYYY\" or "
     "\"YYYY-MM-DD\"";
 
-bool IsLeapYear(int year) {
-  return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-}
+bool IsLeapYear(int year) { return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0); }
 
 int DaysInMonth(int year, int month) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30,
-                                  31, 31, 30, 31, 30, 31};
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (month == 2 && IsLeapYear(year)) return 29;
   return kDays[month - 1];
 }
@@ -41,8 +38,8 @@ std::optional<std::string> DateRule(int year, int month, int day) {
   }
   const int days = DaysInMonth(year, month);
   if (day < 1 || day > days) {
-    std::string rule = absl::StrCat("day ", day, " does not exist in ", month,
-                                    "/", year, " (", days, " days");
+    std::string rule =
+        absl::StrCat("day ", day, " does not exist in ", month, "/", year, " (", days, " days");
     if (month == 2 && day == 29) {
       absl::StrAppend(&rule, "; ", year, " is not a leap year");
     }
@@ -70,12 +67,9 @@ absl::StatusOr<absl::CivilDay> MakeDate(int year, int month, int day) {
   return absl::CivilDay(year, month, day);
 }
 
-absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view text,
-                                         std::optional<int> default_year) {
+absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view text, std::optional<int> default_year) {
   const std::vector<std::string> tokens = internal::Tokens(text);
-  auto fail = [text](absl::string_view rule) {
-    return internal::ParseError("date", text, rule);
-  };
+  auto fail = [text](absl::string_view rule) { return internal::ParseError("date", text, rule); };
   const size_t n = tokens.size();
   size_t i = 0;
   bool words = false;

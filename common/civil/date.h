@@ -8,10 +8,10 @@
 #define CHISO_COMMON_CIVIL_DATE_H_
 
 #include <optional>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 
 namespace chiso::civil {
@@ -48,8 +48,8 @@ absl::StatusOr<absl::CivilDay> MakeDate(int year, int month, int day);
 // as "hằng năm"), when it has no year and `default_year` is empty, or when
 // the date does not exist or its year (written or default) is outside
 // kMinYear..kMaxYear: "31/4/2024", "29/2/2023", "1/1/1999".
-absl::StatusOr<absl::CivilDay> ParseDate(
-    absl::string_view text, std::optional<int> default_year = std::nullopt);
+absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view text,
+                                         std::optional<int> default_year = std::nullopt);
 
 }  // namespace chiso::civil
 

@@ -3,7 +3,6 @@
 #include <cstddef>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
@@ -28,10 +27,8 @@ bool IsAllDigits(absl::string_view token) {
   return true;
 }
 
-std::optional<int> ParseDigits(absl::string_view token, size_t min_digits,
-                               size_t max_digits) {
-  if (!IsAllDigits(token) || token.size() < min_digits ||
-      token.size() > max_digits) {
+std::optional<int> ParseDigits(absl::string_view token, size_t min_digits, size_t max_digits) {
+  if (!IsAllDigits(token) || token.size() < min_digits || token.size() > max_digits) {
     return std::nullopt;
   }
   int value = 0;
@@ -39,23 +36,19 @@ std::optional<int> ParseDigits(absl::string_view token, size_t min_digits,
   return value;
 }
 
-absl::StatusOr<int> ResolveYear(std::optional<int> written,
-                                std::optional<int> default_year) {
+absl::StatusOr<int> ResolveYear(std::optional<int> written, std::optional<int> default_year) {
   if (!written.has_value() && !default_year.has_value()) {
-    return absl::InvalidArgumentError(
-        "no year in the text and no default year given");
+    return absl::InvalidArgumentError("no year in the text and no default year given");
   }
   const int year = written.has_value() ? *written : *default_year;
   if (absl::Status status = CheckYear(year); !status.ok()) return status;
   return year;
 }
 
-absl::Status ParseError(absl::string_view what, absl::string_view text,
-                        absl::string_view rule) {
+absl::Status ParseError(absl::string_view what, absl::string_view text, absl::string_view rule) {
   return absl::InvalidArgumentError(
       absl::StrCat("invalid ", absl::string_view(what.data(), what.size()), " ",
-                   text::QuoteForMessage(text), ": ",
-                   absl::string_view(rule.data(), rule.size())));
+                   text::QuoteForMessage(text), ": ", absl::string_view(rule.data(), rule.size())));
 }
 
 }  // namespace chiso::civil::internal

@@ -7,11 +7,11 @@
 #include <cstddef>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace chiso::civil::internal {
 
@@ -21,8 +21,7 @@ std::vector<std::string> Tokens(absl::string_view text);
 
 // Returns the value of `token` when it is made of min_digits..max_digits
 // ASCII digits, std::nullopt otherwise.
-std::optional<int> ParseDigits(absl::string_view token, size_t min_digits,
-                               size_t max_digits);
+std::optional<int> ParseDigits(absl::string_view token, size_t min_digits, size_t max_digits);
 
 // Returns true when `token` is made of ASCII digits only (and not empty).
 bool IsAllDigits(absl::string_view token);
@@ -30,12 +29,10 @@ bool IsAllDigits(absl::string_view token);
 // Returns the year written in the text, or `default_year` when none was
 // written; checked against kMinYear..kMaxYear. Fails with InvalidArgument
 // whose message is the bare rule (the caller adds the context).
-absl::StatusOr<int> ResolveYear(std::optional<int> written,
-                                std::optional<int> default_year);
+absl::StatusOr<int> ResolveYear(std::optional<int> written, std::optional<int> default_year);
 
 // Returns InvalidArgument "invalid <what> \"<text>\": <rule>".
-absl::Status ParseError(absl::string_view what, absl::string_view text,
-                        absl::string_view rule);
+absl::Status ParseError(absl::string_view what, absl::string_view text, absl::string_view rule);
 
 }  // namespace chiso::civil::internal
 

@@ -4,12 +4,12 @@
 #include <cstddef>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "common/civil/parse_util.h"
 #include "common/text/text.h"
@@ -42,16 +42,14 @@ std::optional<int> QuarterFromKey(absl::string_view key) {
 // or Roman numeral letters.
 bool LooksLikeNumber(absl::string_view key) {
   if (key.empty()) return false;
-  return internal::IsAllDigits(key) ||
-         key.find_first_not_of("ivxlcdm") == absl::string_view::npos;
+  return internal::IsAllDigits(key) || key.find_first_not_of("ivxlcdm") == absl::string_view::npos;
 }
 
 // Reads an optional trailing ["nam"] YYYY from tokens[i..]. Returns the
 // rule broken, or std::nullopt when the tokens are well formed.
-std::optional<absl::string_view> ReadYear(const std::vector<std::string>& tokens,
-                                         size_t& i, bool allow_nam,
-                                         absl::string_view shape,
-                                         std::optional<int>& year) {
+std::optional<absl::string_view> ReadYear(const std::vector<std::string>& tokens, size_t& i,
+                                          bool allow_nam, absl::string_view shape,
+                                          std::optional<int>& year) {
   const size_t n = tokens.size();
   if (i == n) return std::nullopt;
   if (allow_nam && tokens[i] == "nam") ++i;
@@ -72,8 +70,7 @@ std::optional<int> ParseQuarterNumber(absl::string_view token) {
   return QuarterFromKey(text::MatchKey(token));
 }
 
-absl::StatusOr<QuarterRef> ParseQuarter(absl::string_view text,
-                                        std::optional<int> default_year) {
+absl::StatusOr<QuarterRef> ParseQuarter(absl::string_view text, std::optional<int> default_year) {
   const std::vector<std::string> tokens = internal::Tokens(text);
   auto fail = [text](absl::string_view rule) {
     return internal::ParseError("quarter", text, rule);
@@ -121,12 +118,10 @@ absl::CivilDay QuarterEnd(int year, int q) {
 int QuarterOf(absl::CivilDay day) { return (day.month() - 1) / 3 + 1; }
 
 std::string FormatQuarter(const QuarterRef& q) {
-  return absl::StrCat("Quý ", kRoman[std::clamp(q.quarter, 1, 4) - 1], "/",
-                      q.year);
+  return absl::StrCat("Quý ", kRoman[std::clamp(q.quarter, 1, 4) - 1], "/", q.year);
 }
 
-absl::StatusOr<HalfYearRef> ParseHalfYear(absl::string_view text,
-                                          std::optional<int> default_year) {
+absl::StatusOr<HalfYearRef> ParseHalfYear(absl::string_view text, std::optional<int> default_year) {
   const std::vector<std::string> tokens = internal::Tokens(text);
   auto fail = [text](absl::string_view rule) {
     return internal::ParseError("half year", text, rule);
@@ -135,9 +130,7 @@ absl::StatusOr<HalfYearRef> ParseHalfYear(absl::string_view text,
   size_t i = 0;
   if (i < n && tokens[i] == "nua") {
     ++i;
-  } else if (i + 1 < n &&
-             (tokens[i] == "sau" ||
-              internal::ParseDigits(tokens[i], 1, 2) == 6) &&
+  } else if (i + 1 < n && (tokens[i] == "sau" || internal::ParseDigits(tokens[i], 1, 2) == 6) &&
              tokens[i + 1] == "thang") {
     i += 2;
   } else {
@@ -170,8 +163,7 @@ absl::CivilDay HalfYearStart(int year, int half) {
 }
 
 absl::CivilDay HalfYearEnd(int year, int half) {
-  return std::clamp(half, 1, 2) == 1 ? absl::CivilDay(year, 6, 30)
-                                     : absl::CivilDay(year, 12, 31);
+  return std::clamp(half, 1, 2) == 1 ? absl::CivilDay(year, 6, 30) : absl::CivilDay(year, 12, 31);
 }
 
 int HalfOf(absl::CivilDay day) { return day.month() <= 6 ? 1 : 2; }

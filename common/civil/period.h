@@ -13,9 +13,9 @@
 
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 
 namespace chiso::civil {
@@ -33,9 +33,7 @@ struct QuarterRef {
   friend bool operator==(const QuarterRef& a, const QuarterRef& b) {
     return a.year == b.year && a.quarter == b.quarter;
   }
-  friend bool operator!=(const QuarterRef& a, const QuarterRef& b) {
-    return !(a == b);
-  }
+  friend bool operator!=(const QuarterRef& a, const QuarterRef& b) { return !(a == b); }
 };
 
 // Returns 1..4 for a quarter number written in Roman ("I", "ii", "III",
@@ -51,8 +49,8 @@ std::optional<int> ParseQuarterNumber(absl::string_view token);
 // text is not "Quý"/"Q" + quarter number (I–IV or 1–4) + optional
 // ["năm"] year, when there is no year and no `default_year`, or when the year
 // is outside kMinYear..kMaxYear (date.h).
-absl::StatusOr<QuarterRef> ParseQuarter(
-    absl::string_view text, std::optional<int> default_year = std::nullopt);
+absl::StatusOr<QuarterRef> ParseQuarter(absl::string_view text,
+                                        std::optional<int> default_year = std::nullopt);
 
 // Returns the first day of quarter `q` of `year`: QuarterStart(2024, 3) is
 // 2024-07-01. `q` outside 1..4 is clamped to that range.
@@ -84,9 +82,7 @@ struct HalfYearRef {
   friend bool operator==(const HalfYearRef& a, const HalfYearRef& b) {
     return a.year == b.year && a.half == b.half;
   }
-  friend bool operator!=(const HalfYearRef& a, const HalfYearRef& b) {
-    return !(a == b);
-  }
+  friend bool operator!=(const HalfYearRef& a, const HalfYearRef& b) { return !(a == b); }
 };
 
 // Parses a half year: "6 tháng đầu năm", "6 tháng cuối năm", "sáu tháng đầu
@@ -96,8 +92,8 @@ struct HalfYearRef {
 // Fails with InvalidArgument, quoting `text` and naming the rule, when the
 // text has another shape, when there is no year and no `default_year`, or
 // when the year is outside kMinYear..kMaxYear (date.h).
-absl::StatusOr<HalfYearRef> ParseHalfYear(
-    absl::string_view text, std::optional<int> default_year = std::nullopt);
+absl::StatusOr<HalfYearRef> ParseHalfYear(absl::string_view text,
+                                          std::optional<int> default_year = std::nullopt);
 
 // Returns 1 January (half 1) or 1 July (half 2) of `year`. `half` outside
 // 1..2 is clamped to that range.

@@ -62,7 +62,10 @@ bool IsValidId(absl::string_view id) {
   for (char c : id) {
     bool ok = false;
     for (const char* a = kAlphabet; *a != '\0'; ++a) {
-      if (*a == c) { ok = true; break; }
+      if (*a == c) {
+        ok = true;
+        break;
+      }
     }
     if (!ok) return false;
   }

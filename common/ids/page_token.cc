@@ -28,7 +28,8 @@ std::string EncodePageToken(absl::string_view fingerprint, absl::string_view las
   return absl::WebSafeBase64Escape(absl::StrCat(kVersion, "\n", fingerprint, "\n", last_key));
 }
 
-absl::StatusOr<std::string> DecodePageToken(absl::string_view token, absl::string_view fingerprint) {
+absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
+                                            absl::string_view fingerprint) {
   std::string raw;
   if (!absl::WebSafeBase64Unescape(token, &raw)) {
     return absl::InvalidArgumentError("page_token: malformed");

@@ -6,9 +6,9 @@
 // token cannot be replayed against a different filter.
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace chiso {
 

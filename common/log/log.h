@@ -10,6 +10,7 @@
 #include <initializer_list>
 #include <ostream>
 #include <string>
+
 #include "absl/strings/string_view.h"
 
 namespace chiso::log {
@@ -40,10 +41,18 @@ class Field {
 
 // Writes one line if `level` is at or above the minimum level.
 void Log(Level level, absl::string_view msg, std::initializer_list<Field> fields = {});
-inline void Debug(absl::string_view msg, std::initializer_list<Field> f = {}) { Log(Level::kDebug, msg, f); }
-inline void Info(absl::string_view msg, std::initializer_list<Field> f = {}) { Log(Level::kInfo, msg, f); }
-inline void Warning(absl::string_view msg, std::initializer_list<Field> f = {}) { Log(Level::kWarning, msg, f); }
-inline void Error(absl::string_view msg, std::initializer_list<Field> f = {}) { Log(Level::kError, msg, f); }
+inline void Debug(absl::string_view msg, std::initializer_list<Field> f = {}) {
+  Log(Level::kDebug, msg, f);
+}
+inline void Info(absl::string_view msg, std::initializer_list<Field> f = {}) {
+  Log(Level::kInfo, msg, f);
+}
+inline void Warning(absl::string_view msg, std::initializer_list<Field> f = {}) {
+  Log(Level::kWarning, msg, f);
+}
+inline void Error(absl::string_view msg, std::initializer_list<Field> f = {}) {
+  Log(Level::kError, msg, f);
+}
 
 // Lines below `level` are dropped. Default: kInfo.
 void SetMinLevel(Level level);

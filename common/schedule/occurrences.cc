@@ -56,15 +56,12 @@ bool IsPeriodicFrequency(v1::Frequency f) {
 absl::Status ValidateIn(const v1::Milestone& m, absl::string_view prefix) {
   switch (m.when_case()) {
     case v1::Milestone::WHEN_NOT_SET:
-      return Invalid(prefix,
-                     "no due_date, period, recurrence or continuous is set");
+      return Invalid(prefix, "no due_date, period, recurrence or continuous is set");
     case v1::Milestone::kDueDate: {
       const v1::Date& d = m.due_date();
-      absl::StatusOr<absl::CivilDay> day =
-          civil::MakeDate(d.year(), d.month(), d.day());
+      absl::StatusOr<absl::CivilDay> day = civil::MakeDate(d.year(), d.month(), d.day());
       if (!day.ok()) {
-        return Invalid(absl::StrCat(prefix, ".due_date"),
-                       day.status().message());
+        return Invalid(absl::StrCat(prefix, ".due_date"), day.status().message());
       }
       return absl::OkStatus();
     }
@@ -92,13 +89,11 @@ absl::Status ValidateIn(const v1::Milestone& m, absl::string_view prefix) {
         case v1::CalendarPeriod::KIND_YEAR:
           return absl::OkStatus();
         default:
-          return Invalid(absl::StrCat(field, ".kind"),
-                         "required (month, quarter, half or year)");
+          return Invalid(absl::StrCat(field, ".kind"), "required (month, quarter, half or year)");
       }
       if (p.index() < 1 || p.index() > max_index) {
-        return Invalid(
-            absl::StrCat(field, ".index"),
-            absl::StrCat(what, " ", p.index(), " is outside 1–", max_index));
+        return Invalid(absl::StrCat(field, ".index"),
+                       absl::StrCat(what, " ", p.index(), " is outside 1–", max_index));
       }
       return absl::OkStatus();
     }
@@ -110,34 +105,29 @@ absl::Status ValidateIn(const v1::Milestone& m, absl::string_view prefix) {
                        "must be monthly, quarterly, semiannual or annual");
       }
       if (r.quarter() < 0 || r.quarter() > 4) {
-        return Invalid(
-            absl::StrCat(field, ".quarter"),
-            absl::StrCat("quarter ", r.quarter(), " is outside 0–4 (0: none)"));
+        return Invalid(absl::StrCat(field, ".quarter"),
+                       absl::StrCat("quarter ", r.quarter(), " is outside 0–4 (0: none)"));
       }
       if (r.month() < 0 || r.month() > 12) {
-        return Invalid(
-            absl::StrCat(field, ".month"),
-            absl::StrCat("month ", r.month(), " is outside 0–12 (0: none)"));
+        return Invalid(absl::StrCat(field, ".month"),
+                       absl::StrCat("month ", r.month(), " is outside 0–12 (0: none)"));
       }
       if (r.quarter() != 0 && r.month() != 0) {
         return Invalid(field, "set quarter or month, not both");
       }
       if (r.day() < 0 || r.day() > 31) {
         return Invalid(absl::StrCat(field, ".day"),
-                       absl::StrCat("day ", r.day(),
-                                    " is outside 0–31 (0: the month's end)"));
+                       absl::StrCat("day ", r.day(), " is outside 0–31 (0: the month's end)"));
       }
       // 2024 is a leap year: it gives the longest length of every month.
       if (r.month() != 0 && r.day() > DaysInMonth(2024, r.month())) {
         return Invalid(absl::StrCat(field, ".day"),
-                       absl::StrCat("day ", r.day(),
-                                    " does not exist in month ", r.month()));
+                       absl::StrCat("day ", r.day(), " does not exist in month ", r.month()));
       }
-      if (r.year_offset() < -kMaxYearOffset ||
-          r.year_offset() > kMaxYearOffset) {
-        return Invalid(absl::StrCat(field, ".year_offset"),
-                       absl::StrCat(r.year_offset(), " is outside -",
-                                    kMaxYearOffset, "..", kMaxYearOffset));
+      if (r.year_offset() < -kMaxYearOffset || r.year_offset() > kMaxYearOffset) {
+        return Invalid(
+            absl::StrCat(field, ".year_offset"),
+            absl::StrCat(r.year_offset(), " is outside -", kMaxYearOffset, "..", kMaxYearOffset));
       }
       return absl::OkStatus();
     }
@@ -172,8 +162,7 @@ std::vector<int> DueMonths(v1::Frequency f) {
 
 class Expander {
  public:
-  Expander(const OccurrenceContext& ctx, std::vector<Occurrence>* out)
-      : ctx_(ctx), out_(out) {
+  Expander(const OccurrenceContext& ctx, std::vector<Occurrence>* out) : ctx_(ctx), out_(out) {
     first_year_ = std::max(ctx.period_start_year, civil::kMinYear);
     last_year_ = std::min(ctx.period_end_year, civil::kMaxYear);
     if (ctx.period_start_year == 0 || ctx.period_end_year == 0) {
@@ -184,9 +173,8 @@ class Expander {
   void Expand(const v1::Milestone& m, int index) {
     switch (m.when_case()) {
       case v1::Milestone::kDueDate:
-        Add(absl::CivilDay(m.due_date().year(), m.due_date().month(),
-                           m.due_date().day()),
-            index, false, false);
+        Add(absl::CivilDay(m.due_date().year(), m.due_date().month(), m.due_date().day()), index,
+            false, false);
         break;
       case v1::Milestone::kPeriod:
         Add(PeriodEnd(m.period()), index, false, false);
@@ -249,8 +237,7 @@ class Expander {
 
   void Add(absl::CivilDay due, int index, bool check_in, bool from_issue_date) {
     if (!InSupportedYears(due)) return;
-    if (from_issue_date && ctx_.issued_on.has_value() &&
-        due < *ctx_.issued_on) {
+    if (from_issue_date && ctx_.issued_on.has_value() && due < *ctx_.issued_on) {
       return;
     }
     out_->push_back(Occurrence{due, index, OccurrenceKey(due), check_in});
@@ -277,8 +264,8 @@ absl::Status ValidateSchedule(const v1::Schedule& schedule) {
     return Invalid("schedule.milestones", "required (at least one milestone)");
   }
   for (int i = 0; i < schedule.milestones_size(); ++i) {
-    absl::Status status = ValidateIn(
-        schedule.milestones(i), absl::StrCat("schedule.milestones[", i, "]"));
+    absl::Status status =
+        ValidateIn(schedule.milestones(i), absl::StrCat("schedule.milestones[", i, "]"));
     if (!status.ok()) return status;
   }
   return absl::OkStatus();
@@ -293,9 +280,8 @@ std::vector<Occurrence> ExpandOccurrences(const v1::Schedule& schedule,
     if (!ValidateMilestone(m).ok()) continue;
     expander.Expand(m, i);
   }
-  std::stable_sort(
-      all.begin(), all.end(),
-      [](const Occurrence& a, const Occurrence& b) { return a.due < b.due; });
+  std::stable_sort(all.begin(), all.end(),
+                   [](const Occurrence& a, const Occurrence& b) { return a.due < b.due; });
   std::vector<Occurrence> merged;
   for (Occurrence& o : all) {
     if (!merged.empty() && merged.back().due == o.due) {

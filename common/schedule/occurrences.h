@@ -35,8 +35,7 @@ struct OccurrenceContext {
   std::optional<absl::CivilDay> issued_on;
   // Check-in frequency of continuous milestones whose Continuous.check_in is
   // unspecified. Unspecified (or once) here means monthly.
-  chiso::common::v1::Frequency continuous_check_in_default =
-      chiso::common::v1::FREQUENCY_MONTHLY;
+  chiso::common::v1::Frequency continuous_check_in_default = chiso::common::v1::FREQUENCY_MONTHLY;
 };
 
 // One dated occurrence of a schedule.
@@ -53,12 +52,10 @@ struct Occurrence {
   bool check_in = false;
 
   friend bool operator==(const Occurrence& a, const Occurrence& b) {
-    return a.due == b.due && a.milestone_index == b.milestone_index &&
-           a.key == b.key && a.check_in == b.check_in;
+    return a.due == b.due && a.milestone_index == b.milestone_index && a.key == b.key &&
+           a.check_in == b.check_in;
   }
-  friend bool operator!=(const Occurrence& a, const Occurrence& b) {
-    return !(a == b);
-  }
+  friend bool operator!=(const Occurrence& a, const Occurrence& b) { return !(a == b); }
 };
 
 // Returns `day` as "YYYY-MM-DD": OccurrenceKey(2024-04-30) is "2024-04-30".
@@ -106,8 +103,8 @@ absl::Status ValidateSchedule(const chiso::common::v1::Schedule& schedule);
 //               ctx.issued_on when it is set.
 // Milestones that ValidateMilestone rejects yield nothing, as do dates
 // outside 2000–2100. Never fails; an empty schedule gives an empty vector.
-std::vector<Occurrence> ExpandOccurrences(
-    const chiso::common::v1::Schedule& schedule, const OccurrenceContext& ctx);
+std::vector<Occurrence> ExpandOccurrences(const chiso::common::v1::Schedule& schedule,
+                                          const OccurrenceContext& ctx);
 
 }  // namespace chiso::schedule
 

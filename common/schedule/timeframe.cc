@@ -38,23 +38,14 @@ constexpr int kPlaceholderYear = 2024;
 // Word lists, as MatchKey spells them.
 
 constexpr Phrases kCompletionWords = {"hoan thanh xong", "hoan thanh", "xong"};
-constexpr Phrases kLimitWords = {"cham nhat la vao",
-                                 "cham nhat la",
-                                 "cham nhat vao",
-                                 "cham nhat",
-                                 "han chot la",
-                                 "han chot",
-                                 "thoi han la",
-                                 "thoi han",
-                                 "han",
-                                 "den",
-                                 "toi",
-                                 "vao"};
+constexpr Phrases kLimitWords = {
+    "cham nhat la vao", "cham nhat la", "cham nhat vao", "cham nhat", "han chot la", "han chot",
+    "thoi han la",      "thoi han",     "han",           "den",       "toi",         "vao"};
 constexpr Phrases kEndWords = {"ket thuc", "cuoi", "het"};
 
-constexpr Phrases kLastMonthOfQuarter = {
-    "thang cuoi quy",         "thang cuoi moi quy", "thang cuoi cua quy",
-    "thang cuoi cua moi quy", "cua thang cuoi quy", "cua thang cuoi moi quy"};
+constexpr Phrases kLastMonthOfQuarter = {"thang cuoi quy",     "thang cuoi moi quy",
+                                         "thang cuoi cua quy", "thang cuoi cua moi quy",
+                                         "cua thang cuoi quy", "cua thang cuoi moi quy"};
 
 constexpr Phrases kYearBefore = {"nam truoc lien ke nam ke hoach",
                                  "nam truoc lien ke",
@@ -63,50 +54,33 @@ constexpr Phrases kYearBefore = {"nam truoc lien ke nam ke hoach",
                                  "cua nam truoc lien ke nam ke hoach",
                                  "cua nam truoc lien ke",
                                  "cua nam truoc"};
-constexpr Phrases kSameYear = {"nam ke hoach", "cua nam ke hoach", "hang nam",
-                               "moi nam", "cua moi nam"};
-constexpr Phrases kYearAfter = {"nam sau", "cua nam sau", "nam tiep theo",
-                                "nam ke tiep"};
+constexpr Phrases kSameYear = {"nam ke hoach", "cua nam ke hoach", "hang nam", "moi nam",
+                               "cua moi nam"};
+constexpr Phrases kYearAfter = {"nam sau", "cua nam sau", "nam tiep theo", "nam ke tiep"};
 
-constexpr Phrases kFirstHalf = {"6 thang dau nam", "sau thang dau nam",
-                                "nua dau nam", "nua nam dau"};
-constexpr Phrases kSecondHalf = {"6 thang cuoi nam", "sau thang cuoi nam",
-                                 "nua cuoi nam", "nua nam cuoi"};
+constexpr Phrases kFirstHalf = {"6 thang dau nam", "sau thang dau nam", "nua dau nam",
+                                "nua nam dau"};
+constexpr Phrases kSecondHalf = {"6 thang cuoi nam", "sau thang cuoi nam", "nua cuoi nam",
+                                 "nua nam cuoi"};
 
-constexpr Phrases kSemiannual = {
-    "hang 6 thang",  "hang sau thang",    "moi 6 thang",
-    "moi sau thang", "6 thang mot lan",   "6 thang 1 lan",
-    "6 thang lan",   "sau thang mot lan", "nua nam mot lan"};
-constexpr Phrases kSemiannualAfterPeriodic = {"6 thang", "sau thang",
-                                              "nua nam"};
+constexpr Phrases kSemiannual = {"hang 6 thang",  "hang sau thang",    "moi 6 thang",
+                                 "moi sau thang", "6 thang mot lan",   "6 thang 1 lan",
+                                 "6 thang lan",   "sau thang mot lan", "nua nam mot lan"};
+constexpr Phrases kSemiannualAfterPeriodic = {"6 thang", "sau thang", "nua nam"};
 constexpr Phrases kMonthly = {"hang thang", "moi thang"};
 constexpr Phrases kQuarterly = {"hang quy", "moi quy"};
 constexpr Phrases kAnnual = {"hang nam", "moi nam", "thuong nien"};
 
-constexpr Phrases kContinuous = {"thuong xuyen",
-                                 "ngay tu dau nam",
-                                 "tu dau nam",
-                                 "lien tuc",
-                                 "hang ngay",
-                                 "moi ngay",
-                                 "hang tuan",
-                                 "moi tuan",
-                                 "khi co phat sinh",
-                                 "khi phat sinh",
-                                 "khi co yeu cau",
-                                 "ca nam",
-                                 "suot nam",
-                                 "quanh nam",
-                                 "suot ca nam",
-                                 "ca giai doan",
-                                 "suot giai doan",
-                                 "toan giai doan",
-                                 "trong suot giai doan"};
-constexpr Phrases kRegularlyTail = {
-    "trong ca nam",         "trong nam",       "ca nam",
-    "trong suot nam",       "suot nam",        "lien tuc",
-    "trong ca giai doan",   "trong giai doan", "ca giai doan",
-    "trong suot giai doan", "suot giai doan"};
+constexpr Phrases kContinuous = {
+    "thuong xuyen",     "ngay tu dau nam", "tu dau nam",          "lien tuc",
+    "hang ngay",        "moi ngay",        "hang tuan",           "moi tuan",
+    "khi co phat sinh", "khi phat sinh",   "khi co yeu cau",      "ca nam",
+    "suot nam",         "quanh nam",       "suot ca nam",         "ca giai doan",
+    "suot giai doan",   "toan giai doan",  "trong suot giai doan"};
+constexpr Phrases kRegularlyTail = {"trong ca nam",         "trong nam",       "ca nam",
+                                    "trong suot nam",       "suot nam",        "lien tuc",
+                                    "trong ca giai doan",   "trong giai doan", "ca giai doan",
+                                    "trong suot giai doan", "suot giai doan"};
 
 // Words that open a label without naming anything.
 constexpr Phrases kLabelLeading = {"va", "roi", "hoac", "dong thoi", "sau do"};
@@ -127,10 +101,9 @@ constexpr Phrases kLabelTrailing = {"trien khai thuc hien",
                                     "tiep tuc"};
 // A label made only of these says "do the tasks": it is left empty.
 constexpr Phrases kGenericWords = {
-    "trien", "khai", "thuc", "hien",  "tien", "hanh", "hoan", "thanh",
-    "xong",  "va",   "cac",  "nhiem", "vu",   "to",   "chuc", "tiep",
-    "tuc",   "dong", "thoi", "bat",   "dau",  "duoc", "se",   "can",
-    "phai",  "de",   "cong", "viec",  "nay",  "do",   "hoac", "roi"};
+    "trien", "khai", "thuc", "hien", "tien", "hanh", "hoan", "thanh", "xong", "va",  "cac",
+    "nhiem", "vu",   "to",   "chuc", "tiep", "tuc",  "dong", "thoi",  "bat",  "dau", "duoc",
+    "se",    "can",  "phai", "de",   "cong", "viec", "nay",  "do",    "hoac", "roi"};
 
 bool Contains(Phrases words, absl::string_view word) {
   return std::find(words.begin(), words.end(), word) != words.end();
@@ -158,9 +131,7 @@ size_t CodePointLength(unsigned char lead) {
 }
 
 uint32_t DecodeCodePoint(absl::string_view bytes) {
-  auto b = [&](size_t i) {
-    return static_cast<uint32_t>(static_cast<unsigned char>(bytes[i]));
-  };
+  auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])); };
   switch (bytes.size()) {
     case 1:
       return b(0);
@@ -169,8 +140,7 @@ uint32_t DecodeCodePoint(absl::string_view bytes) {
     case 3:
       return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
     default:
-      return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) |
-             ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
+      return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
   }
 }
 
@@ -178,8 +148,8 @@ uint32_t DecodeCodePoint(absl::string_view bytes) {
 bool IsJoiner(uint32_t c) {
   return (c >= 0x0300 && c <= 0x036F) || (c >= 0x1AB0 && c <= 0x1AFF) ||
          (c >= 0x1DC0 && c <= 0x1DFF) || (c >= 0x20D0 && c <= 0x20FF) ||
-         (c >= 0xFE20 && c <= 0xFE2F) || c == 0x00AD ||
-         (c >= 0x200B && c <= 0x200D) || c == 0x2060 || c == 0xFEFF;
+         (c >= 0xFE20 && c <= 0xFE2F) || c == 0x00AD || (c >= 0x200B && c <= 0x200D) ||
+         c == 0x2060 || c == 0xFEFF;
 }
 
 bool IsClauseBreak(absl::string_view text, size_t i) {
@@ -197,8 +167,7 @@ std::vector<Token> Tokenize(absl::string_view text) {
   size_t word_begin = absl::string_view::npos;
   auto flush = [&](size_t end) {
     if (word_begin == absl::string_view::npos) return;
-    const std::string key =
-        text::MatchKey(text.substr(word_begin, end - word_begin));
+    const std::string key = text::MatchKey(text.substr(word_begin, end - word_begin));
     for (absl::string_view part : absl::StrSplit(key, ' ', absl::SkipEmpty())) {
       tokens.push_back(Token{std::string(part), word_begin, end, clause});
     }
@@ -206,8 +175,8 @@ std::vector<Token> Tokenize(absl::string_view text) {
   };
   size_t i = 0;
   while (i < text.size()) {
-    const size_t length = std::min(
-        CodePointLength(static_cast<unsigned char>(text[i])), text.size() - i);
+    const size_t length =
+        std::min(CodePointLength(static_cast<unsigned char>(text[i])), text.size() - i);
     const absl::string_view bytes = text.substr(i, length);
     const uint32_t c = DecodeCodePoint(bytes);
     bool word;
@@ -363,12 +332,10 @@ class Parser {
   bool AllDigits(size_t k) const {
     const std::string* key = KeyAt(k);
     if (key == nullptr || key->empty()) return false;
-    return std::all_of(key->begin(), key->end(),
-                       [](char c) { return c >= '0' && c <= '9'; });
+    return std::all_of(key->begin(), key->end(), [](char c) { return c >= '0' && c <= '9'; });
   }
 
-  std::optional<int> Digits(size_t k, size_t min_digits,
-                            size_t max_digits) const {
+  std::optional<int> Digits(size_t k, size_t min_digits, size_t max_digits) const {
     if (!AllDigits(k)) return std::nullopt;
     const std::string& key = tokens_[k].key;
     if (key.size() < min_digits || key.size() > max_digits) return std::nullopt;
@@ -397,8 +364,8 @@ class Parser {
   absl::string_view Gap(size_t k) const {
     if (k == 0 || k >= tokens_.size()) return {};
     if (tokens_[k].begin <= tokens_[k - 1].end) return {};
-    return absl::string_view(text_).substr(
-        tokens_[k - 1].end, tokens_[k].begin - tokens_[k - 1].end);
+    return absl::string_view(text_).substr(tokens_[k - 1].end,
+                                           tokens_[k].begin - tokens_[k - 1].end);
   }
 
   static bool IsDateSeparator(absl::string_view gap) {
@@ -408,8 +375,7 @@ class Parser {
   // A year may follow a month or quarter after "/", "-", a dash or a space.
   bool IsYearGap(size_t k) const {
     const absl::string_view gap = absl::StripAsciiWhitespace(Gap(k));
-    return gap.empty() || gap == "/" || gap == "-" || gap == "\u2013" ||
-           gap == "\u2014";
+    return gap.empty() || gap == "/" || gap == "-" || gap == "\u2013" || gap == "\u2014";
   }
 
   // True when token k opens its clause, follows the previous anchor, or
@@ -432,8 +398,7 @@ class Parser {
 
   std::optional<int> DefaultYear() const {
     if (ctx_.plan_year != 0) return ctx_.plan_year;
-    if (ctx_.period_start_year != 0 &&
-        ctx_.period_start_year == ctx_.period_end_year) {
+    if (ctx_.period_start_year != 0 && ctx_.period_start_year == ctx_.period_end_year) {
       return ctx_.period_start_year;
     }
     return std::nullopt;
@@ -467,23 +432,21 @@ class Parser {
       }
       return n;
     };
-    static constexpr std::pair<absl::string_view, absl::string_view> kPairs[] =
-        {{"(", ")"}, {"[", "]"}, {"\u201C", "\u201D"}, {"\u2018", "\u2019"}};
+    static constexpr std::pair<absl::string_view, absl::string_view> kPairs[] = {
+        {"(", ")"}, {"[", "]"}, {"\u201C", "\u201D"}, {"\u2018", "\u2019"}};
     bool extended = true;
     while (extended) {
       extended = false;
       const absl::string_view cut = text.substr(begin, end - begin);
       const absl::string_view rest = text.substr(end);
       for (const auto& [open, close] : kPairs) {
-        if (count(cut, open) > count(cut, close) &&
-            absl::StartsWith(rest, close)) {
+        if (count(cut, open) > count(cut, close) && absl::StartsWith(rest, close)) {
           end += close.size();
           extended = true;
           break;
         }
       }
-      if (!extended && count(cut, "\"") % 2 == 1 &&
-          absl::StartsWith(rest, "\"")) {
+      if (!extended && count(cut, "\"") % 2 == 1 && absl::StartsWith(rest, "\"")) {
         end += 1;
         extended = true;
       }
@@ -500,8 +463,7 @@ class Parser {
   }
 
   static size_t WordCount(absl::string_view phrase) {
-    return static_cast<size_t>(std::count(phrase.begin(), phrase.end(), ' ')) +
-           1;
+    return static_cast<size_t>(std::count(phrase.begin(), phrase.end(), ' ')) + 1;
   }
 
   // The words of tokens [a, b) that name what is due, or "".
@@ -590,9 +552,8 @@ class Parser {
   CoreResult MatchCore(const Lead& lead, size_t start) {
     using Matcher = CoreResult (Parser::*)(const Lead&, size_t);
     static constexpr Matcher kMatchers[] = {
-        &Parser::DateCore,       &Parser::QuarterCore,   &Parser::HalfCore,
-        &Parser::SemiannualCore, &Parser::FrequencyCore, &Parser::YearCore,
-        &Parser::MonthCore,      &Parser::ContinuousCore};
+        &Parser::DateCore,      &Parser::QuarterCore, &Parser::HalfCore,  &Parser::SemiannualCore,
+        &Parser::FrequencyCore, &Parser::YearCore,    &Parser::MonthCore, &Parser::ContinuousCore};
     for (Matcher matcher : kMatchers) {
       CoreResult result = (this->*matcher)(lead, start);
       if (!result.ok() || result->has_value()) return result;
@@ -633,8 +594,7 @@ class Parser {
     return core;
   }
 
-  static void SetPeriod(int year, v1::CalendarPeriod::Kind kind, int index,
-                        v1::Milestone* m) {
+  static void SetPeriod(int year, v1::CalendarPeriod::Kind kind, int index, v1::Milestone* m) {
     v1::CalendarPeriod* p = m->mutable_period();
     p->set_year(year);
     p->set_kind(kind);
@@ -659,8 +619,7 @@ class Parser {
       }
       if (frequency != v1::FREQUENCY_UNSPECIFIED) {
         if (*d < 1 || *d > 31) {
-          return Fail(absl::StrCat("day ", *d, " of ",
-                                   text::QuoteForMessage(Cut(j, k + 1 + n)),
+          return Fail(absl::StrCat("day ", *d, " of ", text::QuoteForMessage(Cut(j, k + 1 + n)),
                                    " is outside 1–31"));
         }
         Core core = MakeRecurrence(k + 1 + n, frequency);
@@ -670,12 +629,11 @@ class Parser {
     }
     size_t end = 0;
     bool has_year = false;
-    if (!ngay && Digits(k, 4, 4) && Gap(k + 1) == "-" && Digits(k + 1, 1, 2) &&
-        Gap(k + 2) == "-" && Digits(k + 2, 1, 2)) {
+    if (!ngay && Digits(k, 4, 4) && Gap(k + 1) == "-" && Digits(k + 1, 1, 2) && Gap(k + 2) == "-" &&
+        Digits(k + 2, 1, 2)) {
       end = k + 3;
       has_year = true;
-    } else if (Digits(k, 1, 2) && IsDateSeparator(Gap(k + 1)) &&
-               Digits(k + 1, 1, 2)) {
+    } else if (Digits(k, 1, 2) && IsDateSeparator(Gap(k + 1)) && Digits(k + 1, 1, 2)) {
       end = k + 2;
       if (Gap(k + 2) == Gap(k + 1) && AllDigits(k + 2)) {
         end = k + 3;
@@ -725,8 +683,7 @@ class Parser {
       quarter = civil::ParseQuarterNumber(*KeyAt(k + 1));
       if (quarter) k += 2;
     }
-    if (!quarter && KeyAt(k) != nullptr && KeyAt(k)->size() == 2 &&
-        (*KeyAt(k))[0] == 'q') {
+    if (!quarter && KeyAt(k) != nullptr && KeyAt(k)->size() == 2 && (*KeyAt(k))[0] == 'q') {
       quarter = civil::ParseQuarterNumber(KeyAt(k)->substr(1));
       if (quarter) k += 1;
     }
@@ -745,9 +702,8 @@ class Parser {
       year = ImpliedYear(a);
     }
     if (absl::Status s = civil::CheckYear(*year); !s.ok()) {
-      return Fail(absl::StrCat("invalid quarter ",
-                               text::QuoteForMessage(a.written), ": ",
-                               s.message()));
+      return Fail(
+          absl::StrCat("invalid quarter ", text::QuoteForMessage(a.written), ": ", s.message()));
     }
     SetPeriod(*year, v1::CalendarPeriod::KIND_QUARTER, *quarter, &a.milestone);
     return core;
@@ -778,9 +734,8 @@ class Parser {
       year = ImpliedYear(a);
     }
     if (absl::Status s = civil::CheckYear(*year); !s.ok()) {
-      return Fail(absl::StrCat("invalid half year ",
-                               text::QuoteForMessage(a.written), ": ",
-                               s.message()));
+      return Fail(
+          absl::StrCat("invalid half year ", text::QuoteForMessage(a.written), ": ", s.message()));
     }
     SetPeriod(*year, v1::CalendarPeriod::KIND_HALF, half, &a.milestone);
     return core;
@@ -836,12 +791,10 @@ class Parser {
                                  " needs the plan period, which is unknown"));
       }
       if (absl::Status s = civil::CheckYear(ctx_.period_end_year); !s.ok()) {
-        return Fail(absl::StrCat("invalid year ",
-                                 text::QuoteForMessage(Cut(start, k)), ": ",
-                                 s.message()));
+        return Fail(
+            absl::StrCat("invalid year ", text::QuoteForMessage(Cut(start, k)), ": ", s.message()));
       }
-      SetPeriod(ctx_.period_end_year, v1::CalendarPeriod::KIND_YEAR, 0,
-                &core.anchor.milestone);
+      SetPeriod(ctx_.period_end_year, v1::CalendarPeriod::KIND_YEAR, 0, &core.anchor.milestone);
       return core;
     }
     if (!Is(j, "nam")) return std::nullopt;
@@ -864,11 +817,9 @@ class Parser {
     }
     a.written = Cut(start, core.end);
     const bool before = lead.OnlyBefore();
-    if (absl::Status s = civil::CheckYear(before ? *year - 1 : *year);
-        !s.ok()) {
-      return Fail(absl::StrCat("invalid year ",
-                               text::QuoteForMessage(a.written), ": ",
-                               s.message()));
+    if (absl::Status s = civil::CheckYear(before ? *year - 1 : *year); !s.ok()) {
+      return Fail(
+          absl::StrCat("invalid year ", text::QuoteForMessage(a.written), ": ", s.message()));
     }
     if (before) {
       SetDate(absl::CivilDay(*year, 1, 1) - 1, a.milestone.mutable_due_date());
@@ -896,8 +847,7 @@ class Parser {
     Anchor& a = core.anchor;
     a.written = Cut(j, k);
     if (*month < 1 || *month > 12) {
-      return Fail(absl::StrCat("invalid month ",
-                               text::QuoteForMessage(a.written), ": month ",
+      return Fail(absl::StrCat("invalid month ", text::QuoteForMessage(a.written), ": month ",
                                *month, " is outside 1–12"));
     }
     if (!year) {
@@ -910,12 +860,10 @@ class Parser {
     }
     const absl::CivilDay first(*year, *month, 1);
     const bool before = lead.OnlyBefore();
-    const int check_year =
-        before ? static_cast<int>((first - 1).year()) : *year;
+    const int check_year = before ? static_cast<int>((first - 1).year()) : *year;
     if (absl::Status s = civil::CheckYear(check_year); !s.ok()) {
-      return Fail(absl::StrCat("invalid month ",
-                               text::QuoteForMessage(a.written), ": ",
-                               s.message()));
+      return Fail(
+          absl::StrCat("invalid month ", text::QuoteForMessage(a.written), ": ", s.message()));
     }
     if (before) {
       SetDate(first - 1, a.milestone.mutable_due_date());
@@ -950,13 +898,11 @@ class Parser {
 
   // Makes `dated` recur with `frequency` when it can ("Quý I" + "hằng năm").
   static bool Recur(Anchor& dated, const Anchor& frequency_anchor) {
-    const v1::Frequency frequency =
-        frequency_anchor.milestone.recurrence().frequency();
+    const v1::Frequency frequency = frequency_anchor.milestone.recurrence().frequency();
     if (dated.kind == Kind::kRecurrence) {
       return dated.milestone.recurrence().frequency() == frequency;
     }
-    if (dated.kind != Kind::kDated || !dated.yearless ||
-        frequency != v1::FREQUENCY_ANNUAL) {
+    if (dated.kind != Kind::kDated || !dated.yearless || frequency != v1::FREQUENCY_ANNUAL) {
       return false;
     }
     v1::Recurrence r;
@@ -989,8 +935,7 @@ class Parser {
   void CombineFrequencies() {
     auto dated_in_clause = [&](size_t idx) {
       for (const Anchor& other : anchors_) {
-        if (other.clause == anchors_[idx].clause && !other.dropped &&
-            !other.standalone &&
+        if (other.clause == anchors_[idx].clause && !other.dropped && !other.standalone &&
             (other.kind == Kind::kDated || other.kind == Kind::kRecurrence)) {
           return true;
         }
@@ -1030,8 +975,7 @@ class Parser {
         const bool a_continuous = a.kind == Kind::kContinuous;
         const bool last_continuous = last.kind == Kind::kContinuous;
         if (last.clause == a.clause && (a_continuous || last_continuous) &&
-            (a_continuous || a.bare_year) &&
-            (last_continuous || last.bare_year)) {
+            (a_continuous || a.bare_year) && (last_continuous || last.bare_year)) {
           last.end = a.end;
           if (!last_continuous) {
             last.kind = Kind::kContinuous;
@@ -1055,8 +999,7 @@ class Parser {
 
 }  // namespace
 
-absl::StatusOr<v1::Schedule> ParseTimeframe(absl::string_view phrase,
-                                            const TimeframeContext& ctx) {
+absl::StatusOr<v1::Schedule> ParseTimeframe(absl::string_view phrase, const TimeframeContext& ctx) {
   Parser parser(text::CollapseWhitespace(text::NormalizeNfc(phrase)), ctx);
   return parser.Parse();
 }

@@ -99,8 +99,8 @@ struct TimeframeContext {
 //     exist or its year is outside 2000–2100;
 //   - `timeframe "…": "Quý I" has no year and the plan year is
 //     unknown` when the plan year is needed and not known.
-absl::StatusOr<chiso::common::v1::Schedule> ParseTimeframe(
-    absl::string_view phrase, const TimeframeContext& ctx);
+absl::StatusOr<chiso::common::v1::Schedule> ParseTimeframe(absl::string_view phrase,
+                                                           const TimeframeContext& ctx);
 
 }  // namespace chiso::schedule
 

@@ -25,8 +25,7 @@ absl::string_view TimelinessLabel(Timeliness timeliness) {
   return "on_track";
 }
 
-Timeliness ComputeTimeliness(absl::CivilDay due,
-                             std::optional<absl::CivilDay> done_on,
+Timeliness ComputeTimeliness(absl::CivilDay due, std::optional<absl::CivilDay> done_on,
                              absl::CivilDay today, int due_soon_days) {
   if (done_on.has_value()) {
     return *done_on <= due ? Timeliness::kDoneOnTime : Timeliness::kDoneLate;

@@ -47,10 +47,8 @@ absl::string_view TimelinessLabel(Timeliness timeliness);
 //   not done, due - today <= due_soon_days  -> kDueSoon    (due today too)
 //   not done, otherwise                     -> kOnTrack
 // `due_soon_days` below 0 is treated as 0 (only "due today" is due soon).
-Timeliness ComputeTimeliness(absl::CivilDay due,
-                             std::optional<absl::CivilDay> done_on,
-                             absl::CivilDay today,
-                             int due_soon_days = kDefaultDueSoonDays);
+Timeliness ComputeTimeliness(absl::CivilDay due, std::optional<absl::CivilDay> done_on,
+                             absl::CivilDay today, int due_soon_days = kDefaultDueSoonDays);
 
 // Returns how bad `timeliness` is, 0 (best) to 4 (worst), in the order
 // OverallTimeliness uses:

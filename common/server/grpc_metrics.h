@@ -9,8 +9,8 @@
 //   grpc_server_handling_seconds        histogram {grpc_type, grpc_service, grpc_method}
 
 #include <string>
-#include "absl/strings/string_view.h"
 
+#include "absl/strings/string_view.h"
 #include "grpcpp/support/status.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"

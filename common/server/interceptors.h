@@ -21,7 +21,8 @@ namespace chiso {
 // Metadata key of the request id.
 inline constexpr char kRequestIdHeader[] = "x-request-id";
 
-class ObservabilityInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
+class ObservabilityInterceptorFactory
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
   // `metrics` must outlive the server.
   explicit ObservabilityInterceptorFactory(GrpcMetrics* metrics) : metrics_(metrics) {}

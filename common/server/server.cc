@@ -3,11 +3,11 @@
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
 #include "common/server/interceptors.h"
+#include "google/protobuf/stubs/logging.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
-#include "google/protobuf/stubs/logging.h"
 
 namespace chiso {
 namespace {
@@ -24,10 +24,9 @@ void ProtobufLogHandler(google::protobuf::LogLevel level, const char* filename, 
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
-                                                      const std::vector<ServiceBinding>& services,
-                                                      std::shared_ptr<prometheus::Registry> registry,
-                                                      HealthCheck health_check) {
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(
+    const ServerOptions& options, const std::vector<ServiceBinding>& services,
+    std::shared_ptr<prometheus::Registry> registry, HealthCheck health_check) {
   std::unique_ptr<Server> server(new Server());
   server->options_ = options;
   server->registry_ = std::move(registry);
@@ -109,8 +108,8 @@ void Server::CheckHealth() {
   absl::MutexLock lock(&mu_);
   if (draining_) return;
   if (!status.ok()) {
-    log::Warning("health check failed", {{"service", options_.service_name},
-                                         {"error", status.ToString()}});
+    log::Warning("health check failed",
+                 {{"service", options_.service_name}, {"error", status.ToString()}});
   }
   SetServing(status.ok());
 }

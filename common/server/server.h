@@ -58,9 +58,9 @@ class Server {
   // service is SERVING only while it returns OK.
   using HealthCheck = std::function<absl::Status()>;
 
-  // Builds and starts the server with `services` (must outlive the server). Metrics are registered on `registry` (shared with the
-  // service's domain metrics). Errors: Unavailable when a port cannot be
-  // bound.
+  // Builds and starts the server with `services` (must outlive the server). Metrics are registered
+  // on `registry` (shared with the service's domain metrics). Errors: Unavailable when a port
+  // cannot be bound.
   static absl::StatusOr<std::unique_ptr<Server>> Start(
       const ServerOptions& options, const std::vector<ServiceBinding>& services,
       std::shared_ptr<prometheus::Registry> registry, HealthCheck health_check);

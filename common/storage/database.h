@@ -12,12 +12,12 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace chiso::storage {
 
@@ -96,7 +96,7 @@ absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(const std::string& path);
 // One schema change, with its SQL per dialect.
 struct Migration {
   int version;             // 1, 2, 3, … without gaps
-  absl::string_view name;   // what it does, e.g. "create plans"
+  absl::string_view name;  // what it does, e.g. "create plans"
   absl::string_view sqlite;
   absl::string_view postgres;  // empty: same as sqlite
 };

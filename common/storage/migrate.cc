@@ -32,17 +32,17 @@ absl::StatusOr<int> SchemaVersion(Database& db) {
 absl::Status Migrate(Database& db, const std::vector<Migration>& migrations) {
   for (size_t i = 0; i < migrations.size(); ++i) {
     if (migrations[i].version != static_cast<int>(i) + 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "migrations: expected version ", i + 1, ", got ", migrations[i].version));
+      return absl::InvalidArgumentError(
+          absl::StrCat("migrations: expected version ", i + 1, ", got ", migrations[i].version));
     }
   }
   absl::StatusOr<int> current = SchemaVersion(db);
   if (!current.ok()) return current.status();
   const int latest = static_cast<int>(migrations.size());
   if (*current > latest) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "database schema version ", *current, " is newer than this binary knows (", latest,
-        "): run a newer release"));
+    return absl::FailedPreconditionError(absl::StrCat("database schema version ", *current,
+                                                      " is newer than this binary knows (", latest,
+                                                      "): run a newer release"));
   }
   for (int v = *current + 1; v <= latest; ++v) {
     const Migration& m = migrations[v - 1];
@@ -62,7 +62,8 @@ absl::Status Migrate(Database& db, const std::vector<Migration>& migrations) {
           .status();
     });
     if (!s.ok()) {
-      return absl::Status(s.code(), absl::StrCat("migration ", v, " (", m.name, "): ", s.message()));
+      return absl::Status(s.code(),
+                          absl::StrCat("migration ", v, " (", m.name, "): ", s.message()));
     }
     log::Info("schema migrated", {{"version", v}, {"name", m.name}});
   }

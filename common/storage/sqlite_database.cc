@@ -78,7 +78,7 @@ class SqliteDatabase : public Database {
 
   // Runs one statement; rows are appended to `rows` when non-null.
   absl::StatusOr<int64_t> Execute(absl::string_view sql, const std::vector<Value>& params,
-                              std::vector<Row>* rows) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+                                  std::vector<Row>* rows) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     StmtPtr uncached;
     absl::StatusOr<sqlite3_stmt*> prepared = Prepare(sql, &uncached);
     if (!prepared.ok()) return prepared.status();
@@ -150,7 +150,8 @@ class SqliteDatabase : public Database {
                                 SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
     if (rc != SQLITE_OK) return SqliteError(db_.get(), rc, absl::StrCat("prepare \"", sql, "\""));
     StmtPtr owned(stmt);
-    if (tail != nullptr && absl::string_view(tail).find_first_not_of(" \t\r\n;") != absl::string_view::npos) {
+    if (tail != nullptr &&
+        absl::string_view(tail).find_first_not_of(" \t\r\n;") != absl::string_view::npos) {
       return absl::InternalError(absl::StrCat("prepare: more than one statement in \"", sql, "\""));
     }
     sqlite3_stmt* raw = owned.get();
@@ -167,8 +168,8 @@ class SqliteDatabase : public Database {
   absl::Status Bind(sqlite3_stmt* stmt, absl::string_view sql, const std::vector<Value>& params) {
     const int expected = sqlite3_bind_parameter_count(stmt);
     if (expected != static_cast<int>(params.size())) {
-      return absl::InternalError(absl::StrCat("bind: \"", sql, "\" takes ", expected,
-                                              " parameters, got ", params.size()));
+      return absl::InternalError(
+          absl::StrCat("bind: \"", sql, "\" takes ", expected, " parameters, got ", params.size()));
     }
     for (size_t i = 0; i < params.size(); ++i) {
       const std::string name = absl::StrCat("$", i + 1);
@@ -196,8 +197,10 @@ class SqliteDatabase : public Database {
 
   static Value Column(sqlite3_stmt* stmt, int c) {
     switch (sqlite3_column_type(stmt, c)) {
-      case SQLITE_INTEGER: return sqlite3_column_int64(stmt, c);
-      case SQLITE_FLOAT: return sqlite3_column_double(stmt, c);
+      case SQLITE_INTEGER:
+        return sqlite3_column_int64(stmt, c);
+      case SQLITE_FLOAT:
+        return sqlite3_column_double(stmt, c);
       case SQLITE_TEXT: {
         const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
         return std::string(p, sqlite3_column_bytes(stmt, c));
@@ -206,7 +209,8 @@ class SqliteDatabase : public Database {
         const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt, c));
         return Blob{std::string(p == nullptr ? "" : std::string(p, sqlite3_column_bytes(stmt, c)))};
       }
-      default: return nullptr;
+      default:
+        return nullptr;
     }
   }
 
@@ -243,13 +247,14 @@ absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(const SqliteOptions& option
   int rc = sqlite3_open_v2(options.path.c_str(), &raw, flags, nullptr);
   SqlitePtr db(raw);
   if (rc != SQLITE_OK) {
-    return absl::UnavailableError(absl::StrCat("sqlite: cannot open ", options.path, ": ",
-                                               raw != nullptr ? sqlite3_errmsg(raw) : "out of memory"));
+    return absl::UnavailableError(
+        absl::StrCat("sqlite: cannot open ", options.path, ": ",
+                     raw != nullptr ? sqlite3_errmsg(raw) : "out of memory"));
   }
   sqlite3_extended_result_codes(db.get(), 1);
   sqlite3_busy_timeout(db.get(), options.busy_timeout_ms);
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                             "PRAGMA foreign_keys=ON"}) {
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
     rc = sqlite3_exec(db.get(), pragma, nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) return SqliteError(db.get(), rc, absl::StrCat("sqlite: ", pragma));
   }

@@ -2,7 +2,6 @@
 #include <cstdint>
 #include <limits>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -16,15 +15,13 @@ namespace chiso::text {
 namespace {
 
 constexpr int kMaxScale = 3;
-constexpr uint64_t kMaxMagnitude =
-    static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+constexpr uint64_t kMaxMagnitude = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
 constexpr uint64_t kMaxIntegerPart = kMaxMagnitude / 1000;
 constexpr uint64_t kPow10[] = {1, 10, 100, 1000};
 
 absl::Status Invalid(absl::string_view text, absl::string_view rule) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("invalid number ", QuoteForMessage(text), ": ",
-                   absl::string_view(rule.data(), rule.size())));
+  return absl::InvalidArgumentError(absl::StrCat("invalid number ", QuoteForMessage(text), ": ",
+                                                 absl::string_view(rule.data(), rule.size())));
 }
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -99,8 +96,7 @@ absl::StatusOr<ParsedNumber> ParseNumber(absl::string_view text) {
     fraction_part = fraction_part * 10 + static_cast<uint64_t>(c - '0');
   }
   const int scale = static_cast<int>(fraction_digits.size());
-  const uint64_t magnitude =
-      integer_part * 1000 + fraction_part * kPow10[kMaxScale - scale];
+  const uint64_t magnitude = integer_part * 1000 + fraction_part * kPow10[kMaxScale - scale];
   if (magnitude > kMaxMagnitude) return Invalid(text, "out of range");
 
   const int64_t value = static_cast<int64_t>(magnitude);
@@ -119,9 +115,8 @@ std::string FormatDecimal(int64_t thousandths, int scale) {
   if (scale < 0) scale = 0;
   if (scale > kMaxScale) scale = kMaxScale;
   const bool negative = thousandths < 0;
-  const uint64_t magnitude = negative
-                                 ? static_cast<uint64_t>(-(thousandths + 1)) + 1
-                                 : static_cast<uint64_t>(thousandths);
+  const uint64_t magnitude =
+      negative ? static_cast<uint64_t>(-(thousandths + 1)) + 1 : static_cast<uint64_t>(thousandths);
   const uint64_t divisor = kPow10[kMaxScale - scale];
   const uint64_t rounded = (magnitude + divisor / 2) / divisor;
   const uint64_t integer_part = rounded / kPow10[scale];

@@ -3,10 +3,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "common/text/utf8.h"
 #include "unicode/normalizer2.h"
 #include "unicode/uchar.h"
@@ -27,8 +27,7 @@ bool IsAscii(absl::string_view s) {
 
 icu::UnicodeString ToUnicode(absl::string_view utf8) {
   icu::UnicodeString out;
-  internal::ForEachCodePoint(
-      utf8, [&out](UChar32 c, absl::string_view) { out.append(c); });
+  internal::ForEachCodePoint(utf8, [&out](UChar32 c, absl::string_view) { out.append(c); });
   return out;
 }
 
@@ -67,9 +66,8 @@ int CodePointWidth(UChar32 c) {
 std::string Sanitize(absl::string_view utf8) {
   std::string out;
   out.reserve(utf8.size());
-  internal::ForEachCodePoint(utf8, [&out](UChar32 c, absl::string_view) {
-    internal::AppendUtf8(out, c);
-  });
+  internal::ForEachCodePoint(
+      utf8, [&out](UChar32 c, absl::string_view) { internal::AppendUtf8(out, c); });
   return out;
 }
 
@@ -89,8 +87,7 @@ std::string NormalizeNfc(absl::string_view utf8) {
 std::string MatchKey(absl::string_view utf8) {
   icu::UnicodeString s = ToUnicode(utf8);
   UErrorCode status = U_ZERO_ERROR;
-  const icu::Normalizer2* casefold =
-      icu::Normalizer2::getNFKCCasefoldInstance(status);
+  const icu::Normalizer2* casefold = icu::Normalizer2::getNFKCCasefoldInstance(status);
   const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(status);
   if (U_SUCCESS(status)) {
     icu::UnicodeString folded = casefold->normalize(s, status);
@@ -106,8 +103,7 @@ std::string MatchKey(absl::string_view utf8) {
     i += U16_LENGTH(c);
     const uint32_t mask = U_GET_GC_MASK(c);
     if (mask & (U_GC_M_MASK | U_GC_CF_MASK)) continue;
-    if (u_isUWhiteSpace(c) ||
-        (mask & (U_GC_P_MASK | U_GC_S_MASK | U_GC_Z_MASK | U_GC_CC_MASK))) {
+    if (u_isUWhiteSpace(c) || (mask & (U_GC_P_MASK | U_GC_S_MASK | U_GC_Z_MASK | U_GC_CC_MASK))) {
       pending_space = true;
       continue;
     }
@@ -150,9 +146,8 @@ std::string QuoteForMessage(absl::string_view utf8) {
 
 int DisplayWidth(absl::string_view utf8) {
   int width = 0;
-  internal::ForEachCodePoint(utf8, [&width](UChar32 c, absl::string_view) {
-    width += CodePointWidth(c);
-  });
+  internal::ForEachCodePoint(
+      utf8, [&width](UChar32 c, absl::string_view) { width += CodePointWidth(c); });
   return width;
 }
 

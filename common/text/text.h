@@ -12,9 +12,9 @@
 
 #include <cstdint>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace chiso::text {
 
@@ -116,9 +116,7 @@ struct Decimal3 {
   friend bool operator==(const Decimal3& a, const Decimal3& b) {
     return a.thousandths == b.thousandths && a.scale == b.scale;
   }
-  friend bool operator!=(const Decimal3& a, const Decimal3& b) {
-    return !(a == b);
-  }
+  friend bool operator!=(const Decimal3& a, const Decimal3& b) { return !(a == b); }
 };
 
 // A number as written, with whether it carried a percent sign.
@@ -130,9 +128,7 @@ struct ParsedNumber {
   friend bool operator==(const ParsedNumber& a, const ParsedNumber& b) {
     return a.value == b.value && a.percent == b.percent;
   }
-  friend bool operator!=(const ParsedNumber& a, const ParsedNumber& b) {
-    return !(a == b);
-  }
+  friend bool operator!=(const ParsedNumber& a, const ParsedNumber& b) { return !(a == b); }
 };
 
 // Parses a decimal number written with a decimal comma or a decimal point:

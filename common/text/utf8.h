@@ -7,8 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include "absl/strings/string_view.h"
 
+#include "absl/strings/string_view.h"
 #include "unicode/umachine.h"
 #include "unicode/utf8.h"
 

@@ -28,8 +28,9 @@ ABSL_FLAG(std::string, metrics_listen, chiso::EnvOr("CHISO_METRICS_LISTEN", "0.0
           "Prometheus /metrics address; empty disables it (env CHISO_METRICS_LISTEN)");
 ABSL_FLAG(std::string, data_dir, chiso::EnvOr("CHISO_DATA_DIR", "var"),
           "Directory of the embedded database file plan.db (env CHISO_DATA_DIR)");
-ABSL_FLAG(std::string, catalog_file, chiso::EnvOr("CHISO_CATALOG_FILE", ""),
-          "Extra framework catalog (text format) added to the built-in one (env CHISO_CATALOG_FILE)");
+ABSL_FLAG(
+    std::string, catalog_file, chiso::EnvOr("CHISO_CATALOG_FILE", ""),
+    "Extra framework catalog (text format) added to the built-in one (env CHISO_CATALOG_FILE)");
 ABSL_FLAG(std::string, log_level, chiso::EnvOr("CHISO_LOG_LEVEL", "info"),
           "debug, info, warning or error (env CHISO_LOG_LEVEL)");
 ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(5),
@@ -62,7 +63,9 @@ int main(int argc, char** argv) {
   const std::filesystem::path dir = absl::GetFlag(FLAGS_data_dir);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return Fail(absl::UnavailableError(absl::StrCat("--data_dir ", dir.string(), ": ", ec.message())));
+  if (ec)
+    return Fail(
+        absl::UnavailableError(absl::StrCat("--data_dir ", dir.string(), ": ", ec.message())));
   absl::StatusOr<std::unique_ptr<chiso::storage::Database>> db =
       chiso::storage::OpenSqlite((dir / "plan.db").string());
   if (!db.ok()) return Fail(db.status());
@@ -83,8 +86,9 @@ int main(int argc, char** argv) {
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.metrics_address = absl::GetFlag(FLAGS_metrics_listen);
   options.drain_grace = absl::GetFlag(FLAGS_drain_grace);
-  absl::StatusOr<std::unique_ptr<chiso::Server>> server = chiso::Server::Start(
-      options, {{chiso::plan::v1::PlanService::service_full_name(), &service}}, registry, [&manager] { return manager.RefreshMetrics(); });
+  absl::StatusOr<std::unique_ptr<chiso::Server>> server =
+      chiso::Server::Start(options, {{chiso::plan::v1::PlanService::service_full_name(), &service}},
+                           registry, [&manager] { return manager.RefreshMetrics(); });
   if (!server.ok()) return Fail(server.status());
 
   chiso::WaitForShutdownSignal(**server);

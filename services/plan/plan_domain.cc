@@ -44,8 +44,8 @@ size_t CodePoints(absl::string_view s) {
 absl::Status CleanLine(absl::string_view field, std::string* value, size_t max_chars) {
   *value = text::CollapseWhitespace(text::NormalizeNfc(*value));
   if (CodePoints(*value) > max_chars) {
-    return Invalid(field, absl::StrCat("at most ", max_chars, " characters (got ",
-                                       CodePoints(*value), ")"));
+    return Invalid(
+        field, absl::StrCat("at most ", max_chars, " characters (got ", CodePoints(*value), ")"));
   }
   return absl::OkStatus();
 }
@@ -54,8 +54,8 @@ absl::Status CleanLine(absl::string_view field, std::string* value, size_t max_c
 absl::Status CleanText(absl::string_view field, std::string* value, size_t max_chars) {
   *value = std::string(absl::StripAsciiWhitespace(text::NormalizeNfc(*value)));
   if (CodePoints(*value) > max_chars) {
-    return Invalid(field, absl::StrCat("at most ", max_chars, " characters (got ",
-                                       CodePoints(*value), ")"));
+    return Invalid(
+        field, absl::StrCat("at most ", max_chars, " characters (got ", CodePoints(*value), ")"));
   }
   return absl::OkStatus();
 }
@@ -84,8 +84,8 @@ absl::Status CheckDate(absl::string_view field, const Date& d) {
     return Invalid(field, absl::StrCat("month must be 1–12 (got ", d.month(), ")"));
   }
   if (d.day() < 1 || d.day() > DaysInMonth(d.year(), d.month())) {
-    return Invalid(field, absl::StrCat("day ", d.day(), " does not exist in ", d.month(), "/",
-                                       d.year()));
+    return Invalid(field,
+                   absl::StrCat("day ", d.day(), " does not exist in ", d.month(), "/", d.year()));
   }
   return absl::OkStatus();
 }
@@ -94,8 +94,8 @@ absl::Status CheckUnitName(absl::string_view field, const std::string& unit) {
   if (unit.empty()) return absl::OkStatus();
   absl::string_view id = unit;
   if (!absl::ConsumePrefix(&id, "units/") || !IsValidId(id)) {
-    return Invalid(field, absl::StrCat("must be a unit resource name \"units/{id}\" (got \"",
-                                       unit, "\")"));
+    return Invalid(
+        field, absl::StrCat("must be a unit resource name \"units/{id}\" (got \"", unit, "\")"));
   }
   return absl::OkStatus();
 }
@@ -108,19 +108,25 @@ absl::Status CheckDecimal(absl::string_view field, chiso::common::v1::Decimal* v
 }
 
 absl::Status CheckDocumentRef(absl::string_view field, DocumentRef& ref) {
-  if (absl::Status s = CleanLine(absl::StrCat(field, ".number"), ref.mutable_number(), 64); !s.ok()) return s;
+  if (absl::Status s = CleanLine(absl::StrCat(field, ".number"), ref.mutable_number(), 64); !s.ok())
+    return s;
   if (IsSet(ref.issued_on())) {
-    if (absl::Status s = CheckDate(absl::StrCat(field, ".issued_on"), ref.issued_on()); !s.ok()) return s;
+    if (absl::Status s = CheckDate(absl::StrCat(field, ".issued_on"), ref.issued_on()); !s.ok())
+      return s;
   }
   if (absl::Status s = CleanLine(absl::StrCat(field, ".issuer.display_name"),
                                  ref.mutable_issuer()->mutable_display_name(), 300);
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = CheckUnitName(absl::StrCat(field, ".issuer.unit"), ref.issuer().unit()); !s.ok()) return s;
-  if (absl::Status s = CleanText(absl::StrCat(field, ".title"), ref.mutable_title(), 2000); !s.ok()) return s;
+  if (absl::Status s = CheckUnitName(absl::StrCat(field, ".issuer.unit"), ref.issuer().unit());
+      !s.ok())
+    return s;
+  if (absl::Status s = CleanText(absl::StrCat(field, ".title"), ref.mutable_title(), 2000); !s.ok())
+    return s;
   if (!ref.name().empty()) {
-    if (absl::StatusOr<std::string> id = ParsePlanName(absl::StrCat(field, ".name"), ref.name()); !id.ok()) {
+    if (absl::StatusOr<std::string> id = ParsePlanName(absl::StrCat(field, ".name"), ref.name());
+        !id.ok()) {
       return id.status();
     }
   }
@@ -146,7 +152,10 @@ absl::Status CheckObjective(const Catalog& catalog, absl::string_view field, Obj
   if (!Measure_IsValid(o.measure())) {
     return Invalid(absl::StrCat(field, ".measure"), "unknown value");
   }
-  if (absl::Status s = CleanText(absl::StrCat(field, ".description"), o.mutable_description(), 2000); !s.ok()) return s;
+  if (absl::Status s =
+          CleanText(absl::StrCat(field, ".description"), o.mutable_description(), 2000);
+      !s.ok())
+    return s;
 
   // Baseline.
   if (o.has_baseline()) {
@@ -154,16 +163,18 @@ absl::Status CheckObjective(const Catalog& catalog, absl::string_view field, Obj
     auto* base = o.mutable_baseline();
     if (absl::Status s = CheckYear(absl::StrCat(b, ".year"), base->year()); !s.ok()) return s;
     if (base->has_value()) {
-      if (absl::Status s = CheckDecimal(absl::StrCat(b, ".value"), base->mutable_value()); !s.ok()) return s;
+      if (absl::Status s = CheckDecimal(absl::StrCat(b, ".value"), base->mutable_value()); !s.ok())
+        return s;
     }
     if (base->rank() < 0 || base->rank_of() < 0) {
       return Invalid(absl::StrCat(b, ".rank"), "must not be negative");
     }
     if (base->rank() > 0 && base->rank_of() > 0 && base->rank() > base->rank_of()) {
-      return Invalid(absl::StrCat(b, ".rank"), absl::StrCat("rank ", base->rank(),
-                                                            " is beyond rank_of ", base->rank_of()));
+      return Invalid(absl::StrCat(b, ".rank"),
+                     absl::StrCat("rank ", base->rank(), " is beyond rank_of ", base->rank_of()));
     }
-    if (absl::Status s = CleanLine(absl::StrCat(b, ".grade"), base->mutable_grade(), 16); !s.ok()) return s;
+    if (absl::Status s = CleanLine(absl::StrCat(b, ".grade"), base->mutable_grade(), 16); !s.ok())
+      return s;
   }
 
   // Target.
@@ -176,15 +187,19 @@ absl::Status CheckObjective(const Catalog& catalog, absl::string_view field, Obj
   }
   switch (target->goal_case()) {
     case chiso::plan::v1::Target::kGrade:
-      if (absl::Status s = CleanLine(absl::StrCat(t, ".grade"), target->mutable_grade(), 16); !s.ok()) return s;
+      if (absl::Status s = CleanLine(absl::StrCat(t, ".grade"), target->mutable_grade(), 16);
+          !s.ok())
+        return s;
       if (target->grade().empty()) return Invalid(absl::StrCat(t, ".grade"), "must not be empty");
       if (o.measure() != Measure::MEASURE_GRADE) {
-        return Invalid(absl::StrCat(field, ".measure"), "a grade target needs measure MEASURE_GRADE");
+        return Invalid(absl::StrCat(field, ".measure"),
+                       "a grade target needs measure MEASURE_GRADE");
       }
       if (target->comparator() != Comparator::COMPARATOR_UNSPECIFIED &&
           target->comparator() != Comparator::COMPARATOR_AT_LEAST) {
-        return Invalid(absl::StrCat(t, ".comparator"),
-                       "a grade target means that grade or better: leave it unspecified or AT_LEAST");
+        return Invalid(
+            absl::StrCat(t, ".comparator"),
+            "a grade target means that grade or better: leave it unspecified or AT_LEAST");
       }
       target->set_comparator(Comparator::COMPARATOR_AT_LEAST);
       break;
@@ -200,10 +215,12 @@ absl::Status CheckObjective(const Catalog& catalog, absl::string_view field, Obj
       if (absl::Status s = CheckDecimal(v, target->mutable_value()); !s.ok()) return s;
       absl::StatusOr<text::Decimal3> d = text::ParseDecimal(target->value().value());
       if (!d.ok()) return Invalid(v, d.status().message());
-      if (o.measure() == Measure::MEASURE_PERCENT && (d->thousandths < 0 || d->thousandths > 100000)) {
+      if (o.measure() == Measure::MEASURE_PERCENT &&
+          (d->thousandths < 0 || d->thousandths > 100000)) {
         return Invalid(v, "a percentage must be between 0 and 100");
       }
-      if (o.measure() == Measure::MEASURE_RANK && (d->thousandths <= 0 || d->thousandths % 1000 != 0)) {
+      if (o.measure() == Measure::MEASURE_RANK &&
+          (d->thousandths <= 0 || d->thousandths % 1000 != 0)) {
         return Invalid(v, "a rank must be a whole number from 1");
       }
       if (o.measure() == Measure::MEASURE_SCORE && d->thousandths < 0) {
@@ -226,7 +243,8 @@ absl::Status CheckReportingRule(absl::string_view field, ReportingRule& r) {
     return Invalid(absl::StrCat(field, ".day"), absl::StrCat("must be 0–31 (got ", r.day(), ")"));
   }
   if (r.month() < 0 || r.month() > 12) {
-    return Invalid(absl::StrCat(field, ".month"), absl::StrCat("must be 0–12 (got ", r.month(), ")"));
+    return Invalid(absl::StrCat(field, ".month"),
+                   absl::StrCat("must be 0–12 (got ", r.month(), ")"));
   }
   if (r.month() > 0 && r.day() > DaysInMonth(2001, r.month())) {
     return Invalid(absl::StrCat(field, ".day"),
@@ -236,7 +254,8 @@ absl::Status CheckReportingRule(absl::string_view field, ReportingRule& r) {
     if (!IsSet(r.due_date())) {
       return Invalid(absl::StrCat(field, ".due_date"), "required for FREQUENCY_ONCE");
     }
-    if (absl::Status s = CheckDate(absl::StrCat(field, ".due_date"), r.due_date()); !s.ok()) return s;
+    if (absl::Status s = CheckDate(absl::StrCat(field, ".due_date"), r.due_date()); !s.ok())
+      return s;
   }
   for (int i = 0; i < r.recipients_size(); ++i) {
     const std::string f = absl::StrCat(field, ".recipients[", i, "]");
@@ -245,7 +264,8 @@ absl::Status CheckReportingRule(absl::string_view field, ReportingRule& r) {
         !s.ok()) {
       return s;
     }
-    if (absl::Status s = CheckUnitName(absl::StrCat(f, ".unit"), r.recipients(i).unit()); !s.ok()) return s;
+    if (absl::Status s = CheckUnitName(absl::StrCat(f, ".unit"), r.recipients(i).unit()); !s.ok())
+      return s;
   }
   return CleanText(absl::StrCat(field, ".phrase"), r.mutable_phrase(), 1000);
 }
@@ -255,8 +275,8 @@ absl::Status CheckReportingRule(absl::string_view field, ReportingRule& r) {
 absl::StatusOr<std::string> ParsePlanName(absl::string_view field, absl::string_view name) {
   absl::string_view id = name;
   if (!absl::ConsumePrefix(&id, "plans/") || !IsValidId(id)) {
-    return Invalid(field, absl::StrCat("must be a plan resource name \"plans/{id}\" (got \"", name,
-                                       "\")"));
+    return Invalid(
+        field, absl::StrCat("must be a plan resource name \"plans/{id}\" (got \"", name, "\")"));
   }
   return std::string(id);
 }
@@ -267,8 +287,9 @@ absl::StatusOr<PlanNumber> ParsePlanNumber(absl::string_view field, absl::string
   const std::string cleaned = text::CollapseWhitespace(text::NormalizeNfc(number));
   const size_t slash = cleaned.find('/');
   if (slash == std::string::npos) {
-    return Invalid(field, absl::StrCat("\"", cleaned,
-                                       "\" is not a document number (expected e.g. \"60/KH-STNMT\")"));
+    return Invalid(
+        field,
+        absl::StrCat("\"", cleaned, "\" is not a document number (expected e.g. \"60/KH-STNMT\")"));
   }
   PlanNumber out;
   out.serial = std::string(absl::StripAsciiWhitespace(cleaned.substr(0, slash)));
@@ -288,7 +309,8 @@ absl::StatusOr<PlanNumber> ParsePlanNumber(absl::string_view field, absl::string
   for (size_t i = 0; i < symbol.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(symbol[i]);
     if (c == ' ') {
-      return Invalid(field, absl::StrCat("document symbol \"", symbol, "\" must not contain spaces"));
+      return Invalid(field,
+                     absl::StrCat("document symbol \"", symbol, "\" must not contain spaces"));
     }
     if (absl::ascii_isalnum(c) || c == '-' || c == '&' || c == '.' || c == '/' || c == '_') {
       out.symbol.push_back(absl::ascii_toupper(c));
@@ -302,8 +324,9 @@ absl::StatusOr<PlanNumber> ParsePlanNumber(absl::string_view field, absl::string
       ++i;
       continue;
     }
-    return Invalid(field, absl::StrCat("document symbol \"", symbol,
-                                       "\" may hold only letters, digits, \"-\", \"&\", \".\" and \"/\""));
+    return Invalid(field,
+                   absl::StrCat("document symbol \"", symbol,
+                                "\" may hold only letters, digits, \"-\", \"&\", \".\" and \"/\""));
   }
   return out;
 }
@@ -317,7 +340,9 @@ absl::Status ValidateAndNormalize(const Catalog& catalog, Plan& plan) {
   }
   if (absl::Status s = CleanLine("plan.title", plan.mutable_title(), 1000); !s.ok()) return s;
   auto* issuer = plan.mutable_issuer();
-  if (absl::Status s = CleanLine("plan.issuer.display_name", issuer->mutable_display_name(), 300); !s.ok()) return s;
+  if (absl::Status s = CleanLine("plan.issuer.display_name", issuer->mutable_display_name(), 300);
+      !s.ok())
+    return s;
   if (issuer->display_name().empty()) {
     return Invalid("plan.issuer.display_name", "required (the issuing body as written)");
   }
@@ -327,9 +352,14 @@ absl::Status ValidateAndNormalize(const Catalog& catalog, Plan& plan) {
   }
   if (absl::Status s = CleanLine("plan.place", plan.mutable_place(), 100); !s.ok()) return s;
   auto* signer = plan.mutable_signer();
-  if (absl::Status s = CleanLine("plan.signer.full_name", signer->mutable_full_name(), 200); !s.ok()) return s;
-  if (absl::Status s = CleanLine("plan.signer.post", signer->mutable_post(), 200); !s.ok()) return s;
-  if (absl::Status s = CleanLine("plan.signer.authority", signer->mutable_authority(), 200); !s.ok()) return s;
+  if (absl::Status s = CleanLine("plan.signer.full_name", signer->mutable_full_name(), 200);
+      !s.ok())
+    return s;
+  if (absl::Status s = CleanLine("plan.signer.post", signer->mutable_post(), 200); !s.ok())
+    return s;
+  if (absl::Status s = CleanLine("plan.signer.authority", signer->mutable_authority(), 200);
+      !s.ok())
+    return s;
 
   if (plan.parent_plans_size() > kMaxReferences) {
     return Invalid("plan.parent_plans", absl::StrCat("at most ", kMaxReferences, " entries"));
@@ -353,11 +383,14 @@ absl::Status ValidateAndNormalize(const Catalog& catalog, Plan& plan) {
   }
 
   if (plan.has_period() && (plan.period().start_year() != 0 || plan.period().end_year() != 0)) {
-    if (absl::Status s = CheckYear("plan.period.start_year", plan.period().start_year()); !s.ok()) return s;
-    if (absl::Status s = CheckYear("plan.period.end_year", plan.period().end_year()); !s.ok()) return s;
+    if (absl::Status s = CheckYear("plan.period.start_year", plan.period().start_year()); !s.ok())
+      return s;
+    if (absl::Status s = CheckYear("plan.period.end_year", plan.period().end_year()); !s.ok())
+      return s;
     if (plan.period().end_year() < plan.period().start_year()) {
-      return Invalid("plan.period", absl::StrCat("end_year ", plan.period().end_year(),
-                                                 " is before start_year ", plan.period().start_year()));
+      return Invalid("plan.period",
+                     absl::StrCat("end_year ", plan.period().end_year(), " is before start_year ",
+                                  plan.period().start_year()));
     }
   } else {
     plan.clear_period();
@@ -405,8 +438,8 @@ absl::Status ValidateAndNormalize(const Catalog& catalog, Plan& plan) {
     return Invalid("plan.recipients", absl::StrCat("at most ", kMaxRecipients, " entries"));
   }
   for (int i = 0; i < plan.recipients_size(); ++i) {
-    if (absl::Status s = CleanLine(absl::StrCat("plan.recipients[", i, "]"),
-                                   plan.mutable_recipients(i), 300);
+    if (absl::Status s =
+            CleanLine(absl::StrCat("plan.recipients[", i, "]"), plan.mutable_recipients(i), 300);
         !s.ok()) {
       return s;
     }
@@ -429,18 +462,19 @@ absl::Status CheckReadyToIssue(const Plan& plan) {
   if (!IsSet(plan.issued_on())) missing.push_back("issued_on");
   if (plan.title().empty()) missing.push_back("title");
   if (!missing.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "plan: cannot issue without ", absl::StrJoin(missing, ", ")));
+    return absl::FailedPreconditionError(
+        absl::StrCat("plan: cannot issue without ", absl::StrJoin(missing, ", ")));
   }
   return absl::OkStatus();
 }
 
 namespace {
 
-constexpr absl::string_view kOutputOnly[] = {"name", "status", "create_time", "update_time",
-                                            "issue_time", "close_time", "etag", "close_reason"};
+constexpr absl::string_view kOutputOnly[] = {"name",        "status",      "create_time",
+                                             "update_time", "issue_time",  "close_time",
+                                             "etag",        "close_reason"};
 constexpr absl::string_view kMutableWhenIssued[] = {"reporting_rules", "recipients", "issuer.unit",
-                                                   "parent_plans"};
+                                                    "parent_plans"};
 
 bool PathIs(absl::string_view path, absl::string_view field) {
   return path == field || absl::StartsWith(path, absl::StrCat(field, "."));
@@ -471,16 +505,15 @@ absl::Status CheckUpdateMask(const Plan& current, const FieldMask& mask) {
         for (absl::string_view ok : kMutableWhenIssued) allowed = allowed || PathIs(path, ok);
         if (!allowed) {
           return absl::FailedPreconditionError(absl::StrCat(
-              "plan.", path, ": ", current.name(),
-              " is issued and its ", path,
+              "plan.", path, ": ", current.name(), " is issued and its ", path,
               " can no longer change; amend it with a new plan that supersedes it (only ",
               absl::StrJoin(kMutableWhenIssued, ", "), " may change)"));
         }
       }
       return absl::OkStatus();
     default:
-      return absl::FailedPreconditionError(absl::StrCat(
-          current.name(), " is ", StatusLabel(current.status()), " and read-only"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(current.name(), " is ", StatusLabel(current.status()), " and read-only"));
   }
 }
 
@@ -493,17 +526,17 @@ void ApplyUpdate(const Plan& patch, const FieldMask& mask, Plan& plan) {
 
 absl::Status CheckCanDelete(const Plan& plan) {
   if (plan.status() != PlanStatus::PLAN_STATUS_DRAFT) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        plan.name(), " is ", StatusLabel(plan.status()),
-        ": only drafts can be deleted; close or archive an issued plan instead"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(plan.name(), " is ", StatusLabel(plan.status()),
+                     ": only drafts can be deleted; close or archive an issued plan instead"));
   }
   return absl::OkStatus();
 }
 
 absl::Status CheckCanIssue(const Plan& plan) {
   if (plan.status() != PlanStatus::PLAN_STATUS_DRAFT) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(plan.name(), " is ", StatusLabel(plan.status()), ": only drafts can be issued"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        plan.name(), " is ", StatusLabel(plan.status()), ": only drafts can be issued"));
   }
   return absl::OkStatus();
 }
@@ -511,9 +544,9 @@ absl::Status CheckCanIssue(const Plan& plan) {
 absl::Status CheckCanClose(const Plan& plan, bool archive) {
   if (plan.status() == PlanStatus::PLAN_STATUS_ISSUED) return absl::OkStatus();
   if (archive && plan.status() == PlanStatus::PLAN_STATUS_CLOSED) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat(
-      plan.name(), " is ", StatusLabel(plan.status()), ": only issued plans can be ",
-      archive ? "archived (or closed ones)" : "closed"));
+  return absl::FailedPreconditionError(
+      absl::StrCat(plan.name(), " is ", StatusLabel(plan.status()), ": only issued plans can be ",
+                   archive ? "archived (or closed ones)" : "closed"));
 }
 
 absl::StatusOr<std::string> CleanCloseReason(absl::string_view reason) {
@@ -524,8 +557,9 @@ absl::StatusOr<std::string> CleanCloseReason(absl::string_view reason) {
 
 absl::Status CheckEtag(const Plan& plan, absl::string_view etag) {
   if (etag.empty() || etag == plan.etag()) return absl::OkStatus();
-  return absl::AbortedError(absl::StrCat("etag: ", plan.name(), " changed since it was read (etag \"",
-                                         etag, "\", now \"", plan.etag(), "\"); read it again"));
+  return absl::AbortedError(absl::StrCat("etag: ", plan.name(),
+                                         " changed since it was read (etag \"", etag, "\", now \"",
+                                         plan.etag(), "\"); read it again"));
 }
 
 PlanKeys KeysOf(const Plan& plan) {
@@ -557,11 +591,16 @@ PlanKeys KeysOf(const Plan& plan) {
 
 absl::string_view StatusLabel(PlanStatus status) {
   switch (status) {
-    case PlanStatus::PLAN_STATUS_DRAFT: return "draft";
-    case PlanStatus::PLAN_STATUS_ISSUED: return "issued";
-    case PlanStatus::PLAN_STATUS_CLOSED: return "closed";
-    case PlanStatus::PLAN_STATUS_ARCHIVED: return "archived";
-    default: return "unspecified";
+    case PlanStatus::PLAN_STATUS_DRAFT:
+      return "draft";
+    case PlanStatus::PLAN_STATUS_ISSUED:
+      return "issued";
+    case PlanStatus::PLAN_STATUS_CLOSED:
+      return "closed";
+    case PlanStatus::PLAN_STATUS_ARCHIVED:
+      return "archived";
+    default:
+      return "unspecified";
   }
 }
 

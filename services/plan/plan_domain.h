@@ -7,10 +7,10 @@
 
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "chiso/plan/v1/plan_service.pb.h"
 #include "common/catalog/catalog.h"
 #include "google/protobuf/field_mask.pb.h"

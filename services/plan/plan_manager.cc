@@ -76,8 +76,8 @@ absl::StatusOr<pb::ListPlansResponse> PlanManager::List(const pb::ListPlansReque
   } else if (!filter.issuer().empty()) {
     query.issuer_name_key = text::MatchKey(filter.issuer());
     if (query.issuer_name_key.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "filter.issuer: \"", filter.issuer(), "\" has no letters or digits to match"));
+      return absl::InvalidArgumentError(absl::StrCat("filter.issuer: \"", filter.issuer(),
+                                                     "\" has no letters or digits to match"));
     }
   }
   if (filter.year() != 0 && (filter.year() < 2000 || filter.year() > 2100)) {

@@ -54,7 +54,8 @@ Value NullIfEmpty(const std::string& s) {
 absl::StatusOr<Plan> Decode(const Row& row, size_t column) {
   Plan plan;
   if (!plan.ParseFromString(row.Text(column))) {
-    return absl::DataLossError(absl::StrCat("plan row ", row.Text(0), ": stored plan cannot be decoded"));
+    return absl::DataLossError(
+        absl::StrCat("plan row ", row.Text(0), ": stored plan cannot be decoded"));
   }
   return plan;
 }
@@ -84,15 +85,16 @@ absl::StatusOr<std::string> NumberHolder(Tx& tx, absl::string_view column, const
 // (AlreadyExists naming the holder) or a `supersedes` that names no plan
 // (NotFound). Used to explain a constraint failure, and by CheckConflicts.
 absl::Status Conflicts(Tx& tx, const Plan& plan, const PlanKeys& keys, const std::string& id) {
-  for (const auto& [column, key] : {std::pair<absl::string_view, const std::string*>{"number_key", &keys.number_key},
-                                    {"number_unit_key", &keys.number_unit_key}}) {
+  for (const auto& [column, key] :
+       {std::pair<absl::string_view, const std::string*>{"number_key", &keys.number_key},
+        {"number_unit_key", &keys.number_unit_key}}) {
     absl::StatusOr<std::string> holder = NumberHolder(tx, column, *key, id);
     if (!holder.ok()) return holder.status();
     if (!holder->empty()) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "plan.number: \"", plan.number(), "\" of ", plan.issuer().display_name(), " in ",
-          plan.issued_on().year(), " is already used by ", *holder,
-          " (numbers are unique per issuer and year)"));
+      return absl::AlreadyExistsError(
+          absl::StrCat("plan.number: \"", plan.number(), "\" of ", plan.issuer().display_name(),
+                       " in ", plan.issued_on().year(), " is already used by ", *holder,
+                       " (numbers are unique per issuer and year)"));
     }
   }
   if (!plan.supersedes().empty()) {
@@ -100,7 +102,8 @@ absl::Status Conflicts(Tx& tx, const Plan& plan, const PlanKeys& keys, const std
         tx.Query("SELECT 1 FROM plans WHERE id = $1", {IdOf(plan.supersedes())});
     if (!rows.ok()) return rows.status();
     if (rows->empty()) {
-      return absl::NotFoundError(absl::StrCat("plan.supersedes: ", plan.supersedes(), " not found"));
+      return absl::NotFoundError(
+          absl::StrCat("plan.supersedes: ", plan.supersedes(), " not found"));
     }
   }
   return absl::OkStatus();
@@ -117,14 +120,15 @@ absl::Status ExplainWriteFailure(Tx& tx, const absl::Status& failure, const Plan
 
 // Writes the index columns and the framework rows of `plan`.
 absl::Status WriteIndexes(Tx& tx, const std::string& id, const Plan& plan) {
-  if (absl::StatusOr<int64_t> n = tx.Exec("DELETE FROM plan_frameworks WHERE plan_id = $1", {id}); !n.ok()) {
+  if (absl::StatusOr<int64_t> n = tx.Exec("DELETE FROM plan_frameworks WHERE plan_id = $1", {id});
+      !n.ok()) {
     return n.status();
   }
   std::set<std::string> frameworks;
   for (const auto& o : plan.objectives()) frameworks.insert(o.framework());
   for (const std::string& f : frameworks) {
-    if (absl::StatusOr<int64_t> n = tx.Exec(
-            "INSERT INTO plan_frameworks (plan_id, framework) VALUES ($1, $2)", {id, f});
+    if (absl::StatusOr<int64_t> n =
+            tx.Exec("INSERT INTO plan_frameworks (plan_id, framework) VALUES ($1, $2)", {id, f});
         !n.ok()) {
       return n.status();
     }
@@ -158,7 +162,8 @@ class SqlPlanStore : public PlanStore {
     params.push_back(Blob{plan.SerializeAsString()});
     absl::Status status = db_->Transact([&](Tx& tx) -> absl::Status {
       absl::StatusOr<int64_t> n = tx.Exec(
-          "INSERT INTO plans (id, status, number_key, number_unit_key, issuer_unit, issuer_name_key, "
+          "INSERT INTO plans (id, status, number_key, number_unit_key, issuer_unit, "
+          "issuer_name_key, "
           "start_year, end_year, supersedes_id, revision, body) "
           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10)",
           params);
@@ -207,7 +212,8 @@ class SqlPlanStore : public PlanStore {
       params.push_back(read_revision);
       absl::StatusOr<int64_t> n = tx.Exec(
           "UPDATE plans SET status = $2, number_key = $3, number_unit_key = $4, issuer_unit = $5, "
-          "issuer_name_key = $6, start_year = $7, end_year = $8, supersedes_id = $9, revision = $10, "
+          "issuer_name_key = $6, start_year = $7, end_year = $8, supersedes_id = $9, revision = "
+          "$10, "
           "body = $11 WHERE id = $1 AND revision = $12",
           params);
       if (!n.ok()) return ExplainWriteFailure(tx, n.status(), *plan, keys, id);
@@ -234,11 +240,13 @@ class SqlPlanStore : public PlanStore {
           tx.Query("SELECT id FROM plans WHERE supersedes_id = $1 ORDER BY id LIMIT 1", {id});
       if (!successors.ok()) return successors.status();
       if (!successors->empty()) {
-        return absl::FailedPreconditionError(
-            absl::StrCat(PlanName(id), " is superseded by ", PlanName(successors->front().Text(0)),
-                         " and cannot be deleted"));
+        return absl::FailedPreconditionError(absl::StrCat(PlanName(id), " is superseded by ",
+                                                          PlanName(successors->front().Text(0)),
+                                                          " and cannot be deleted"));
       }
-      if (absl::StatusOr<int64_t> n = tx.Exec("DELETE FROM plan_frameworks WHERE plan_id = $1", {id}); !n.ok()) {
+      if (absl::StatusOr<int64_t> n =
+              tx.Exec("DELETE FROM plan_frameworks WHERE plan_id = $1", {id});
+          !n.ok()) {
         return n.status();
       }
       return tx.Exec("DELETE FROM plans WHERE id = $1", {id}).status();
@@ -266,8 +274,8 @@ class SqlPlanStore : public PlanStore {
       absl::StrAppend(&sql, " AND p.issuer_unit = ", param(query.issuer_unit));
     }
     if (!query.issuer_name_key.empty()) {
-      const std::string escaped = absl::StrReplaceAll(
-          query.issuer_name_key, {{"\\", "\\\\"}, {"%", "\\%"}, {"_", "\\_"}});
+      const std::string escaped =
+          absl::StrReplaceAll(query.issuer_name_key, {{"\\", "\\\\"}, {"%", "\\%"}, {"_", "\\_"}});
       absl::StrAppend(&sql, " AND p.issuer_name_key LIKE ", param(absl::StrCat("%", escaped, "%")),
                       " ESCAPE '\\'");
     }
@@ -328,10 +336,10 @@ class SqlPlanStore : public PlanStore {
 }  // namespace
 
 const std::vector<storage::Migration>& PlanMigrations() {
-  static const std::string* sqlite_v1 = new std::string(
-      absl::StrReplaceAll(kSchemaV1, {{"{blob}", "BLOB"}, {"{int64}", "INTEGER"}}));
-  static const std::string* postgres_v1 = new std::string(
-      absl::StrReplaceAll(kSchemaV1, {{"{blob}", "BYTEA"}, {"{int64}", "BIGINT"}}));
+  static const std::string* sqlite_v1 =
+      new std::string(absl::StrReplaceAll(kSchemaV1, {{"{blob}", "BLOB"}, {"{int64}", "INTEGER"}}));
+  static const std::string* postgres_v1 =
+      new std::string(absl::StrReplaceAll(kSchemaV1, {{"{blob}", "BYTEA"}, {"{int64}", "BIGINT"}}));
   static const auto* migrations = new std::vector<storage::Migration>{
       {1, "create plans", *sqlite_v1, *postgres_v1},
   };

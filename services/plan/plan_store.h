@@ -30,7 +30,7 @@ struct PlanQuery {
   int year = 0;                 // within the plan's years
   std::string framework;        // has an objective on this index
   std::vector<PlanStatus> statuses;
-  std::string after_id;         // keyset cursor: ids greater than this
+  std::string after_id;  // keyset cursor: ids greater than this
   int limit = 50;
 };
 

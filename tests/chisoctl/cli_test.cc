@@ -66,8 +66,8 @@ class ChisoctlCliTest : public ::testing::Test {
 };
 
 TEST_F(ChisoctlCliTest, HelpGoesToStdoutWithExitZero) {
-  for (const auto& args : std::vector<std::vector<std::string>>{{"--help"}, {"-h"}, {"help"},
-                                                                 {"plan", "--help"}}) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"--help"}, {"-h"}, {"help"}, {"plan", "--help"}}) {
     Result r = Run(args);
     EXPECT_EQ(r.code, kExitOk) << args[0];
     EXPECT_THAT(r.out, HasSubstr("Exit codes:"));
@@ -171,7 +171,8 @@ TEST_F(ChisoctlCliTest, BadFlagValuesAreUsageErrors) {
   const std::vector<Case> cases = {
       {{"plan", "list", "--year=next"}, "--year: expected a whole number"},
       {{"plan", "list", "--page-size", "-1"}, "--page-size: expected a whole number from 0"},
-      {{"plan", "list", "--status=draft,done"}, "--status: expected draft, issued, closed or archived"},
+      {{"plan", "list", "--status=draft,done"},
+       "--status: expected draft, issued, closed or archived"},
       {{"plan", "issue", "x", "--issued-on=31/04/2020"}, "--issued-on: expected DD/MM/YYYY"},
       {{"plan", "create", "--title=T", "--period=2022/2025"}, "--period: expected YYYY-YYYY"},
       {{"--timeout=soon", "plan", "get", "x"}, "--timeout: expected a duration"},
@@ -216,8 +217,8 @@ TEST_F(ChisoctlCliTest, UpdateRefusesAFileForAnotherPlan) {
 TEST_F(ChisoctlCliTest, UnreachableServerExitsFiveAndNamesTheAddress) {
   Result r = Run({"--timeout=5s", "plan", "get", "x"});
   EXPECT_EQ(r.code, kExitUnreachable);
-  EXPECT_THAT(r.err, StartsWith(absl::StrCat("chisoctl: UNAVAILABLE: cannot reach the plan service at ",
-                                             plan_addr_)));
+  EXPECT_THAT(r.err, StartsWith(absl::StrCat(
+                         "chisoctl: UNAVAILABLE: cannot reach the plan service at ", plan_addr_)));
   EXPECT_THAT(r.out, IsEmpty());
 
   // --addr wins over CHISO_PLAN_ADDR, in either position.
@@ -271,7 +272,8 @@ TEST(ExitCodeTest, EveryCodeHasItsExit) {
   EXPECT_EQ(ExitCodeFor(grpc::StatusCode::NOT_FOUND), 3);
   for (grpc::StatusCode code :
        {grpc::StatusCode::INVALID_ARGUMENT, grpc::StatusCode::FAILED_PRECONDITION,
-        grpc::StatusCode::ALREADY_EXISTS, grpc::StatusCode::ABORTED, grpc::StatusCode::OUT_OF_RANGE}) {
+        grpc::StatusCode::ALREADY_EXISTS, grpc::StatusCode::ABORTED,
+        grpc::StatusCode::OUT_OF_RANGE}) {
     EXPECT_EQ(ExitCodeFor(code), 4) << code;
   }
   EXPECT_EQ(ExitCodeFor(grpc::StatusCode::UNAVAILABLE), 5);
@@ -305,7 +307,8 @@ TEST(ArgsTest, BothFlagFormsShortAliasesAndDoubleDash) {
 TEST(ArgsTest, StopsAtTheFirstPositional) {
   ParsedArgs parsed;
   size_t next = 0;
-  ASSERT_TRUE(ParseArgs({"--json", "plan", "--json"}, 0, {{"json", false}}, true, &parsed, &next).ok());
+  ASSERT_TRUE(
+      ParseArgs({"--json", "plan", "--json"}, 0, {{"json", false}}, true, &parsed, &next).ok());
   EXPECT_EQ(next, 1u);
   EXPECT_THAT(parsed.positional, IsEmpty());
 }

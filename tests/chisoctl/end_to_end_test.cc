@@ -60,8 +60,8 @@ class ChisoctlEndToEndTest : public ::testing::Test {
     db_ = *std::move(db);
     ASSERT_TRUE(storage::Migrate(*db_, plan::PlanMigrations()).ok());
     store_ = plan::NewSqlPlanStore(db_.get());
-    manager_ = std::make_unique<plan::PlanManager>(store_.get(), catalog_.get(), civil::Clock::Real(),
-                                                   &ids_, /*metrics=*/nullptr);
+    manager_ = std::make_unique<plan::PlanManager>(
+        store_.get(), catalog_.get(), civil::Clock::Real(), &ids_, /*metrics=*/nullptr);
     service_ = std::make_unique<plan::PlanServiceImpl>(manager_.get());
 
     ServerOptions options;
@@ -69,11 +69,11 @@ class ChisoctlEndToEndTest : public ::testing::Test {
     options.listen_address = "127.0.0.1:0";
     options.metrics_address = "";
     options.drain_grace = absl::ZeroDuration();
-    absl::StatusOr<std::unique_ptr<Server>> server =
-        Server::Start(options, {{pb::PlanService::service_full_name(), service_.get()}},
-                      std::make_shared<prometheus::Registry>(), [this]() -> absl::Status {
-                        return healthy_ ? absl::OkStatus() : absl::UnavailableError("database down");
-                      });
+    absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(
+        options, {{pb::PlanService::service_full_name(), service_.get()}},
+        std::make_shared<prometheus::Registry>(), [this]() -> absl::Status {
+          return healthy_ ? absl::OkStatus() : absl::UnavailableError("database down");
+        });
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     ASSERT_GT(server_->port(), 0);
@@ -141,9 +141,9 @@ TEST_F(ChisoctlEndToEndTest, CreateListIssueAndCloseTheDdciPlan) {
   EXPECT_THAT(created.out, HasSubstr("Status:        draft\n"));
   EXPECT_THAT(created.out, HasSubstr("Issuer:        Sở Xây dựng tỉnh Lạng Sơn\n"));
   EXPECT_THAT(created.out, HasSubstr("Objectives (8):\n"));
-  for (const char* component : {"TRANSPARENCY", "TIME_COSTS", "INFORMAL_CHARGES",
-                                "EQUAL_COMPETITION", "BUSINESS_SUPPORT", "LEGAL_INSTITUTIONS",
-                                "LEADERSHIP", "DYNAMISM"}) {
+  for (const char* component :
+       {"TRANSPARENCY", "TIME_COSTS", "INFORMAL_CHARGES", "EQUAL_COMPETITION", "BUSINESS_SUPPORT",
+        "LEGAL_INSTITUTIONS", "LEADERSHIP", "DYNAMISM"}) {
     EXPECT_THAT(created.out, HasSubstr(absl::StrCat("DDCI       ", component))) << component;
   }
   EXPECT_THAT(created.out, HasSubstr("6.42 @2019, rank 17/23"));
@@ -174,14 +174,14 @@ TEST_F(ChisoctlEndToEndTest, CreateListIssueAndCloseTheDdciPlan) {
   EXPECT_THAT(lines[0], AllOf(StartsWith("NAME"), HasSubstr("NUMBER"), HasSubstr("ISSUED"),
                               HasSubstr("STATUS"), HasSubstr("ISSUER"), HasSubstr("TITLE"),
                               HasSubstr("OBJECTIVES")));
-  EXPECT_THAT(lines[1], AllOf(StartsWith(name), HasSubstr("/KH-SXD"), HasSubstr("draft"),
-                              HasSubstr("Sở Xây dựng tỉnh Lạng Sơn"), HasSubstr("Kế hoạch cải thiện")));
+  EXPECT_THAT(lines[1],
+              AllOf(StartsWith(name), HasSubstr("/KH-SXD"), HasSubstr("draft"),
+                    HasSubstr("Sở Xây dựng tỉnh Lạng Sơn"), HasSubstr("Kế hoạch cải thiện")));
   EXPECT_THAT(lines[1], ::testing::EndsWith(" 8"));
   EXPECT_THAT(lines[1], HasSubstr("…"));  // the long title is cut
 
   // Issue with its number and date.
-  Result issued =
-      Run({"plan", "issue", name, "--number", "45/KH-SXD", "--issued-on=15/05/2020"});
+  Result issued = Run({"plan", "issue", name, "--number", "45/KH-SXD", "--issued-on=15/05/2020"});
   ASSERT_EQ(issued.code, kExitOk) << issued.err;
   EXPECT_THAT(issued.out, HasSubstr("Number:        45/KH-SXD\n"));
   EXPECT_THAT(issued.out, HasSubstr("Issued on:     15/05/2020\n"));
@@ -232,7 +232,8 @@ TEST_F(ChisoctlEndToEndTest, NotFoundExitsThree) {
   EXPECT_THAT(r.err, HasSubstr("plans/01aaaaaaaaaaaaaaaaaaaaaaaa"));
   EXPECT_THAT(r.out, IsEmpty());
 
-  EXPECT_EQ(Run({"plan", "issue", "01aaaaaaaaaaaaaaaaaaaaaaaa", "--number=1/KH"}).code, kExitNotFound);
+  EXPECT_EQ(Run({"plan", "issue", "01aaaaaaaaaaaaaaaaaaaaaaaa", "--number=1/KH"}).code,
+            kExitNotFound);
   EXPECT_EQ(Run({"plan", "delete", "plans/01aaaaaaaaaaaaaaaaaaaaaaaa"}).code, kExitNotFound);
 }
 
@@ -251,9 +252,10 @@ TEST_F(ChisoctlEndToEndTest, InvalidPlanExitsFour) {
   EXPECT_THAT(r.err, HasSubstr("TRANSPARENCY"));  // the valid codes are listed
 
   // A target without comparator.
-  r = Run({"plan", "create", "-f", "-"},
-          "title: T\nissuer: {display_name: X}\n"
-          "objectives: [{framework: DDCI, component: DYNAMISM, target: {year: 2020, value: 7.0}}]\n");
+  r = Run(
+      {"plan", "create", "-f", "-"},
+      "title: T\nissuer: {display_name: X}\n"
+      "objectives: [{framework: DDCI, component: DYNAMISM, target: {year: 2020, value: 7.0}}]\n");
   EXPECT_EQ(r.code, kExitRefused);
   EXPECT_THAT(r.err, HasSubstr("comparator"));
 
@@ -271,8 +273,9 @@ TEST_F(ChisoctlEndToEndTest, IssueWithoutNumberIsRefused) {
   EXPECT_THAT(r.err, StartsWith("chisoctl: FAILED_PRECONDITION: "));
 
   // The same number twice for one issuer and year: ALREADY_EXISTS.
-  ASSERT_EQ(Run({"plan", "issue", plan.name(), "--number=12/KH-UBND", "--issued-on=2021-03-01"}).code,
-            kExitOk);
+  ASSERT_EQ(
+      Run({"plan", "issue", plan.name(), "--number=12/KH-UBND", "--issued-on=2021-03-01"}).code,
+      kExitOk);
   pb::Plan other = RunForPlan({"plan", "create", "--title=Khác", "--issuer=UBND huyện Cao Lộc"});
   r = Run({"plan", "issue", other.name(), "--number=12/KH-UBND", "--issued-on=02/03/2021"});
   EXPECT_EQ(r.code, kExitRefused);
@@ -286,7 +289,8 @@ TEST_F(ChisoctlEndToEndTest, UpdateTakesTheMaskFromTheFileOrTheFlags) {
   // Only the top-level fields of the file change; output-only ones (here
   // the name) are left out of the mask.
   pb::Plan updated = RunForPlan({"plan", "update", plan.name(), "-f", "-"},
-                                absl::StrCat("name: ", plan.name(), "\n"
+                                absl::StrCat("name: ", plan.name(),
+                                             "\n"
                                              "title: Kế hoạch DDCI năm 2020 (sửa đổi)\n"
                                              "place: TP. Lạng Sơn\n"));
   EXPECT_EQ(updated.title(), "Kế hoạch DDCI năm 2020 (sửa đổi)");
@@ -295,8 +299,8 @@ TEST_F(ChisoctlEndToEndTest, UpdateTakesTheMaskFromTheFileOrTheFlags) {
   EXPECT_EQ(updated.funding(), plan.funding());
 
   // --mask picks fields of the file; flags add to it.
-  updated = RunForPlan({"plan", "update", plan.name(), "-f", kJsonFixture, "--mask=title",
-                        "--number=46/KH-SXD"});
+  updated = RunForPlan(
+      {"plan", "update", plan.name(), "-f", kJsonFixture, "--mask=title", "--number=46/KH-SXD"});
   EXPECT_EQ(updated.title(), plan.title());
   EXPECT_EQ(updated.number(), "46/KH-SXD");
   EXPECT_EQ(updated.place(), "TP. Lạng Sơn");

@@ -65,7 +65,8 @@ TEST(PlanFileTest, AnAliasInsideItsOwnAnchorIsAnErrorNotAnEndlessLoop) {
   absl::StatusOr<LoadedPlan> plan =
       ParsePlanText("title: x\nrecipients: &a [*a]\n", PlanFileFormat::kYaml, "p.yaml");
   EXPECT_EQ(plan.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(plan.status().message()), HasSubstr("alias refers to a value that contains it"));
+  EXPECT_THAT(std::string(plan.status().message()),
+              HasSubstr("alias refers to a value that contains it"));
 }
 
 TEST(PlanFileTest, AnAliasBombIsRefused) {
@@ -115,9 +116,9 @@ TEST(PlanFileTest, DecimalKeepsItsTrailingZeroInBothFormats) {
   EXPECT_EQ(yaml.plan.objectives(0).target().value().value(), "7.80");
   EXPECT_EQ(yaml.plan.objectives(0).target().year(), 2020);
 
-  LoadedPlan json = MustParse(
-      R"({"objectives": [{"target": {"year": 2020, "value": {"value": "7.80"}}}]})",
-      PlanFileFormat::kJson);
+  LoadedPlan json =
+      MustParse(R"({"objectives": [{"target": {"year": 2020, "value": {"value": "7.80"}}}]})",
+                PlanFileFormat::kJson);
   EXPECT_EQ(json.plan.objectives(0).target().value().value(), "7.80");
 }
 
@@ -239,8 +240,8 @@ TEST(PlanFileTest, UnknownEnumValueListsTheChoices) {
 }
 
 TEST(PlanFileTest, JsonNumberForADecimalIsRefused) {
-  const std::string error = ErrorOf(R"({"objectives": [{"target": {"value": {"value": 7.80}}}]})",
-                                    PlanFileFormat::kJson);
+  const std::string error =
+      ErrorOf(R"({"objectives": [{"target": {"value": {"value": 7.80}}}]})", PlanFileFormat::kJson);
   EXPECT_THAT(error, HasSubstr("objectives[0].target.value.value"));
   EXPECT_THAT(error, HasSubstr("quotes"));
 }

@@ -24,7 +24,9 @@ using ::testing::Not;
 const std::string kIssuerNfc = "Sở Xây dựng";
 const std::string kIssuerNfd = "So\xCC\x9B\xCC\x89 Xa\xCC\x82y du\xCC\x9B\xCC\xA3ng";
 const std::string kTitleNfc = "Kế hoạch cải thiện DDCI";
-const std::string kTitleNfd = "Ke\xCC\x82\xCC\x81 hoa\xCC\xA3" "ch ca\xCC\x89i thie\xCC\x82\xCC\xA3n DDCI";
+const std::string kTitleNfd =
+    "Ke\xCC\x82\xCC\x81 hoa\xCC\xA3"
+    "ch ca\xCC\x89i thie\xCC\x82\xCC\xA3n DDCI";
 
 std::vector<std::string> Lines(const std::string& text) {
   return absl::StrSplit(text, '\n', absl::SkipEmpty());
@@ -212,7 +214,8 @@ TEST(TableTest, PlanViewShowsFieldsThenObjectives) {
   EXPECT_THAT(text, Not(HasSubstr("Number:")));
   EXPECT_THAT(text, HasSubstr("Objectives (1):\n"));
   EXPECT_THAT(text, HasSubstr("FRAMEWORK  COMPONENT"));
-  EXPECT_THAT(text, HasSubstr("DDCI       TRANSPARENCY  score    6.42 @2019, rank 17/23  > 7.50 @2020"));
+  EXPECT_THAT(text,
+              HasSubstr("DDCI       TRANSPARENCY  score    6.42 @2019, rank 17/23  > 7.50 @2020"));
 }
 
 }  // namespace

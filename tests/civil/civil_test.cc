@@ -37,13 +37,11 @@ MATCHER_P(IsInvalidArgumentWith, substring, "") {
   }
   *result_listener << "status " << arg.status();
   return arg.status().code() == absl::StatusCode::kInvalidArgument &&
-         std::string(arg.status().message()).find(substring) !=
-             std::string::npos;
+         std::string(arg.status().message()).find(substring) != std::string::npos;
 }
 
 absl::Time Utc(int y, int mo, int d, int h, int mi, int s = 0) {
-  return absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, s),
-                         absl::UTCTimeZone());
+  return absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, s), absl::UTCTimeZone());
 }
 
 // ---------------------------------------------------------------------------
@@ -73,13 +71,11 @@ TEST(MakeDateTest, DoesNotNormalise) {
   EXPECT_THAT(MakeDate(2024, 4, 31),
               AllOf(IsInvalidArgumentWith("2024-4-31"),
                     IsInvalidArgumentWith("day 31 does not exist in 4/2024")));
-  EXPECT_THAT(MakeDate(2024, 13, 1),
-              IsInvalidArgumentWith("month 13 is outside 1–12"));
+  EXPECT_THAT(MakeDate(2024, 13, 1), IsInvalidArgumentWith("month 13 is outside 1–12"));
   EXPECT_THAT(MakeDate(2024, 0, 1), IsInvalidArgumentWith("month 0"));
   EXPECT_THAT(MakeDate(2024, 1, 0), IsInvalidArgumentWith("day 0"));
   EXPECT_THAT(MakeDate(2100, 2, 29), IsInvalidArgumentWith("not a leap year"));
-  EXPECT_THAT(MakeDate(1999, 12, 31),
-              IsInvalidArgumentWith("outside 2000–2100"));
+  EXPECT_THAT(MakeDate(1999, 12, 31), IsInvalidArgumentWith("outside 2000–2100"));
 }
 
 // ---------------------------------------------------------------------------
@@ -97,8 +93,7 @@ TEST(ParseDateTest, OtherSeparatorsAndSpaces) {
   EXPECT_THAT(ParseDate("30-4-2024"), HoldsValue(CivilDay(2024, 4, 30)));
   EXPECT_THAT(ParseDate("30.4.2024"), HoldsValue(CivilDay(2024, 4, 30)));
   EXPECT_THAT(ParseDate(" 30 / 4 / 2024 "), HoldsValue(CivilDay(2024, 4, 30)));
-  EXPECT_THAT(ParseDate("\u00A030/4/2024\n"),
-              HoldsValue(CivilDay(2024, 4, 30)));
+  EXPECT_THAT(ParseDate("\u00A030/4/2024\n"), HoldsValue(CivilDay(2024, 4, 30)));
 }
 
 TEST(ParseDateTest, VietnameseWords) {
@@ -107,11 +102,9 @@ TEST(ParseDateTest, VietnameseWords) {
   EXPECT_THAT(ParseDate("Ngày 11 Tháng 6 Năm 2020"), HoldsValue(expected));
   EXPECT_THAT(ParseDate("NGÀY 11 THÁNG 6 NĂM 2020"), HoldsValue(expected));
   EXPECT_THAT(ParseDate("ngay 11 thang 6 nam 2020"), HoldsValue(expected));
-  EXPECT_THAT(ParseDate("  ngày   11  tháng 06   năm 2020 "),
-              HoldsValue(expected));
+  EXPECT_THAT(ParseDate("  ngày   11  tháng 06   năm 2020 "), HoldsValue(expected));
   // Decomposed diacritics, as pasted from some PDF readers.
-  EXPECT_THAT(ParseDate("nga\u0300y 11 tha\u0301ng 6 na\u0306m 2020"),
-              HoldsValue(expected));
+  EXPECT_THAT(ParseDate("nga\u0300y 11 tha\u0301ng 6 na\u0306m 2020"), HoldsValue(expected));
   EXPECT_THAT(ParseDate("ngày 11 tháng 6, năm 2020"), HoldsValue(expected));
 }
 
@@ -127,8 +120,7 @@ TEST(ParseDateTest, IsoDate) {
 
 TEST(ParseDateTest, NoYearUsesDefaultYear) {
   EXPECT_THAT(ParseDate("15/12", 2020), HoldsValue(CivilDay(2020, 12, 15)));
-  EXPECT_THAT(ParseDate("ngày 15 tháng 12", 2020),
-              HoldsValue(CivilDay(2020, 12, 15)));
+  EXPECT_THAT(ParseDate("ngày 15 tháng 12", 2020), HoldsValue(CivilDay(2020, 12, 15)));
   EXPECT_THAT(ParseDate("29/2", 2024), HoldsValue(CivilDay(2024, 2, 29)));
 }
 
@@ -137,57 +129,45 @@ TEST(ParseDateTest, WrittenYearWinsOverDefault) {
 }
 
 TEST(ParseDateTest, NoYearAndNoDefaultFails) {
-  EXPECT_THAT(ParseDate("15/12"), AllOf(IsInvalidArgumentWith("\"15/12\""),
-                                        IsInvalidArgumentWith("no year")));
-  EXPECT_THAT(ParseDate("29/2", 2023),
-              IsInvalidArgumentWith("2023 is not a leap year"));
-  EXPECT_THAT(ParseDate("15/12", 1999),
-              IsInvalidArgumentWith("year 1999 is outside 2000–2100"));
+  EXPECT_THAT(ParseDate("15/12"),
+              AllOf(IsInvalidArgumentWith("\"15/12\""), IsInvalidArgumentWith("no year")));
+  EXPECT_THAT(ParseDate("29/2", 2023), IsInvalidArgumentWith("2023 is not a leap year"));
+  EXPECT_THAT(ParseDate("15/12", 1999), IsInvalidArgumentWith("year 1999 is outside 2000–2100"));
 }
 
 TEST(ParseDateTest, RejectsDaysThatDoNotExist) {
-  EXPECT_THAT(ParseDate("31/4/2024"),
-              AllOf(IsInvalidArgumentWith("invalid date \"31/4/2024\""),
-                    IsInvalidArgumentWith("day 31 does not exist in 4/2024 "
-                                          "(30 days)")));
-  EXPECT_THAT(ParseDate("29/2/2023"),
-              IsInvalidArgumentWith("2023 is not a leap year"));
-  EXPECT_THAT(ParseDate("29/2/2100"),
-              IsInvalidArgumentWith("2100 is not a leap year"));
+  EXPECT_THAT(ParseDate("31/4/2024"), AllOf(IsInvalidArgumentWith("invalid date \"31/4/2024\""),
+                                            IsInvalidArgumentWith("day 31 does not exist in 4/2024 "
+                                                                  "(30 days)")));
+  EXPECT_THAT(ParseDate("29/2/2023"), IsInvalidArgumentWith("2023 is not a leap year"));
+  EXPECT_THAT(ParseDate("29/2/2100"), IsInvalidArgumentWith("2100 is not a leap year"));
   EXPECT_THAT(ParseDate("29/2/2024"), HoldsValue(CivilDay(2024, 2, 29)));
   EXPECT_THAT(ParseDate("29/2/2000"), HoldsValue(CivilDay(2000, 2, 29)));
   EXPECT_THAT(ParseDate("0/4/2024"), IsInvalidArgumentWith("day 0"));
   EXPECT_THAT(ParseDate("32/1/2024"), IsInvalidArgumentWith("day 32"));
-  EXPECT_THAT(ParseDate("30/13/2024"),
-              IsInvalidArgumentWith("month 13 is outside 1–12"));
+  EXPECT_THAT(ParseDate("30/13/2024"), IsInvalidArgumentWith("month 13 is outside 1–12"));
   EXPECT_THAT(ParseDate("ngày 31 tháng 6 năm 2020"),
               IsInvalidArgumentWith("day 31 does not exist in 6/2020"));
 }
 
 TEST(ParseDateTest, RejectsYearsOutsideTheRange) {
-  EXPECT_THAT(ParseDate("1/1/1999"),
-              IsInvalidArgumentWith("year 1999 is outside 2000–2100"));
-  EXPECT_THAT(ParseDate("1/1/2101"),
-              IsInvalidArgumentWith("year 2101 is outside 2000–2100"));
+  EXPECT_THAT(ParseDate("1/1/1999"), IsInvalidArgumentWith("year 1999 is outside 2000–2100"));
+  EXPECT_THAT(ParseDate("1/1/2101"), IsInvalidArgumentWith("year 2101 is outside 2000–2100"));
   EXPECT_THAT(ParseDate("1/1/2000"), HoldsValue(CivilDay(2000, 1, 1)));
   EXPECT_THAT(ParseDate("31/12/2100"), HoldsValue(CivilDay(2100, 12, 31)));
 }
 
 TEST(ParseDateTest, RejectsTwoDigitYears) {
-  EXPECT_THAT(ParseDate("30/4/24"),
-              IsInvalidArgumentWith("the year must have four digits"));
-  EXPECT_THAT(ParseDate("30/4/02024"),
-              IsInvalidArgumentWith("the year must have four digits"));
+  EXPECT_THAT(ParseDate("30/4/24"), IsInvalidArgumentWith("the year must have four digits"));
+  EXPECT_THAT(ParseDate("30/4/02024"), IsInvalidArgumentWith("the year must have four digits"));
 }
 
 TEST(ParseDateTest, RejectsOtherShapes) {
   for (const char* text :
-       {"", "   ", "abc", "30/4/2024 hằng năm", "tháng 6 năm 2020",
-        "ngày 11 tháng", "ngày", "30", "30/4/2024/1", "030/4/2024",
-        "30/004/2024", "trước ngày 30/4/2024", "30/4/năm", "Quý I/2024",
-        "30/4/2024abc", "2024-04"}) {
-    EXPECT_THAT(ParseDate(text, 2024), IsInvalidArgumentWith("expected"))
-        << text;
+       {"", "   ", "abc", "30/4/2024 hằng năm", "tháng 6 năm 2020", "ngày 11 tháng", "ngày", "30",
+        "30/4/2024/1", "030/4/2024", "30/004/2024", "trước ngày 30/4/2024", "30/4/năm",
+        "Quý I/2024", "30/4/2024abc", "2024-04"}) {
+    EXPECT_THAT(ParseDate(text, 2024), IsInvalidArgumentWith("expected")) << text;
   }
 }
 
@@ -222,8 +202,7 @@ TEST(ParseQuarterTest, QuarterWithYear) {
   EXPECT_THAT(ParseQuarter("q4 2024"), HoldsValue(QuarterRef{2024, 4}));
   EXPECT_THAT(ParseQuarter("Q 1/2024"), HoldsValue(QuarterRef{2024, 1}));
   EXPECT_THAT(ParseQuarter("QIII/2024"), HoldsValue(QuarterRef{2024, 3}));
-  EXPECT_THAT(ParseQuarter(" Quý  III  năm  2024 "),
-              HoldsValue(QuarterRef{2024, 3}));
+  EXPECT_THAT(ParseQuarter(" Quý  III  năm  2024 "), HoldsValue(QuarterRef{2024, 3}));
   EXPECT_THAT(ParseQuarter("Quy\u0301 I/2024"),  // decomposed "Quý"
               HoldsValue(QuarterRef{2024, 1}));
 }
@@ -231,43 +210,35 @@ TEST(ParseQuarterTest, QuarterWithYear) {
 TEST(ParseQuarterTest, NoYearUsesDefaultYear) {
   EXPECT_THAT(ParseQuarter("Quý III", 2024), HoldsValue(QuarterRef{2024, 3}));
   EXPECT_THAT(ParseQuarter("quý I", 2023), HoldsValue(QuarterRef{2023, 1}));
-  EXPECT_THAT(ParseQuarter("Quý I/2024", 2020),
-              HoldsValue(QuarterRef{2024, 1}));
+  EXPECT_THAT(ParseQuarter("Quý I/2024", 2020), HoldsValue(QuarterRef{2024, 1}));
 }
 
 TEST(ParseQuarterTest, NoYearAndNoDefaultFails) {
-  EXPECT_THAT(ParseQuarter("Quý III"),
-              AllOf(IsInvalidArgumentWith("invalid quarter \"Quý III\""),
-                    IsInvalidArgumentWith("no year")));
+  EXPECT_THAT(ParseQuarter("Quý III"), AllOf(IsInvalidArgumentWith("invalid quarter \"Quý III\""),
+                                             IsInvalidArgumentWith("no year")));
 }
 
 TEST(ParseQuarterTest, RejectsQuarterNumbersOutsideOneToFour) {
-  EXPECT_THAT(ParseQuarter("Quý V/2024"),
-              IsInvalidArgumentWith("the quarter must be I–IV or 1–4"));
+  EXPECT_THAT(ParseQuarter("Quý V/2024"), IsInvalidArgumentWith("the quarter must be I–IV or 1–4"));
   EXPECT_THAT(ParseQuarter("Quý 5", 2024),
               IsInvalidArgumentWith("the quarter must be I–IV or 1–4"));
-  EXPECT_THAT(ParseQuarter("Quý 0/2024"),
-              IsInvalidArgumentWith("the quarter must be I–IV or 1–4"));
-  EXPECT_THAT(ParseQuarter("Q5/2024"),
-              IsInvalidArgumentWith("the quarter must be I–IV or 1–4"));
+  EXPECT_THAT(ParseQuarter("Quý 0/2024"), IsInvalidArgumentWith("the quarter must be I–IV or 1–4"));
+  EXPECT_THAT(ParseQuarter("Q5/2024"), IsInvalidArgumentWith("the quarter must be I–IV or 1–4"));
 }
 
 TEST(ParseQuarterTest, RejectsBadYears) {
-  EXPECT_THAT(ParseQuarter("Quý I/1999"),
-              IsInvalidArgumentWith("year 1999 is outside 2000–2100"));
+  EXPECT_THAT(ParseQuarter("Quý I/1999"), IsInvalidArgumentWith("year 1999 is outside 2000–2100"));
   EXPECT_THAT(ParseQuarter("Quý III", 2101),
               IsInvalidArgumentWith("year 2101 is outside 2000–2100"));
-  EXPECT_THAT(ParseQuarter("Quý I/24"),
-              IsInvalidArgumentWith("the year must have four digits"));
+  EXPECT_THAT(ParseQuarter("Quý I/24"), IsInvalidArgumentWith("the year must have four digits"));
 }
 
 TEST(ParseQuarterTest, RejectsOtherShapes) {
-  for (const char* text : {"", "Quý", "năm 2024", "Quý I hằng năm",
-                           "Quý III năm trước liền kề năm kế hoạch",
-                           "trong Quý I/2024", "Quý I/2024 và Quý II/2024",
-                           "Quý I năm", "Quý abc", "Quarter 1", "quyết định"}) {
-    EXPECT_THAT(ParseQuarter(text, 2024), IsInvalidArgumentWith("expected"))
-        << text;
+  for (const char* text :
+       {"", "Quý", "năm 2024", "Quý I hằng năm", "Quý III năm trước liền kề năm kế hoạch",
+        "trong Quý I/2024", "Quý I/2024 và Quý II/2024", "Quý I năm", "Quý abc", "Quarter 1",
+        "quyết định"}) {
+    EXPECT_THAT(ParseQuarter(text, 2024), IsInvalidArgumentWith("expected")) << text;
   }
 }
 
@@ -316,8 +287,7 @@ TEST(QuarterTest, ReportsDueOnThe25thOfTheQuartersLastMonth) {
   const int expected_months[] = {3, 6, 9, 12};
   for (int q = 1; q <= 4; ++q) {
     const CivilDay end = QuarterEnd(2024, q);
-    EXPECT_EQ(CivilDay(end.year(), end.month(), 25),
-              CivilDay(2024, expected_months[q - 1], 25));
+    EXPECT_EQ(CivilDay(end.year(), end.month(), 25), CivilDay(2024, expected_months[q - 1], 25));
   }
 }
 
@@ -331,9 +301,8 @@ TEST(QuarterTest, ThirdQuarterOfThePrecedingYear) {
     const CivilDay d = QuarterEnd(plan_year - 1, 3);
     if (d >= *issued) due.push_back(d);
   }
-  EXPECT_EQ(due,
-            (std::vector<CivilDay>{CivilDay(2022, 9, 30), CivilDay(2023, 9, 30),
-                                   CivilDay(2024, 9, 30)}));
+  EXPECT_EQ(due, (std::vector<CivilDay>{CivilDay(2022, 9, 30), CivilDay(2023, 9, 30),
+                                        CivilDay(2024, 9, 30)}));
 }
 
 TEST(QuarterTest, FormatRoundTrips) {
@@ -365,45 +334,32 @@ TEST(ParseHalfYearTest, SecondHalfDueThirtyFirstOfDecember) {
 }
 
 TEST(ParseHalfYearTest, Variants) {
-  EXPECT_THAT(ParseHalfYear("Sáu tháng đầu năm", 2024),
+  EXPECT_THAT(ParseHalfYear("Sáu tháng đầu năm", 2024), HoldsValue(HalfYearRef{2024, 1}));
+  EXPECT_THAT(ParseHalfYear("6 THÁNG ĐẦU NĂM", 2024), HoldsValue(HalfYearRef{2024, 1}));
+  EXPECT_THAT(ParseHalfYear("6 thang cuoi nam 2023"), HoldsValue(HalfYearRef{2023, 2}));
+  EXPECT_THAT(ParseHalfYear("6 tháng đầu năm 2024", 2020), HoldsValue(HalfYearRef{2024, 1}));
+  EXPECT_THAT(ParseHalfYear("nửa đầu năm 2024"), HoldsValue(HalfYearRef{2024, 1}));
+  EXPECT_THAT(ParseHalfYear("Nửa cuối năm", 2024), HoldsValue(HalfYearRef{2024, 2}));
+  EXPECT_THAT(ParseHalfYear("06 tháng đầu năm", 2024), HoldsValue(HalfYearRef{2024, 1}));
+  EXPECT_THAT(ParseHalfYear("6 tha\u0301ng \u0111a\u0302\u0300u na\u0306m", 2024),
               HoldsValue(HalfYearRef{2024, 1}));
-  EXPECT_THAT(ParseHalfYear("6 THÁNG ĐẦU NĂM", 2024),
-              HoldsValue(HalfYearRef{2024, 1}));
-  EXPECT_THAT(ParseHalfYear("6 thang cuoi nam 2023"),
-              HoldsValue(HalfYearRef{2023, 2}));
-  EXPECT_THAT(ParseHalfYear("6 tháng đầu năm 2024", 2020),
-              HoldsValue(HalfYearRef{2024, 1}));
-  EXPECT_THAT(ParseHalfYear("nửa đầu năm 2024"),
-              HoldsValue(HalfYearRef{2024, 1}));
-  EXPECT_THAT(ParseHalfYear("Nửa cuối năm", 2024),
-              HoldsValue(HalfYearRef{2024, 2}));
-  EXPECT_THAT(ParseHalfYear("06 tháng đầu năm", 2024),
-              HoldsValue(HalfYearRef{2024, 1}));
-  EXPECT_THAT(
-      ParseHalfYear("6 tha\u0301ng \u0111a\u0302\u0300u na\u0306m", 2024),
-      HoldsValue(HalfYearRef{2024, 1}));
 }
 
 TEST(ParseHalfYearTest, NoYearAndNoDefaultFails) {
-  EXPECT_THAT(ParseHalfYear("6 tháng đầu năm"),
-              AllOf(IsInvalidArgumentWith("\"6 tháng đầu năm\""),
-                    IsInvalidArgumentWith("no year")));
+  EXPECT_THAT(ParseHalfYear("6 tháng đầu năm"), AllOf(IsInvalidArgumentWith("\"6 tháng đầu năm\""),
+                                                      IsInvalidArgumentWith("no year")));
 }
 
 TEST(ParseHalfYearTest, RejectsBadYears) {
-  EXPECT_THAT(ParseHalfYear("6 tháng đầu năm 1999"),
-              IsInvalidArgumentWith("outside 2000–2100"));
-  EXPECT_THAT(ParseHalfYear("6 tháng đầu năm 24"),
-              IsInvalidArgumentWith("four digits"));
+  EXPECT_THAT(ParseHalfYear("6 tháng đầu năm 1999"), IsInvalidArgumentWith("outside 2000–2100"));
+  EXPECT_THAT(ParseHalfYear("6 tháng đầu năm 24"), IsInvalidArgumentWith("four digits"));
 }
 
 TEST(ParseHalfYearTest, RejectsOtherShapes) {
-  for (const char* text :
-       {"", "6 tháng giữa năm", "3 tháng đầu năm", "6 tháng đầu",
-        "6 tháng đầu năm và cả năm", "Triển khai trong 6 tháng đầu năm",
-        "6 tháng", "tháng đầu năm", "6 tháng đầu năm năm 2024"}) {
-    EXPECT_THAT(ParseHalfYear(text, 2024), IsInvalidArgumentWith("expected"))
-        << text;
+  for (const char* text : {"", "6 tháng giữa năm", "3 tháng đầu năm", "6 tháng đầu",
+                           "6 tháng đầu năm và cả năm", "Triển khai trong 6 tháng đầu năm",
+                           "6 tháng", "tháng đầu năm", "6 tháng đầu năm năm 2024"}) {
+    EXPECT_THAT(ParseHalfYear(text, 2024), IsInvalidArgumentWith("expected")) << text;
   }
 }
 
@@ -437,23 +393,19 @@ TEST(BusinessTimeTest, BusinessDayChangesAtFivePmUtc) {
 TEST(BusinessTimeTest, StartAndEndOfBusinessDay) {
   EXPECT_EQ(StartOfBusinessDay(CivilDay(2024, 4, 30)), Utc(2024, 4, 29, 17, 0));
   EXPECT_EQ(EndOfBusinessDay(CivilDay(2024, 4, 30)), Utc(2024, 4, 30, 17, 0));
-  EXPECT_EQ(EndOfBusinessDay(CivilDay(2024, 4, 30)),
-            StartOfBusinessDay(CivilDay(2024, 5, 1)));
+  EXPECT_EQ(EndOfBusinessDay(CivilDay(2024, 4, 30)), StartOfBusinessDay(CivilDay(2024, 5, 1)));
 }
 
 TEST(BusinessTimeTest, At) {
   EXPECT_EQ(At(CivilDay(2024, 4, 30), 8, 0), Utc(2024, 4, 30, 1, 0));
   EXPECT_EQ(At(CivilDay(2024, 4, 30), 17, 30), Utc(2024, 4, 30, 10, 30));
-  EXPECT_EQ(At(CivilDay(2024, 4, 30), 0, 0),
-            StartOfBusinessDay(CivilDay(2024, 4, 30)));
-  EXPECT_EQ(At(CivilDay(2024, 4, 30), 24, 0),
-            StartOfBusinessDay(CivilDay(2024, 5, 1)));
+  EXPECT_EQ(At(CivilDay(2024, 4, 30), 0, 0), StartOfBusinessDay(CivilDay(2024, 4, 30)));
+  EXPECT_EQ(At(CivilDay(2024, 4, 30), 24, 0), StartOfBusinessDay(CivilDay(2024, 5, 1)));
 }
 
 TEST(BusinessTimeTest, EveryDayIsTwentyFourHoursLong) {
   for (CivilDay d(2024, 1, 1); d <= CivilDay(2025, 12, 31); ++d) {
-    ASSERT_EQ(EndOfBusinessDay(d) - StartOfBusinessDay(d), absl::Hours(24))
-        << d;
+    ASSERT_EQ(EndOfBusinessDay(d) - StartOfBusinessDay(d), absl::Hours(24)) << d;
     ASSERT_EQ(BusinessDay(StartOfBusinessDay(d)), d);
     ASSERT_EQ(BusinessDay(EndOfBusinessDay(d) - absl::Nanoseconds(1)), d);
   }

@@ -43,8 +43,15 @@ TEST(Catalog, CheckCodesListsTheValidCodes) {
 TEST(Catalog, ExtendAddsIndicesAndComponents) {
   Catalog catalog = *Catalog::Builtin();
   absl::StatusOr<Catalog> extra = Catalog::Parse(R"pb(
-    indices { code: "DDCI" components { code: "GREEN" name_vi: "Chỉ số xanh" } }
-    indices { code: "EGOV" name_vi: "Chỉ số chính quyền số" components { code: "SERVICES" } }
+    indices {
+      code: "DDCI"
+      components { code: "GREEN" name_vi: "Chỉ số xanh" }
+    }
+    indices {
+      code: "EGOV"
+      name_vi: "Chỉ số chính quyền số"
+      components { code: "SERVICES" }
+    }
   )pb");
   ASSERT_TRUE(extra.ok()) << extra.status();
   ASSERT_TRUE(catalog.Extend(extra->proto()).ok());
@@ -57,7 +64,10 @@ TEST(Catalog, ExtendRefusesToRedefineAndChangesNothing) {
   Catalog catalog = *Catalog::Builtin();
   absl::StatusOr<Catalog> extra = Catalog::Parse(R"pb(
     indices { code: "NEW" }
-    indices { code: "PCI" components { code: "TRANSPARENCY" } }
+    indices {
+      code: "PCI"
+      components { code: "TRANSPARENCY" }
+    }
   )pb");
   ASSERT_TRUE(extra.ok());
   EXPECT_EQ(catalog.Extend(extra->proto()).code(), absl::StatusCode::kInvalidArgument);
@@ -67,7 +77,8 @@ TEST(Catalog, ExtendRefusesToRedefineAndChangesNothing) {
 TEST(Catalog, ParseRejectsBadCodesAndSyntax) {
   EXPECT_EQ(Catalog::Parse("indices { code: \"ddci\" }").status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(Catalog::Parse("indices { code: \"X\" components { code: \"A\" } components { code: \"A\" } }")
+  EXPECT_EQ(Catalog::Parse(
+                "indices { code: \"X\" components { code: \"A\" } components { code: \"A\" } }")
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);

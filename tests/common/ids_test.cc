@@ -1,9 +1,10 @@
+#include "common/ids/ids.h"
+
 #include <set>
 #include <thread>
 #include <vector>
 
 #include "absl/time/time.h"
-#include "common/ids/ids.h"
 #include "common/ids/page_token.h"
 #include "gtest/gtest.h"
 

@@ -9,8 +9,14 @@ namespace {
 
 class LogTest : public ::testing::Test {
  protected:
-  void SetUp() override { SetOutput(&out_); SetMinLevel(Level::kInfo); }
-  void TearDown() override { SetOutput(nullptr); SetMinLevel(Level::kInfo); }
+  void SetUp() override {
+    SetOutput(&out_);
+    SetMinLevel(Level::kInfo);
+  }
+  void TearDown() override {
+    SetOutput(nullptr);
+    SetMinLevel(Level::kInfo);
+  }
   std::ostringstream out_;
 };
 
@@ -30,11 +36,14 @@ TEST_F(LogTest, WritesOneJsonObjectPerLine) {
 
 TEST_F(LogTest, EscapesQuotesNewlinesAndKeepsVietnamese) {
   Info("x", {{"text", "Kế hoạch \"60\"\nsố"}});
-  EXPECT_NE(out_.str().find("\"text\":\"Kế hoạch \\\"60\\\"\\nsố\""), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("\"text\":\"Kế hoạch \\\"60\\\"\\nsố\""), std::string::npos)
+      << out_.str();
 }
 
 TEST_F(LogTest, InvalidUtf8StaysValidJson) {
-  EXPECT_EQ(JsonQuote(std::string("a\xff" "b")), "\"a\\u00ffb\"");
+  EXPECT_EQ(JsonQuote(std::string("a\xff"
+                                  "b")),
+            "\"a\\u00ffb\"");
   EXPECT_EQ(JsonQuote(std::string("\x01")), "\"\\u0001\"");
 }
 

@@ -21,11 +21,11 @@
 namespace chiso {
 namespace {
 
-using ::testing::HasSubstr;
 using chiso::plan::v1::GetPlanRequest;
 using chiso::plan::v1::Plan;
 using grpc::health::v1::HealthCheckRequest;
 using grpc::health::v1::HealthCheckResponse;
+using ::testing::HasSubstr;
 
 // A service whose GetPlan finds only "plans/known".
 class FakePlanService : public chiso::plan::v1::PlanService::Service {
@@ -53,8 +53,8 @@ class ServerTest : public ::testing::Test {
     options.metrics_address = "127.0.0.1:0";
     options.drain_grace = absl::ZeroDuration();
     options.health_interval = absl::Hours(1);
-    absl::StatusOr<std::unique_ptr<Server>> server =
-        Server::Start(options, {{"chiso.plan.v1.PlanService", &service_}}, registry_, [this]() -> absl::Status {
+    absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(
+        options, {{"chiso.plan.v1.PlanService", &service_}}, registry_, [this]() -> absl::Status {
           return healthy_ ? absl::OkStatus() : absl::UnavailableError("database down");
         });
     ASSERT_TRUE(server.ok()) << server.status();
@@ -179,7 +179,8 @@ TEST_F(ServerTest, ServesMetricsOverHttp) {
   for (ssize_t n; (n = ::read(fd, buf, sizeof(buf))) > 0;) body.append(buf, n);
   ::close(fd);
   EXPECT_THAT(body, HasSubstr("200 OK"));
-  EXPECT_THAT(body, HasSubstr("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"GetPlan\""));
+  EXPECT_THAT(body,
+              HasSubstr("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"GetPlan\""));
 }
 
 TEST_F(ServerTest, ServesReflectionSoAnyClientCanDiscoverTheServices) {
@@ -190,7 +191,8 @@ TEST_F(ServerTest, ServesReflectionSoAnyClientCanDiscoverTheServices) {
   grpc::ClientContext ctx;
   void* tag;
   bool ok;
-  auto call = stub.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  auto call =
+      stub.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
   call->StartCall(reinterpret_cast<void*>(1));
   ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
   const std::string request("\x3a\x00", 2);
@@ -204,7 +206,8 @@ TEST_F(ServerTest, ServesReflectionSoAnyClientCanDiscoverTheServices) {
   std::vector<grpc::Slice> slices;
   ASSERT_TRUE(in.Dump(&slices).ok());
   std::string response;
-  for (const grpc::Slice& s : slices) response.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  for (const grpc::Slice& s : slices)
+    response.append(reinterpret_cast<const char*>(s.begin()), s.size());
   EXPECT_THAT(response, HasSubstr("chiso.plan.v1.PlanService"));
   EXPECT_THAT(response, HasSubstr("grpc.health.v1.Health"));
   call->WritesDone(reinterpret_cast<void*>(4));
@@ -271,7 +274,8 @@ TEST(ServerStart, ReportsAPortInUse) {
   ASSERT_TRUE(first.ok());
   FakePlanService service2;
   options.listen_address = absl::StrCat("127.0.0.1:", (*first)->port());
-  auto second = Server::Start(options, {{"chiso.plan.v1.PlanService", &service2}}, std::make_shared<prometheus::Registry>(), nullptr);
+  auto second = Server::Start(options, {{"chiso.plan.v1.PlanService", &service2}},
+                              std::make_shared<prometheus::Registry>(), nullptr);
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
   log::SetOutput(nullptr);
 }

@@ -45,16 +45,19 @@ class StorageTest : public ::testing::Test {
 
 TEST_F(StorageTest, BindsDollarPlaceholdersByNumberNotByFirstAppearance) {
   // SQLite numbers "$2" as parameter 1 here because it appears first.
-  ASSERT_TRUE(Exec(*db_, "INSERT INTO t (n, k) VALUES ($2, $1)", {std::string("a"), int64_t{7}}).ok());
-  std::vector<Row> rows = Query(*db_, "SELECT k, n FROM t WHERE n = $1 AND k = $2",
-                                {int64_t{7}, std::string("a")});
+  ASSERT_TRUE(
+      Exec(*db_, "INSERT INTO t (n, k) VALUES ($2, $1)", {std::string("a"), int64_t{7}}).ok());
+  std::vector<Row> rows =
+      Query(*db_, "SELECT k, n FROM t WHERE n = $1 AND k = $2", {int64_t{7}, std::string("a")});
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].Text(0), "a");
   EXPECT_EQ(rows[0].Int(1), 7);
 }
 
 TEST_F(StorageTest, ReusesAParameterThatAppearsTwice) {
-  ASSERT_TRUE(Exec(*db_, "INSERT INTO t (k, n, d) VALUES ($1, $2, $2)", {std::string("x"), int64_t{3}}).ok());
+  ASSERT_TRUE(
+      Exec(*db_, "INSERT INTO t (k, n, d) VALUES ($1, $2, $2)", {std::string("x"), int64_t{3}})
+          .ok());
   EXPECT_EQ(Query(*db_, "SELECT d FROM t")[0].Double(0), 3.0);
 }
 
@@ -69,7 +72,8 @@ TEST_F(StorageTest, RoundTripsEveryValueKind) {
   ASSERT_TRUE(Exec(*db_, "INSERT INTO t (k, n, d, b) VALUES ($1, $2, $3, $4)",
                    {std::string("Sở TN&MT"), int64_t{-5}, 2.5, Blob{bytes}})
                   .ok());
-  ASSERT_TRUE(Exec(*db_, "INSERT INTO t (k, n) VALUES ($1, $2)", {std::string("null"), nullptr}).ok());
+  ASSERT_TRUE(
+      Exec(*db_, "INSERT INTO t (k, n) VALUES ($1, $2)", {std::string("null"), nullptr}).ok());
   std::vector<Row> rows = Query(*db_, "SELECT k, n, d, b FROM t ORDER BY k");
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].Text(0), "Sở TN&MT");
@@ -87,7 +91,8 @@ TEST_F(StorageTest, UniqueViolationIsAlreadyExists) {
 
 TEST_F(StorageTest, AFailedCallbackRollsBackEverything) {
   absl::Status s = db_->Transact([](Tx& tx) -> absl::Status {
-    if (auto n = tx.Exec("INSERT INTO t (k) VALUES ($1)", {std::string("a")}); !n.ok()) return n.status();
+    if (auto n = tx.Exec("INSERT INTO t (k) VALUES ($1)", {std::string("a")}); !n.ok())
+      return n.status();
     return absl::FailedPreconditionError("plan is issued");
   });
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
@@ -146,8 +151,9 @@ TEST(Migrate, RefusesADatabaseFromANewerRelease) {
 
 TEST(Migrate, AFailingMigrationLeavesTheEarlierVersion) {
   auto db = Memory();
-  std::vector<Migration> bad = {{1, "ok", "CREATE TABLE a (x INTEGER);", ""},
-                                {2, "broken", "CREATE TABLE c (x INTEGER); CREATE TABLE a (x);", ""}};
+  std::vector<Migration> bad = {
+      {1, "ok", "CREATE TABLE a (x INTEGER);", ""},
+      {2, "broken", "CREATE TABLE c (x INTEGER); CREATE TABLE a (x);", ""}};
   absl::Status s = Migrate(*db, bad);
   EXPECT_FALSE(s.ok());
   EXPECT_THAT(std::string(s.message()), HasSubstr("migration 2 (broken)"));
@@ -183,8 +189,9 @@ TEST(SqliteFile, DataSurvivesReopeningAndUsesWal) {
 // A scratch directory removed at the end of the test.
 class TempDir {
  public:
-  TempDir() : path_(std::filesystem::temp_directory_path() /
-                    absl::StrCat("chiso-storage-", ::getpid(), "-", counter_++)) {
+  TempDir()
+      : path_(std::filesystem::temp_directory_path() /
+              absl::StrCat("chiso-storage-", ::getpid(), "-", counter_++)) {
     std::filesystem::create_directories(path_);
   }
   ~TempDir() { std::filesystem::remove_all(path_); }
@@ -259,8 +266,7 @@ TEST_F(StorageTest, ManyDistinctStatementsStayCorrectPastTheCache) {
 }
 
 TEST(SqliteFile, UnopenablePathIsUnavailable) {
-  EXPECT_EQ(OpenSqlite("/nonexistent-dir/x/y.db").status().code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(OpenSqlite("/nonexistent-dir/x/y.db").status().code(), absl::StatusCode::kUnavailable);
 }
 
 }  // namespace

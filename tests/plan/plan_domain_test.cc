@@ -10,8 +10,8 @@ namespace {
 using chiso::common::v1::Comparator;
 using chiso::common::v1::Frequency;
 using chiso::common::v1::Measure;
-using ::testing::HasSubstr;
 using testing::DepartmentDdciPlan;
+using ::testing::HasSubstr;
 using testing::MinimalDraft;
 
 class PlanDomainTest : public ::testing::Test {
@@ -82,7 +82,9 @@ TEST_F(PlanDomainTest, NormalizesDecomposedVietnameseToNfc) {
 TEST_F(PlanDomainTest, RejectsUnknownFrameworkListingTheValidCodes) {
   Plan plan = MinimalDraft();
   plan.mutable_objectives(0)->set_framework("DCI");
-  ExpectInvalid(plan, "plan.objectives[0].framework: unknown index \"DCI\" (known: PAR_INDEX, SIPAS, PAPI, PCI, DDCI, PGI)");
+  ExpectInvalid(plan,
+                "plan.objectives[0].framework: unknown index \"DCI\" (known: PAR_INDEX, SIPAS, "
+                "PAPI, PCI, DDCI, PGI)");
 }
 
 TEST_F(PlanDomainTest, RejectsUnknownComponentListingTheFrameworksComponents) {
@@ -107,7 +109,8 @@ TEST_F(PlanDomainTest, RejectsAnObjectiveWithoutTarget) {
 TEST_F(PlanDomainTest, RejectsYearsOutside2000To2100) {
   Plan plan = MinimalDraft();
   plan.mutable_objectives(0)->mutable_target()->set_year(1999);
-  ExpectInvalid(plan, "plan.objectives[0].target.year: year must be between 2000 and 2100 (got 1999)");
+  ExpectInvalid(plan,
+                "plan.objectives[0].target.year: year must be between 2000 and 2100 (got 1999)");
   plan = MinimalDraft();
   plan.mutable_period()->set_start_year(2020);
   plan.mutable_period()->set_end_year(2101);
@@ -261,7 +264,8 @@ google::protobuf::FieldMask Mask(std::initializer_list<const char*> paths) {
 TEST(CheckUpdateMask, ADraftAcceptsEveryMutableField) {
   Plan plan = MinimalDraft();
   plan.set_status(PlanStatus::PLAN_STATUS_DRAFT);
-  EXPECT_TRUE(CheckUpdateMask(plan, Mask({"title", "objectives", "issuer.display_name", "signer"})).ok());
+  EXPECT_TRUE(
+      CheckUpdateMask(plan, Mask({"title", "objectives", "issuer.display_name", "signer"})).ok());
 }
 
 TEST(CheckUpdateMask, RejectsEmptyUnknownAndOutputOnlyPaths) {
@@ -293,7 +297,8 @@ TEST(CheckUpdateMask, ClosedAndArchivedPlansAreReadOnly) {
   Plan plan = MinimalDraft();
   for (PlanStatus s : {PlanStatus::PLAN_STATUS_CLOSED, PlanStatus::PLAN_STATUS_ARCHIVED}) {
     plan.set_status(s);
-    EXPECT_EQ(CheckUpdateMask(plan, Mask({"recipients"})).code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(CheckUpdateMask(plan, Mask({"recipients"})).code(),
+              absl::StatusCode::kFailedPrecondition);
   }
 }
 

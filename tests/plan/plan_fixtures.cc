@@ -8,8 +8,8 @@ using chiso::common::v1::Measure;
 using chiso::plan::v1::Objective;
 using chiso::plan::v1::Plan;
 
-void AddComponent(Plan& plan, const std::string& component, const std::string& base,
-                  int rank, const std::string& target) {
+void AddComponent(Plan& plan, const std::string& component, const std::string& base, int rank,
+                  const std::string& target) {
   Objective* o = plan.add_objectives();
   o->set_framework("DDCI");
   o->set_component(component);

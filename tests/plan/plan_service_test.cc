@@ -25,8 +25,8 @@ namespace chiso::plan {
 namespace {
 
 using chiso::common::v1::Comparator;
-using ::testing::HasSubstr;
 using testing::DepartmentDdciPlan;
+using ::testing::HasSubstr;
 using testing::MinimalDraft;
 namespace v1 = chiso::plan::v1;
 
@@ -42,15 +42,16 @@ class PlanHarness {
     store_ = NewSqlPlanStore(db_.get());
     registry_ = std::make_shared<prometheus::Registry>();
     metrics_ = std::make_unique<PlanMetrics>(*registry_);
-    manager_ = std::make_unique<PlanManager>(store_.get(), &catalog_, &clock_, &ids_, metrics_.get());
+    manager_ =
+        std::make_unique<PlanManager>(store_.get(), &catalog_, &clock_, &ids_, metrics_.get());
     service_ = std::make_unique<PlanServiceImpl>(manager_.get());
     ServerOptions options;
     options.service_name = "plan";
     options.listen_address = "";
     options.metrics_address = "";
     options.drain_grace = absl::ZeroDuration();
-    server_ = *Server::Start(options, {{v1::PlanService::service_full_name(), service_.get()}}, registry_,
-                             [this] { return manager_->RefreshMetrics(); });
+    server_ = *Server::Start(options, {{v1::PlanService::service_full_name(), service_.get()}},
+                             registry_, [this] { return manager_->RefreshMetrics(); });
     stub_ = v1::PlanService::NewStub(server_->InProcessChannel());
   }
 
@@ -61,7 +62,8 @@ class PlanHarness {
   // it creates have ids that sort before ones already listed.
   PlanManager& LaggingReplica() {
     if (lagging_ == nullptr) {
-      lagging_ = std::make_unique<PlanManager>(store_.get(), &catalog_, &clock_, &lagging_ids_, nullptr);
+      lagging_ =
+          std::make_unique<PlanManager>(store_.get(), &catalog_, &clock_, &lagging_ids_, nullptr);
     }
     return *lagging_;
   }
@@ -243,7 +245,8 @@ TEST_F(PlanServiceTest, GetAnswersNotFoundAndInvalidName) {
   Plan out;
   ExpectStatus(Get("plans/01hzzzzzzzzzzzzzzzzzzzzzzz", &out), grpc::StatusCode::NOT_FOUND,
                "plans/01hzzzzzzzzzzzzzzzzzzzzzzz not found");
-  ExpectStatus(Get("tasks/1", &out), grpc::StatusCode::INVALID_ARGUMENT, "name: must be a plan resource name");
+  ExpectStatus(Get("tasks/1", &out), grpc::StatusCode::INVALID_ARGUMENT,
+               "name: must be a plan resource name");
   ExpectStatus(Get("", &out), grpc::StatusCode::INVALID_ARGUMENT, "name");
 }
 
@@ -279,7 +282,8 @@ TEST_F(PlanServiceTest, UpdateValidatesTheResult) {
   Plan out;
   ExpectStatus(Update(patch, {"issuer"}, &out), grpc::StatusCode::INVALID_ARGUMENT,
                "plan.issuer.display_name: required");
-  ExpectStatus(Update(patch, {}, &out), grpc::StatusCode::INVALID_ARGUMENT, "update_mask: required");
+  ExpectStatus(Update(patch, {}, &out), grpc::StatusCode::INVALID_ARGUMENT,
+               "update_mask: required");
   ExpectStatus(Update(patch, {"status"}, &out), grpc::StatusCode::INVALID_ARGUMENT, "output only");
   patch.set_supersedes(created.name());
   ExpectStatus(Update(patch, {"supersedes"}, &out), grpc::StatusCode::INVALID_ARGUMENT,
@@ -295,7 +299,8 @@ TEST_F(PlanServiceTest, UpdateWithAStaleEtagIsAborted) {
   Plan out;
   ASSERT_TRUE(Update(patch, {"title"}, &out).ok());
   patch.set_title("second, from a stale read");
-  ExpectStatus(Update(patch, {"title"}, &out), grpc::StatusCode::ABORTED, "changed since it was read");
+  ExpectStatus(Update(patch, {"title"}, &out), grpc::StatusCode::ABORTED,
+               "changed since it was read");
   Plan got;
   ASSERT_TRUE(Get(created.name(), &got).ok());
   EXPECT_EQ(got.title(), "first");
@@ -358,9 +363,11 @@ TEST_F(PlanServiceTest, IssueChecksStatusEtagAndNumberClashes) {
   Plan out;
   ExpectStatus(Issue(a.name(), &out, "", "999"), grpc::StatusCode::ABORTED, "etag");
   ASSERT_TRUE(Issue(a.name(), &out).ok());
-  ExpectStatus(Issue(a.name(), &out), grpc::StatusCode::FAILED_PRECONDITION, "only drafts can be issued");
+  ExpectStatus(Issue(a.name(), &out), grpc::StatusCode::FAILED_PRECONDITION,
+               "only drafts can be issued");
   ExpectStatus(Issue(b.name(), &out, "60/KH-STNMT"), grpc::StatusCode::ALREADY_EXISTS, a.name());
-  ExpectStatus(Issue("plans/01hzzzzzzzzzzzzzzzzzzzzzzz", &out), grpc::StatusCode::NOT_FOUND, "not found");
+  ExpectStatus(Issue("plans/01hzzzzzzzzzzzzzzzzzzzzzzz", &out), grpc::StatusCode::NOT_FOUND,
+               "not found");
 }
 
 TEST_F(PlanServiceTest, CloseAndArchiveFollowTheLifeCycle) {
@@ -376,10 +383,12 @@ TEST_F(PlanServiceTest, CloseAndArchiveFollowTheLifeCycle) {
   EXPECT_EQ(out.close_time().seconds(), absl::ToUnixSeconds(h_->clock().Now()));
   Plan patch;
   patch.set_name(created.name());
-  ExpectStatus(Update(patch, {"recipients"}, &out), grpc::StatusCode::FAILED_PRECONDITION, "read-only");
+  ExpectStatus(Update(patch, {"recipients"}, &out), grpc::StatusCode::FAILED_PRECONDITION,
+               "read-only");
   ASSERT_TRUE(Close(created.name(), true, &out).ok());
   EXPECT_EQ(out.status(), v1::PLAN_STATUS_ARCHIVED);
-  ExpectStatus(Close(created.name(), true, &out), grpc::StatusCode::FAILED_PRECONDITION, "archived");
+  ExpectStatus(Close(created.name(), true, &out), grpc::StatusCode::FAILED_PRECONDITION,
+               "archived");
 }
 
 TEST_F(PlanServiceTest, CloseRejectsAnOverlongReason) {
@@ -399,7 +408,8 @@ TEST_F(PlanServiceTest, OnlyDraftsAreDeleted) {
   Plan issued = MustCreate(DepartmentDdciPlan());
   Plan out;
   ASSERT_TRUE(Issue(issued.name(), &out).ok());
-  ExpectStatus(Delete(issued.name()), grpc::StatusCode::FAILED_PRECONDITION, "only drafts can be deleted");
+  ExpectStatus(Delete(issued.name()), grpc::StatusCode::FAILED_PRECONDITION,
+               "only drafts can be deleted");
   ExpectStatus(Delete(draft.name(), "42"), grpc::StatusCode::ABORTED, "etag");
   ASSERT_TRUE(Delete(draft.name()).ok());
   ExpectStatus(Get(draft.name(), &out), grpc::StatusCode::NOT_FOUND, "not found");
@@ -411,7 +421,8 @@ TEST_F(PlanServiceTest, ImportPlanDocumentIsNotServedYet) {
   v1::ImportPlanDocumentRequest req;
   req.set_text("KẾ HOẠCH");
   v1::ImportPlanDocumentResponse out;
-  EXPECT_EQ(h_->stub().ImportPlanDocument(&ctx, req, &out).error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_EQ(h_->stub().ImportPlanDocument(&ctx, req, &out).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
 }
 
 TEST_F(PlanServiceTest, ListFiltersAndRejectsBadFilters) {
@@ -434,7 +445,8 @@ TEST_F(PlanServiceTest, ListFiltersAndRejectsBadFilters) {
   EXPECT_EQ(out.plans_size(), 0);
 
   req.mutable_filter()->set_framework("NOPE");
-  ExpectStatus(List(req, &out), grpc::StatusCode::INVALID_ARGUMENT, "filter.framework: unknown index");
+  ExpectStatus(List(req, &out), grpc::StatusCode::INVALID_ARGUMENT,
+               "filter.framework: unknown index");
   req.mutable_filter()->Clear();
   req.mutable_filter()->set_year(1990);
   ExpectStatus(List(req, &out), grpc::StatusCode::INVALID_ARGUMENT, "filter.year");
@@ -480,7 +492,8 @@ TEST_F(PlanServiceTest, PaginationIsStableUnderConcurrentInserts) {
 
   std::set<std::string> unique(seen.begin(), seen.end());
   EXPECT_EQ(unique.size(), seen.size()) << "a plan appeared twice";
-  for (const std::string& name : before) EXPECT_EQ(unique.count(name), 1u) << name << " was skipped";
+  for (const std::string& name : before)
+    EXPECT_EQ(unique.count(name), 1u) << name << " was skipped";
   EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
 }
 
@@ -567,7 +580,8 @@ TEST_F(PlanServiceTest, MalformedRequestBytesAreRefusedNotFatal) {
   EXPECT_THAT(status.error_message(), HasSubstr("not a valid protobuf message"));
   // The service still answers afterwards.
   Plan out;
-  EXPECT_EQ(Get("plans/01hzzzzzzzzzzzzzzzzzzzzzzz", &out).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Get("plans/01hzzzzzzzzzzzzzzzzzzzzzzz", &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(PlanServiceTest, APlanThatSupersedesAnotherCanStillBeUpdated) {
@@ -614,7 +628,8 @@ TEST_F(PlanServiceTest, ANumberIsTakenWhetherOrNotTheIssuerUnitIsKnown) {
   with_unit.mutable_issuer()->set_unit("units/01hzzzzzzzzzzzzzzzzzzzzzzz");
   MustCreate(with_unit);
   Plan out;
-  ExpectStatus(Create(DepartmentDdciPlan(), &out), grpc::StatusCode::ALREADY_EXISTS, "already used");
+  ExpectStatus(Create(DepartmentDdciPlan(), &out), grpc::StatusCode::ALREADY_EXISTS,
+               "already used");
   Plan other_spelling = DepartmentDdciPlan();
   other_spelling.mutable_issuer()->set_display_name("Sở TN&MT");
   other_spelling.mutable_issuer()->set_unit("units/01hzzzzzzzzzzzzzzzzzzzzzzz");
@@ -628,7 +643,8 @@ TEST_F(PlanServiceTest, ValidateOnlyReportsATakenNumber) {
   *req.mutable_plan() = DepartmentDdciPlan();
   req.set_validate_only(true);
   Plan out;
-  ExpectStatus(h_->stub().CreatePlan(&ctx, req, &out), grpc::StatusCode::ALREADY_EXISTS, "already used");
+  ExpectStatus(h_->stub().CreatePlan(&ctx, req, &out), grpc::StatusCode::ALREADY_EXISTS,
+               "already used");
 }
 
 TEST_F(PlanServiceTest, UpdateAndCloseOfAnUnknownPlanAreNotFound) {

@@ -11,8 +11,8 @@
 namespace chiso::plan {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::DepartmentDdciPlan;
+using ::testing::HasSubstr;
 using testing::MinimalDraft;
 
 class PlanStoreTest : public ::testing::Test {
@@ -133,7 +133,8 @@ TEST_F(PlanStoreTest, UpdateIntoATakenNumberIsAlreadyExists) {
 TEST_F(PlanStoreTest, DeleteHonoursTheCheck) {
   Plan created = *Put(MinimalDraft());
   const std::string id = created.name().substr(6);
-  EXPECT_EQ(store_->Delete(id, [](const Plan&) { return absl::FailedPreconditionError("issued"); }).code(),
+  EXPECT_EQ(store_->Delete(id, [](const Plan&) { return absl::FailedPreconditionError("issued"); })
+                .code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(store_->Get(id).ok());
   EXPECT_TRUE(store_->Delete(id, [](const Plan&) { return absl::OkStatus(); }).ok());
@@ -162,12 +163,20 @@ TEST_F(PlanStoreTest, ListFiltersByIssuerYearFrameworkAndStatus) {
   EXPECT_EQ(Names(PlanQuery()), (V{"a", "b", "c"}));
   EXPECT_EQ(Names(Q([](PlanQuery& q) { q.issuer_name_key = "tai nguyen"; })), V{"a"});
   EXPECT_EQ(Names(Q([](PlanQuery& q) { q.issuer_name_key = "ubnd"; })), (V{"b", "c"}));
-  EXPECT_EQ(Names(Q([](PlanQuery& q) { q.issuer_unit = "units/01hzzzzzzzzzzzzzzzzzzzzzzz"; })), V{"c"});
+  EXPECT_EQ(Names(Q([](PlanQuery& q) { q.issuer_unit = "units/01hzzzzzzzzzzzzzzzzzzzzzzz"; })),
+            V{"c"});
   EXPECT_EQ(Names(Q([](PlanQuery& q) { q.year = 2024; })), (V{"b", "c"}));
   EXPECT_EQ(Names(Q([](PlanQuery& q) { q.year = 2021; })), V{});
   EXPECT_EQ(Names(Q([](PlanQuery& q) { q.framework = "DDCI"; })), (V{"a", "b"}));
-  EXPECT_EQ(Names(Q([](PlanQuery& q) { q.framework = "PAR_INDEX"; q.statuses = {PlanStatus::PLAN_STATUS_DRAFT}; })), V{"c"});
-  EXPECT_EQ(Names(Q([](PlanQuery& q) { q.statuses = {PlanStatus::PLAN_STATUS_ISSUED, PlanStatus::PLAN_STATUS_CLOSED}; })), V{"a"});
+  EXPECT_EQ(Names(Q([](PlanQuery& q) {
+              q.framework = "PAR_INDEX";
+              q.statuses = {PlanStatus::PLAN_STATUS_DRAFT};
+            })),
+            V{"c"});
+  EXPECT_EQ(Names(Q([](PlanQuery& q) {
+              q.statuses = {PlanStatus::PLAN_STATUS_ISSUED, PlanStatus::PLAN_STATUS_CLOSED};
+            })),
+            V{"a"});
 }
 
 TEST_F(PlanStoreTest, IssuerSearchTreatsLikeWildcardsLiterally) {
@@ -186,8 +195,10 @@ TEST_F(PlanStoreTest, ListPagesByIdAndSaysWhenMoreRemain) {
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->plans.size(), 2u);
   EXPECT_TRUE(page->more);
-  absl::StatusOr<PlanPage> rest =
-      store_->List(Q([&](PlanQuery& q) { q.after_id = page->plans[1].name().substr(6); q.limit = 10; }));
+  absl::StatusOr<PlanPage> rest = store_->List(Q([&](PlanQuery& q) {
+    q.after_id = page->plans[1].name().substr(6);
+    q.limit = 10;
+  }));
   ASSERT_EQ(rest->plans.size(), 3u);
   EXPECT_FALSE(rest->more);
   EXPECT_EQ(rest->plans[0].title(), "2");
@@ -205,9 +216,11 @@ TEST_F(PlanStoreTest, CountsPlansByStatus) {
 
 TEST_F(PlanStoreTest, ACorruptRowIsDataLossNotACrash) {
   Plan created = *Put(MinimalDraft());
-  ASSERT_TRUE(db_->Transact([](storage::Tx& tx) {
-                   return tx.Exec("UPDATE plans SET body = $1", {storage::Blob{"\xff\xff\xff"}}).status();
-                 }).ok());
+  ASSERT_TRUE(
+      db_->Transact([](storage::Tx& tx) {
+           return tx.Exec("UPDATE plans SET body = $1", {storage::Blob{"\xff\xff\xff"}}).status();
+         })
+          .ok());
   EXPECT_EQ(store_->Get(created.name().substr(6)).status().code(), absl::StatusCode::kDataLoss);
 }
 

@@ -42,8 +42,8 @@ v1::Milestone Period(int year, v1::CalendarPeriod::Kind kind, int index) {
   return m;
 }
 
-v1::Milestone Recurring(v1::Frequency frequency, int quarter = 0, int month = 0,
-                        int day = 0, int year_offset = 0) {
+v1::Milestone Recurring(v1::Frequency frequency, int quarter = 0, int month = 0, int day = 0,
+                        int year_offset = 0) {
   v1::Milestone m;
   v1::Recurrence* r = m.mutable_recurrence();
   r->set_frequency(frequency);
@@ -72,8 +72,7 @@ std::vector<std::string> Keys(const std::vector<Occurrence>& occurrences) {
   return out;
 }
 
-OccurrenceContext Plan(int start, int end,
-                       std::optional<CivilDay> issued_on = std::nullopt) {
+OccurrenceContext Plan(int start, int end, std::optional<CivilDay> issued_on = std::nullopt) {
   OccurrenceContext ctx;
   ctx.period_start_year = start;
   ctx.period_end_year = end;
@@ -96,8 +95,7 @@ TEST(ExpandOccurrencesTest, DueDateIsOneOccurrence) {
   const std::vector<Occurrence> got =
       ExpandOccurrences(ScheduleOf({DueOn(2024, 4, 30)}), Plan(2024, 2024));
   ASSERT_THAT(got, SizeIs(1));
-  EXPECT_EQ(got[0],
-            (Occurrence{CivilDay(2024, 4, 30), 0, "2024-04-30", false}));
+  EXPECT_EQ(got[0], (Occurrence{CivilDay(2024, 4, 30), 0, "2024-04-30", false}));
 }
 
 TEST(ExpandOccurrencesTest, DueDateBeforeTheIssueDateIsKept) {
@@ -118,16 +116,14 @@ TEST(ExpandOccurrencesTest, PeriodsFallDueOnTheirLastDay) {
       Period(2023, v1::CalendarPeriod::KIND_MONTH, 2),
       Period(2023, v1::CalendarPeriod::KIND_YEAR, 0),
   });
-  EXPECT_THAT(
-      Keys(ExpandOccurrences(s, Plan(2024, 2024))),
-      ElementsAre("2023-02-28", "2023-12-31", "2024-02-29", "2024-03-31",
-                  "2024-06-30", "2024-09-30", "2024-12-31", "2025-12-31"));
+  EXPECT_THAT(Keys(ExpandOccurrences(s, Plan(2024, 2024))),
+              ElementsAre("2023-02-28", "2023-12-31", "2024-02-29", "2024-03-31", "2024-06-30",
+                          "2024-09-30", "2024-12-31", "2025-12-31"));
 }
 
 TEST(ExpandOccurrencesTest, SortedByDueDateWithMilestoneIndexes) {
   const std::vector<Occurrence> got = ExpandOccurrences(
-      ScheduleOf({DueOn(2024, 9, 30),
-                  Period(2024, v1::CalendarPeriod::KIND_QUARTER, 1),
+      ScheduleOf({DueOn(2024, 9, 30), Period(2024, v1::CalendarPeriod::KIND_QUARTER, 1),
                   DueOn(2024, 4, 30)}),
       Plan(2024, 2024));
   ASSERT_THAT(got, SizeIs(3));
@@ -145,124 +141,102 @@ TEST(ExpandOccurrencesTest, SortedByDueDateWithMilestoneIndexes) {
 TEST(ExpandOccurrencesTest, QuarterOfTheYearBeforeFromTheIssueDate) {
   // DOMAIN.md: "Quý III năm trước liền kề năm kế hoạch" in a 2022–2025 plan
   // issued 26/8/2022 is due 30/9/2022, 30/9/2023 and 30/9/2024.
-  const v1::Schedule s =
-      ScheduleOf({Recurring(v1::FREQUENCY_ANNUAL, 3, 0, 0, -1)});
-  EXPECT_THAT(
-      Keys(ExpandOccurrences(s, Plan(2022, 2025, CivilDay(2022, 8, 26)))),
-      ElementsAre("2022-09-30", "2023-09-30", "2024-09-30"));
-  EXPECT_THAT(
-      Keys(ExpandOccurrences(s, Plan(2022, 2025))),
-      ElementsAre("2021-09-30", "2022-09-30", "2023-09-30", "2024-09-30"));
+  const v1::Schedule s = ScheduleOf({Recurring(v1::FREQUENCY_ANNUAL, 3, 0, 0, -1)});
+  EXPECT_THAT(Keys(ExpandOccurrences(s, Plan(2022, 2025, CivilDay(2022, 8, 26)))),
+              ElementsAre("2022-09-30", "2023-09-30", "2024-09-30"));
+  EXPECT_THAT(Keys(ExpandOccurrences(s, Plan(2022, 2025))),
+              ElementsAre("2021-09-30", "2022-09-30", "2023-09-30", "2024-09-30"));
 }
 
 TEST(ExpandOccurrencesTest, ParsedTimeframeExpandsAsDomainSays) {
-  absl::StatusOr<v1::Schedule> s = ParseTimeframe(
-      "Quý III năm trước liền kề năm kế hoạch", {2022, 2022, 2025});
+  absl::StatusOr<v1::Schedule> s =
+      ParseTimeframe("Quý III năm trước liền kề năm kế hoạch", {2022, 2022, 2025});
   ASSERT_TRUE(s.ok()) << s.status();
-  EXPECT_THAT(
-      Keys(ExpandOccurrences(*s, Plan(2022, 2025, CivilDay(2022, 8, 26)))),
-      ElementsAre("2022-09-30", "2023-09-30", "2024-09-30"));
+  EXPECT_THAT(Keys(ExpandOccurrences(*s, Plan(2022, 2025, CivilDay(2022, 8, 26)))),
+              ElementsAre("2022-09-30", "2023-09-30", "2024-09-30"));
 }
 
 TEST(ExpandOccurrencesTest, IssueDateItselfIsIncluded) {
   const v1::Schedule s = ScheduleOf({Recurring(v1::FREQUENCY_ANNUAL, 3)});
-  EXPECT_THAT(
-      Keys(ExpandOccurrences(s, Plan(2022, 2023, CivilDay(2022, 9, 30)))),
-      ElementsAre("2022-09-30", "2023-09-30"));
-  EXPECT_THAT(
-      Keys(ExpandOccurrences(s, Plan(2022, 2023, CivilDay(2022, 10, 1)))),
-      ElementsAre("2023-09-30"));
+  EXPECT_THAT(Keys(ExpandOccurrences(s, Plan(2022, 2023, CivilDay(2022, 9, 30)))),
+              ElementsAre("2022-09-30", "2023-09-30"));
+  EXPECT_THAT(Keys(ExpandOccurrences(s, Plan(2022, 2023, CivilDay(2022, 10, 1)))),
+              ElementsAre("2023-09-30"));
 }
 
 TEST(ExpandOccurrencesTest, AnnualQuarterOne) {
-  EXPECT_THAT(
-      Keys(ExpandOccurrences(ScheduleOf({Recurring(v1::FREQUENCY_ANNUAL, 1)}),
-                             Plan(2022, 2025, CivilDay(2022, 8, 26)))),
-      ElementsAre("2023-03-31", "2024-03-31", "2025-03-31"));
+  EXPECT_THAT(Keys(ExpandOccurrences(ScheduleOf({Recurring(v1::FREQUENCY_ANNUAL, 1)}),
+                                     Plan(2022, 2025, CivilDay(2022, 8, 26)))),
+              ElementsAre("2023-03-31", "2024-03-31", "2025-03-31"));
 }
 
 TEST(ExpandOccurrencesTest, AnnualDefaultsToTheEndOfTheYear) {
-  EXPECT_THAT(
-      Keys(ExpandOccurrences(ScheduleOf({Recurring(v1::FREQUENCY_ANNUAL)}),
-                             Plan(2022, 2025, CivilDay(2022, 8, 26)))),
-      ElementsAre("2022-12-31", "2023-12-31", "2024-12-31", "2025-12-31"));
+  EXPECT_THAT(Keys(ExpandOccurrences(ScheduleOf({Recurring(v1::FREQUENCY_ANNUAL)}),
+                                     Plan(2022, 2025, CivilDay(2022, 8, 26)))),
+              ElementsAre("2022-12-31", "2023-12-31", "2024-12-31", "2025-12-31"));
 }
 
 TEST(ExpandOccurrencesTest, AnnualOnAMonthAndDay) {
-  EXPECT_THAT(Keys(ExpandOccurrences(
-                  ScheduleOf({Recurring(v1::FREQUENCY_ANNUAL, 0, 12, 15)}),
-                  Plan(2023, 2024))),
+  EXPECT_THAT(Keys(ExpandOccurrences(ScheduleOf({Recurring(v1::FREQUENCY_ANNUAL, 0, 12, 15)}),
+                                     Plan(2023, 2024))),
               ElementsAre("2023-12-15", "2024-12-15"));
   // A month alone: its last day, leap years included.
-  EXPECT_THAT(Keys(ExpandOccurrences(
-                  ScheduleOf({Recurring(v1::FREQUENCY_ANNUAL, 0, 2)}),
-                  Plan(2023, 2024))),
+  EXPECT_THAT(Keys(ExpandOccurrences(ScheduleOf({Recurring(v1::FREQUENCY_ANNUAL, 0, 2)}),
+                                     Plan(2023, 2024))),
               ElementsAre("2023-02-28", "2024-02-29"));
   // 29 February falls on the 28th in other years.
-  EXPECT_THAT(Keys(ExpandOccurrences(
-                  ScheduleOf({Recurring(v1::FREQUENCY_ANNUAL, 0, 2, 29)}),
-                  Plan(2023, 2024))),
+  EXPECT_THAT(Keys(ExpandOccurrences(ScheduleOf({Recurring(v1::FREQUENCY_ANNUAL, 0, 2, 29)}),
+                                     Plan(2023, 2024))),
               ElementsAre("2023-02-28", "2024-02-29"));
   // A quarter and a day: that day of the quarter's last month.
-  EXPECT_THAT(Keys(ExpandOccurrences(
-                  ScheduleOf({Recurring(v1::FREQUENCY_ANNUAL, 2, 0, 20)}),
-                  Plan(2024, 2024))),
+  EXPECT_THAT(Keys(ExpandOccurrences(ScheduleOf({Recurring(v1::FREQUENCY_ANNUAL, 2, 0, 20)}),
+                                     Plan(2024, 2024))),
               ElementsAre("2024-06-20"));
 }
 
 TEST(ExpandOccurrencesTest, QuarterlyOnTheTwentyFifth) {
-  EXPECT_THAT(
-      Keys(ExpandOccurrences(
-          ScheduleOf({Recurring(v1::FREQUENCY_QUARTERLY, 0, 0, 25)}),
-          Plan(2024, 2024))),
-      ElementsAre("2024-03-25", "2024-06-25", "2024-09-25", "2024-12-25"));
-  EXPECT_THAT(
-      Keys(ExpandOccurrences(ScheduleOf({Recurring(v1::FREQUENCY_QUARTERLY)}),
-                             Plan(2024, 2024, CivilDay(2024, 4, 1)))),
-      ElementsAre("2024-06-30", "2024-09-30", "2024-12-31"));
+  EXPECT_THAT(Keys(ExpandOccurrences(ScheduleOf({Recurring(v1::FREQUENCY_QUARTERLY, 0, 0, 25)}),
+                                     Plan(2024, 2024))),
+              ElementsAre("2024-03-25", "2024-06-25", "2024-09-25", "2024-12-25"));
+  EXPECT_THAT(Keys(ExpandOccurrences(ScheduleOf({Recurring(v1::FREQUENCY_QUARTERLY)}),
+                                     Plan(2024, 2024, CivilDay(2024, 4, 1)))),
+              ElementsAre("2024-06-30", "2024-09-30", "2024-12-31"));
 }
 
 TEST(ExpandOccurrencesTest, MonthlyClampsTheDayToTheMonth) {
-  const std::vector<Occurrence> got = ExpandOccurrences(
-      ScheduleOf({Recurring(v1::FREQUENCY_MONTHLY, 0, 0, 31)}),
-      Plan(2024, 2024));
-  EXPECT_THAT(Keys(got), ElementsAre("2024-01-31", "2024-02-29", "2024-03-31",
-                                     "2024-04-30", "2024-05-31", "2024-06-30",
-                                     "2024-07-31", "2024-08-31", "2024-09-30",
-                                     "2024-10-31", "2024-11-30", "2024-12-31"));
+  const std::vector<Occurrence> got =
+      ExpandOccurrences(ScheduleOf({Recurring(v1::FREQUENCY_MONTHLY, 0, 0, 31)}), Plan(2024, 2024));
+  EXPECT_THAT(Keys(got), ElementsAre("2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30",
+                                     "2024-05-31", "2024-06-30", "2024-07-31", "2024-08-31",
+                                     "2024-09-30", "2024-10-31", "2024-11-30", "2024-12-31"));
   for (const Occurrence& o : got) EXPECT_FALSE(o.check_in);
 }
 
 TEST(ExpandOccurrencesTest, SemiannualAcrossThePeriod) {
-  EXPECT_THAT(
-      Keys(ExpandOccurrences(ScheduleOf({Recurring(v1::FREQUENCY_SEMIANNUAL)}),
-                             Plan(2022, 2023, CivilDay(2022, 8, 26)))),
-      ElementsAre("2022-12-31", "2023-06-30", "2023-12-31"));
-  EXPECT_THAT(Keys(ExpandOccurrences(
-                  ScheduleOf({Recurring(v1::FREQUENCY_SEMIANNUAL, 0, 0, 20)}),
-                  Plan(2024, 2024))),
+  EXPECT_THAT(Keys(ExpandOccurrences(ScheduleOf({Recurring(v1::FREQUENCY_SEMIANNUAL)}),
+                                     Plan(2022, 2023, CivilDay(2022, 8, 26)))),
+              ElementsAre("2022-12-31", "2023-06-30", "2023-12-31"));
+  EXPECT_THAT(Keys(ExpandOccurrences(ScheduleOf({Recurring(v1::FREQUENCY_SEMIANNUAL, 0, 0, 20)}),
+                                     Plan(2024, 2024))),
               ElementsAre("2024-06-20", "2024-12-20"));
 }
 
 TEST(ExpandOccurrencesTest, RecurrenceNeedsAPeriod) {
-  const v1::Schedule s = ScheduleOf(
-      {Recurring(v1::FREQUENCY_ANNUAL, 1), Continuing(), DueOn(2024, 4, 30)});
-  EXPECT_THAT(Keys(ExpandOccurrences(s, Plan(0, 0))),
-              ElementsAre("2024-04-30"));
-  EXPECT_THAT(Keys(ExpandOccurrences(s, Plan(2025, 2024))),
-              ElementsAre("2024-04-30"));
+  const v1::Schedule s =
+      ScheduleOf({Recurring(v1::FREQUENCY_ANNUAL, 1), Continuing(), DueOn(2024, 4, 30)});
+  EXPECT_THAT(Keys(ExpandOccurrences(s, Plan(0, 0))), ElementsAre("2024-04-30"));
+  EXPECT_THAT(Keys(ExpandOccurrences(s, Plan(2025, 2024))), ElementsAre("2024-04-30"));
 }
 
 // ---------------------------------------------------------------------------
 // Continuous work
 
 TEST(ExpandOccurrencesTest, ContinuousChecksInAtEveryMonthEnd) {
-  const std::vector<Occurrence> got = ExpandOccurrences(
-      ScheduleOf({Continuing()}), Plan(2024, 2024, CivilDay(2024, 3, 15)));
-  EXPECT_THAT(Keys(got), ElementsAre("2024-03-31", "2024-04-30", "2024-05-31",
-                                     "2024-06-30", "2024-07-31", "2024-08-31",
-                                     "2024-09-30", "2024-10-31", "2024-11-30",
-                                     "2024-12-31"));
+  const std::vector<Occurrence> got =
+      ExpandOccurrences(ScheduleOf({Continuing()}), Plan(2024, 2024, CivilDay(2024, 3, 15)));
+  EXPECT_THAT(Keys(got),
+              ElementsAre("2024-03-31", "2024-04-30", "2024-05-31", "2024-06-30", "2024-07-31",
+                          "2024-08-31", "2024-09-30", "2024-10-31", "2024-11-30", "2024-12-31"));
   for (const Occurrence& o : got) {
     EXPECT_TRUE(o.check_in);
     EXPECT_EQ(o.milestone_index, 0);
@@ -271,13 +245,11 @@ TEST(ExpandOccurrencesTest, ContinuousChecksInAtEveryMonthEnd) {
 
 TEST(ExpandOccurrencesTest, ContinuousCheckInFrequency) {
   EXPECT_THAT(
-      Keys(ExpandOccurrences(ScheduleOf({Continuing(v1::FREQUENCY_QUARTERLY)}),
-                             Plan(2024, 2024))),
+      Keys(ExpandOccurrences(ScheduleOf({Continuing(v1::FREQUENCY_QUARTERLY)}), Plan(2024, 2024))),
       ElementsAre("2024-03-31", "2024-06-30", "2024-09-30", "2024-12-31"));
-  EXPECT_THAT(
-      Keys(ExpandOccurrences(ScheduleOf({Continuing(v1::FREQUENCY_ANNUAL)}),
-                             Plan(2022, 2025, CivilDay(2022, 8, 26)))),
-      ElementsAre("2022-12-31", "2023-12-31", "2024-12-31", "2025-12-31"));
+  EXPECT_THAT(Keys(ExpandOccurrences(ScheduleOf({Continuing(v1::FREQUENCY_ANNUAL)}),
+                                     Plan(2022, 2025, CivilDay(2022, 8, 26)))),
+              ElementsAre("2022-12-31", "2023-12-31", "2024-12-31", "2025-12-31"));
   OccurrenceContext ctx = Plan(2024, 2024);
   ctx.continuous_check_in_default = v1::FREQUENCY_SEMIANNUAL;
   EXPECT_THAT(Keys(ExpandOccurrences(ScheduleOf({Continuing()}), ctx)),
@@ -287,9 +259,9 @@ TEST(ExpandOccurrencesTest, ContinuousCheckInFrequency) {
 }
 
 TEST(ExpandOccurrencesTest, ContinuousOverAMultiYearPeriod) {
-  EXPECT_THAT(ExpandOccurrences(ScheduleOf({Continuing()}),
-                                Plan(2022, 2025, CivilDay(2022, 8, 26))),
-              SizeIs(5 + 3 * 12));
+  EXPECT_THAT(
+      ExpandOccurrences(ScheduleOf({Continuing()}), Plan(2022, 2025, CivilDay(2022, 8, 26))),
+      SizeIs(5 + 3 * 12));
 }
 
 // ---------------------------------------------------------------------------
@@ -299,20 +271,18 @@ TEST(ExpandOccurrencesTest, SameDateMergesKeepingTheFirstMilestone) {
   // Continuous work (milestone 0) and a deliverable due at a month end
   // (milestone 1): one occurrence, which is a real deadline.
   const std::vector<Occurrence> got = ExpandOccurrences(
-      ScheduleOf({Continuing(v1::FREQUENCY_QUARTERLY), DueOn(2024, 6, 30)}),
-      Plan(2024, 2024));
+      ScheduleOf({Continuing(v1::FREQUENCY_QUARTERLY), DueOn(2024, 6, 30)}), Plan(2024, 2024));
   ASSERT_THAT(got, SizeIs(4));
-  EXPECT_EQ(got[1],
-            (Occurrence{CivilDay(2024, 6, 30), 0, "2024-06-30", false}));
+  EXPECT_EQ(got[1], (Occurrence{CivilDay(2024, 6, 30), 0, "2024-06-30", false}));
   EXPECT_TRUE(got[0].check_in);
   EXPECT_TRUE(got[2].check_in);
 }
 
 TEST(ExpandOccurrencesTest, DuplicateRecurrencesMerge) {
-  const std::vector<Occurrence> got = ExpandOccurrences(
-      ScheduleOf({DueOn(2024, 12, 31), Recurring(v1::FREQUENCY_ANNUAL),
-                  Period(2024, v1::CalendarPeriod::KIND_HALF, 2)}),
-      Plan(2024, 2025));
+  const std::vector<Occurrence> got =
+      ExpandOccurrences(ScheduleOf({DueOn(2024, 12, 31), Recurring(v1::FREQUENCY_ANNUAL),
+                                    Period(2024, v1::CalendarPeriod::KIND_HALF, 2)}),
+                        Plan(2024, 2025));
   EXPECT_THAT(Keys(got), ElementsAre("2024-12-31", "2025-12-31"));
   EXPECT_EQ(got[0].milestone_index, 0);
   EXPECT_EQ(got[1].milestone_index, 1);
@@ -327,10 +297,8 @@ TEST(ExpandOccurrencesTest, ParsedMultiMilestoneTimeframe) {
   const std::vector<Occurrence> got =
       ExpandOccurrences(*s, Plan(2024, 2024, CivilDay(2024, 3, 20)));
   ASSERT_THAT(got, SizeIs(10));
-  EXPECT_EQ(got[0],
-            (Occurrence{CivilDay(2024, 3, 31), 0, "2024-03-31", false}));
-  EXPECT_EQ(got[6],
-            (Occurrence{CivilDay(2024, 9, 30), 0, "2024-09-30", false}));
+  EXPECT_EQ(got[0], (Occurrence{CivilDay(2024, 3, 31), 0, "2024-03-31", false}));
+  EXPECT_EQ(got[6], (Occurrence{CivilDay(2024, 9, 30), 0, "2024-09-30", false}));
   EXPECT_TRUE(got[1].check_in);
 }
 
@@ -339,12 +307,10 @@ TEST(ExpandOccurrencesTest, ParsedMultiMilestoneTimeframe) {
 
 TEST(ValidateScheduleTest, AcceptsEveryKind) {
   EXPECT_TRUE(ValidateSchedule(
-                  ScheduleOf({DueOn(2024, 4, 30),
-                              Period(2024, v1::CalendarPeriod::KIND_QUARTER, 1),
+                  ScheduleOf({DueOn(2024, 4, 30), Period(2024, v1::CalendarPeriod::KIND_QUARTER, 1),
                               Period(2024, v1::CalendarPeriod::KIND_YEAR, 0),
                               Recurring(v1::FREQUENCY_ANNUAL, 3, 0, 0, -1),
-                              Recurring(v1::FREQUENCY_QUARTERLY, 0, 0, 25),
-                              Continuing()}))
+                              Recurring(v1::FREQUENCY_QUARTERLY, 0, 0, 25), Continuing()}))
                   .ok());
 }
 
@@ -380,8 +346,7 @@ TEST(ValidateScheduleTest, NamesTheBadMilestoneAndRule) {
       {Continuing(v1::FREQUENCY_ONCE), "continuous.check_in"},
   };
   for (const Case& c : cases) {
-    const absl::Status status =
-        ValidateSchedule(ScheduleOf({DueOn(2024, 4, 30), c.milestone}));
+    const absl::Status status = ValidateSchedule(ScheduleOf({DueOn(2024, 4, 30), c.milestone}));
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.message;
     EXPECT_THAT(status.message(), HasSubstr(c.message));
     EXPECT_FALSE(ValidateMilestone(c.milestone).ok()) << c.message;
@@ -389,10 +354,9 @@ TEST(ValidateScheduleTest, NamesTheBadMilestoneAndRule) {
 }
 
 TEST(ExpandOccurrencesTest, SkipsInvalidMilestones) {
-  const v1::Schedule s =
-      ScheduleOf({v1::Milestone(), DueOn(2023, 2, 29),
-                  Period(2024, v1::CalendarPeriod::KIND_QUARTER, 5),
-                  Recurring(v1::FREQUENCY_ONCE), DueOn(2024, 4, 30)});
+  const v1::Schedule s = ScheduleOf({v1::Milestone(), DueOn(2023, 2, 29),
+                                     Period(2024, v1::CalendarPeriod::KIND_QUARTER, 5),
+                                     Recurring(v1::FREQUENCY_ONCE), DueOn(2024, 4, 30)});
   const std::vector<Occurrence> got = ExpandOccurrences(s, Plan(2024, 2024));
   ASSERT_THAT(got, SizeIs(1));
   EXPECT_EQ(got[0].milestone_index, 4);
@@ -400,9 +364,8 @@ TEST(ExpandOccurrencesTest, SkipsInvalidMilestones) {
 }
 
 TEST(ExpandOccurrencesTest, LeavesOutDatesOutsideSupportedYears) {
-  EXPECT_THAT(Keys(ExpandOccurrences(
-                  ScheduleOf({Recurring(v1::FREQUENCY_ANNUAL, 3, 0, 0, -1)}),
-                  Plan(2000, 2001))),
+  EXPECT_THAT(Keys(ExpandOccurrences(ScheduleOf({Recurring(v1::FREQUENCY_ANNUAL, 3, 0, 0, -1)}),
+                                     Plan(2000, 2001))),
               ElementsAre("2000-09-30"));
 }
 

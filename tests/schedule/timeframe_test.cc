@@ -110,15 +110,13 @@ std::vector<std::string> Labels(const v1::Schedule& s) {
 
 // Parses `phrase`, failing the test (and returning an empty schedule) when
 // it does not resolve.
-v1::Schedule Parse(absl::string_view phrase,
-                   const TimeframeContext& ctx = k2024) {
+v1::Schedule Parse(absl::string_view phrase, const TimeframeContext& ctx = k2024) {
   absl::StatusOr<v1::Schedule> s = ParseTimeframe(phrase, ctx);
   EXPECT_TRUE(s.ok()) << s.status();
   return s.ok() ? *s : v1::Schedule();
 }
 
-std::vector<std::string> WhensOf(absl::string_view phrase,
-                                 const TimeframeContext& ctx = k2024) {
+std::vector<std::string> WhensOf(absl::string_view phrase, const TimeframeContext& ctx = k2024) {
   return Whens(Parse(phrase, ctx));
 }
 
@@ -135,8 +133,7 @@ TEST(ParseTimeframeTest, DueDateWithCompletionWords) {
 
 TEST(ParseTimeframeTest, DueDateWithoutNgay) {
   EXPECT_THAT(WhensOf("xong trước 30/6/2024"), ElementsAre("due 2024-06-30"));
-  EXPECT_THAT(WhensOf("(hoàn thành) trước (ngày) 30/4/2024"),
-              ElementsAre("due 2024-04-30"));
+  EXPECT_THAT(WhensOf("(hoàn thành) trước (ngày) 30/4/2024"), ElementsAre("due 2024-04-30"));
 }
 
 TEST(ParseTimeframeTest, DueDateWithLeadingZero) {
@@ -145,23 +142,20 @@ TEST(ParseTimeframeTest, DueDateWithLeadingZero) {
 
 TEST(ParseTimeframeTest, DateWithoutYearTakesThePlanYear) {
   EXPECT_THAT(WhensOf("trước ngày 15/12"), ElementsAre("due 2024-12-15"));
-  EXPECT_THAT(WhensOf("trước ngày 15/12", {2020, 2020, 2020}),
-              ElementsAre("due 2020-12-15"));
+  EXPECT_THAT(WhensOf("trước ngày 15/12", {2020, 2020, 2020}), ElementsAre("due 2020-12-15"));
 }
 
 TEST(ParseTimeframeTest, ReportForAYearDueOnADayWithoutYear) {
   // DOMAIN.md: "Báo cáo … năm 2020 … trước ngày 15/12": one annual report
   // due 15 December 2020; "năm 2020" names the report, not a deadline.
-  const v1::Schedule s =
-      Parse("Báo cáo … năm 2020 … trước ngày 15/12", {2020, 2020, 2020});
+  const v1::Schedule s = Parse("Báo cáo … năm 2020 … trước ngày 15/12", {2020, 2020, 2020});
   EXPECT_THAT(Whens(s), ElementsAre("due 2020-12-15"));
   EXPECT_THAT(Phrases(s), ElementsAre("trước ngày 15/12"));
   EXPECT_THAT(Labels(s), ElementsAre("Báo cáo … năm 2020"));
 }
 
 TEST(ParseTimeframeTest, OtherDateShapes) {
-  EXPECT_THAT(WhensOf("chậm nhất ngày 11 tháng 6 năm 2024"),
-              ElementsAre("due 2024-06-11"));
+  EXPECT_THAT(WhensOf("chậm nhất ngày 11 tháng 6 năm 2024"), ElementsAre("due 2024-06-11"));
   EXPECT_THAT(WhensOf("hạn chót 2024-10-15"), ElementsAre("due 2024-10-15"));
   EXPECT_THAT(WhensOf("đến ngày 31.10.2024"), ElementsAre("due 2024-10-31"));
   EXPECT_THAT(WhensOf("Ngày 20/11/2024"), ElementsAre("due 2024-11-20"));
@@ -178,8 +172,7 @@ TEST(ParseTimeframeTest, QuarterWithYear) {
 }
 
 TEST(ParseTimeframeTest, QuarterWithoutYearTakesThePlanYear) {
-  EXPECT_THAT(WhensOf("Hoàn thành trong Quý II"),
-              ElementsAre("quarter 2024/2"));
+  EXPECT_THAT(WhensOf("Hoàn thành trong Quý II"), ElementsAre("quarter 2024/2"));
 }
 
 TEST(ParseTimeframeTest, HalfYears) {
@@ -188,8 +181,7 @@ TEST(ParseTimeframeTest, HalfYears) {
   EXPECT_THAT(Phrases(s), ElementsAre("trong 6 tháng đầu năm"));
   EXPECT_THAT(Labels(s), ElementsAre(""));
   EXPECT_THAT(WhensOf("6 tháng cuối năm"), ElementsAre("half 2024/2"));
-  EXPECT_THAT(WhensOf("trong 6 tháng cuối năm 2025"),
-              ElementsAre("half 2025/2"));
+  EXPECT_THAT(WhensOf("trong 6 tháng cuối năm 2025"), ElementsAre("half 2025/2"));
   EXPECT_THAT(WhensOf("nửa đầu năm"), ElementsAre("half 2024/1"));
 }
 
@@ -206,10 +198,8 @@ TEST(ParseTimeframeTest, MonthsAndYears) {
 }
 
 TEST(ParseTimeframeTest, EndOfThePlanPeriod) {
-  EXPECT_THAT(WhensOf("Hoàn thành cuối giai đoạn", k2022To2025),
-              ElementsAre("year 2025"));
-  const absl::StatusOr<v1::Schedule> s =
-      ParseTimeframe("Hoàn thành cuối giai đoạn", {2024, 0, 0});
+  EXPECT_THAT(WhensOf("Hoàn thành cuối giai đoạn", k2022To2025), ElementsAre("year 2025"));
+  const absl::StatusOr<v1::Schedule> s = ParseTimeframe("Hoàn thành cuối giai đoạn", {2024, 0, 0});
   EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(s.status().message(), HasSubstr("plan period"));
 }
@@ -218,47 +208,36 @@ TEST(ParseTimeframeTest, RecurringQuarterEveryYear) {
   const v1::Schedule s = Parse("Quý I hằng năm", k2022To2025);
   EXPECT_THAT(Whens(s), ElementsAre("annual q1"));
   EXPECT_THAT(Phrases(s), ElementsAre("Quý I hằng năm"));
-  EXPECT_THAT(WhensOf("Quý II năm kế hoạch", k2022To2025),
-              ElementsAre("annual q2"));
+  EXPECT_THAT(WhensOf("Quý II năm kế hoạch", k2022To2025), ElementsAre("annual q2"));
 }
 
 TEST(ParseTimeframeTest, QuarterOfTheYearBeforeEachPlanYear) {
-  const v1::Schedule s =
-      Parse("Quý III năm trước liền kề năm kế hoạch", k2022To2025);
+  const v1::Schedule s = Parse("Quý III năm trước liền kề năm kế hoạch", k2022To2025);
   EXPECT_THAT(Whens(s), ElementsAre("annual q3 -1"));
-  EXPECT_THAT(Phrases(s),
-              ElementsAre("Quý III năm trước liền kề năm kế hoạch"));
-  EXPECT_THAT(WhensOf("trong Quý IV của năm trước", k2022To2025),
-              ElementsAre("annual q4 -1"));
-  EXPECT_THAT(WhensOf("Quý I năm sau", k2022To2025),
-              ElementsAre("annual q1 1"));
+  EXPECT_THAT(Phrases(s), ElementsAre("Quý III năm trước liền kề năm kế hoạch"));
+  EXPECT_THAT(WhensOf("trong Quý IV của năm trước", k2022To2025), ElementsAre("annual q4 -1"));
+  EXPECT_THAT(WhensOf("Quý I năm sau", k2022To2025), ElementsAre("annual q1 1"));
 }
 
 TEST(ParseTimeframeTest, YearlyWithoutDay) {
   EXPECT_THAT(WhensOf("Hàng năm", k2022To2025), ElementsAre("annual"));
   EXPECT_THAT(WhensOf("hằng năm", k2022To2025), ElementsAre("annual"));
-  EXPECT_THAT(WhensOf("Báo cáo thường niên", k2022To2025),
-              ElementsAre("annual"));
+  EXPECT_THAT(WhensOf("Báo cáo thường niên", k2022To2025), ElementsAre("annual"));
 }
 
 TEST(ParseTimeframeTest, YearlyOnADay) {
-  EXPECT_THAT(WhensOf("trước ngày 15/12 hằng năm", k2022To2025),
-              ElementsAre("annual 12/15"));
+  EXPECT_THAT(WhensOf("trước ngày 15/12 hằng năm", k2022To2025), ElementsAre("annual 12/15"));
   const v1::Schedule s = Parse("Hằng năm, trước ngày 20/11", k2022To2025);
   EXPECT_THAT(Whens(s), ElementsAre("annual 11/20"));
   EXPECT_THAT(Phrases(s), ElementsAre("Hằng năm, trước ngày 20/11"));
-  EXPECT_THAT(WhensOf("Hằng năm, trong Quý II", k2022To2025),
-              ElementsAre("annual q2"));
-  EXPECT_THAT(WhensOf("6 tháng cuối năm hằng năm", k2022To2025),
-              ElementsAre("annual 12/0"));
-  EXPECT_THAT(WhensOf("trong tháng 3 hằng năm", k2022To2025),
-              ElementsAre("annual 3/0"));
+  EXPECT_THAT(WhensOf("Hằng năm, trong Quý II", k2022To2025), ElementsAre("annual q2"));
+  EXPECT_THAT(WhensOf("6 tháng cuối năm hằng năm", k2022To2025), ElementsAre("annual 12/0"));
+  EXPECT_THAT(WhensOf("trong tháng 3 hằng năm", k2022To2025), ElementsAre("annual 3/0"));
 }
 
 TEST(ParseTimeframeTest, YearlyWorkWithADatedDeadlineIsOneDueDate) {
-  const v1::Schedule s = Parse(
-      "Rà soát kế hoạch tuyên truyền hằng năm, hoàn thành trước 31/1/2025",
-      k2022To2025);
+  const v1::Schedule s =
+      Parse("Rà soát kế hoạch tuyên truyền hằng năm, hoàn thành trước 31/1/2025", k2022To2025);
   EXPECT_THAT(Whens(s), ElementsAre("due 2025-01-31"));
   EXPECT_THAT(Labels(s), ElementsAre("Rà soát kế hoạch tuyên truyền hằng năm"));
 }
@@ -290,34 +269,26 @@ TEST(ParseTimeframeTest, Continuous) {
   const v1::Schedule s = Parse("Thường xuyên", k2022To2025);
   EXPECT_THAT(Whens(s), ElementsAre("continuous"));
   EXPECT_EQ(s.milestones(0).continuous().check_in(), v1::FREQUENCY_UNSPECIFIED);
-  EXPECT_THAT(WhensOf("Thực hiện thường xuyên trong năm"),
-              ElementsAre("continuous"));
+  EXPECT_THAT(WhensOf("Thực hiện thường xuyên trong năm"), ElementsAre("continuous"));
   EXPECT_THAT(WhensOf("Ngay từ đầu năm"), ElementsAre("continuous"));
-  EXPECT_THAT(Phrases(Parse("Thường xuyên (trong năm)")),
-              ElementsAre("Thường xuyên (trong năm)"));
+  EXPECT_THAT(Phrases(Parse("Thường xuyên (trong năm)")), ElementsAre("Thường xuyên (trong năm)"));
   EXPECT_THAT(WhensOf("Liên tục"), ElementsAre("continuous"));
   EXPECT_THAT(WhensOf("Thực hiện hằng ngày"), ElementsAre("continuous"));
   EXPECT_THAT(WhensOf("Khi có phát sinh"), ElementsAre("continuous"));
-  EXPECT_THAT(WhensOf("Trong cả giai đoạn 2022 – 2025", k2022To2025),
-              ElementsAre("continuous"));
+  EXPECT_THAT(WhensOf("Trong cả giai đoạn 2022 – 2025", k2022To2025), ElementsAre("continuous"));
 }
 
 TEST(ParseTimeframeTest, ContinuousWordingsOfOneClauseMakeOneMilestone) {
-  const v1::Schedule s =
-      Parse("Ngay từ đầu năm và triển khai thực hiện thường xuyên trong năm");
+  const v1::Schedule s = Parse("Ngay từ đầu năm và triển khai thực hiện thường xuyên trong năm");
   EXPECT_THAT(Whens(s), ElementsAre("continuous"));
-  EXPECT_THAT(Phrases(s),
-              ElementsAre("Ngay từ đầu năm và triển khai thực hiện thường "
-                          "xuyên trong năm"));
+  EXPECT_THAT(Phrases(s), ElementsAre("Ngay từ đầu năm và triển khai thực hiện thường "
+                                      "xuyên trong năm"));
   EXPECT_THAT(Labels(s), ElementsAre(""));
 
-  const v1::Schedule t =
-      Parse("Triển khai ngay từ đầu năm, duy trì thường xuyên trong năm.");
+  const v1::Schedule t = Parse("Triển khai ngay từ đầu năm, duy trì thường xuyên trong năm.");
   EXPECT_THAT(Whens(t), ElementsAre("continuous"));
-  EXPECT_THAT(Phrases(t),
-              ElementsAre("ngay từ đầu năm, duy trì thường xuyên trong năm"));
-  EXPECT_THAT(WhensOf("Trong năm, thực hiện thường xuyên"),
-              ElementsAre("continuous"));
+  EXPECT_THAT(Phrases(t), ElementsAre("ngay từ đầu năm, duy trì thường xuyên trong năm"));
+  EXPECT_THAT(WhensOf("Trong năm, thực hiện thường xuyên"), ElementsAre("continuous"));
 }
 
 TEST(ParseTimeframeTest, ContinuousAndADueDate) {
@@ -327,13 +298,11 @@ TEST(ParseTimeframeTest, ContinuousAndADueDate) {
       "dựng kế hoạch kiểm tra việc tiếp nhận hồ sơ tại Bộ phận Một cửa "
       "huyện, xã, hoàn thành trước ngày 15/5/2024.");
   EXPECT_THAT(Whens(s), ElementsAre("continuous", "due 2024-05-15"));
-  EXPECT_THAT(Phrases(s),
-              ElementsAre("ngay từ đầu năm, xử lý kịp thời khi có phát sinh",
-                          "hoàn thành trước ngày 15/5/2024"));
-  EXPECT_THAT(Labels(s),
-              ElementsAre("",
-                          "Xây dựng kế hoạch kiểm tra việc tiếp nhận "
-                          "hồ sơ tại Bộ phận Một cửa huyện, xã"));
+  EXPECT_THAT(Phrases(s), ElementsAre("ngay từ đầu năm, xử lý kịp thời khi có phát sinh",
+                                      "hoàn thành trước ngày 15/5/2024"));
+  EXPECT_THAT(Labels(s), ElementsAre("",
+                                     "Xây dựng kế hoạch kiểm tra việc tiếp nhận "
+                                     "hồ sơ tại Bộ phận Một cửa huyện, xã"));
 }
 
 TEST(ParseTimeframeTest, ContinuousTasksThenADatedOne) {
@@ -341,12 +310,10 @@ TEST(ParseTimeframeTest, ContinuousTasksThenADatedOne) {
       "Các nhiệm vụ triển khai ngay từ đầu năm; Tổ chức khảo sát mức độ hài "
       "lòng của doanh nghiệp hoàn thành xong trước 31/7/2024");
   EXPECT_THAT(Whens(s), ElementsAre("continuous", "due 2024-07-31"));
-  EXPECT_THAT(Labels(s),
-              ElementsAre("",
-                          "Tổ chức khảo sát mức độ hài lòng của doanh "
-                          "nghiệp"));
-  EXPECT_THAT(Phrases(s), ElementsAre("ngay từ đầu năm",
-                                      "hoàn thành xong trước 31/7/2024"));
+  EXPECT_THAT(Labels(s), ElementsAre("",
+                                     "Tổ chức khảo sát mức độ hài lòng của doanh "
+                                     "nghiệp"));
+  EXPECT_THAT(Phrases(s), ElementsAre("ngay từ đầu năm", "hoàn thành xong trước 31/7/2024"));
 }
 
 TEST(ParseTimeframeTest, QuarterThenDueDate) {
@@ -354,12 +321,10 @@ TEST(ParseTimeframeTest, QuarterThenDueDate) {
       "Xây dựng kế hoạch tập huấn kỹ năng giao tiếp, ứng xử cho công chức "
       "trong Quý I/2024, triển khai thực hiện xong trước 31/10/2024.");
   EXPECT_THAT(Whens(s), ElementsAre("quarter 2024/1", "due 2024-10-31"));
-  EXPECT_THAT(Labels(s),
-              ElementsAre("Xây dựng kế hoạch tập huấn kỹ năng giao tiếp, "
-                          "ứng xử cho công chức",
-                          ""));
-  EXPECT_THAT(Phrases(s),
-              ElementsAre("trong Quý I/2024", "xong trước 31/10/2024"));
+  EXPECT_THAT(Labels(s), ElementsAre("Xây dựng kế hoạch tập huấn kỹ năng giao tiếp, "
+                                     "ứng xử cho công chức",
+                                     ""));
+  EXPECT_THAT(Phrases(s), ElementsAre("trong Quý I/2024", "xong trước 31/10/2024"));
 }
 
 TEST(ParseTimeframeTest, BriefExampleWithEllipsis) {
@@ -376,22 +341,19 @@ TEST(ParseTimeframeTest, ThreeMilestonesSeparatedBySemicolons) {
       "nghị đối thoại với doanh nghiệp, hợp tác xã thực hiện xong trước "
       "15/6/2024; Kiểm tra việc chấp hành kỷ luật triển khai thực hiện xong "
       "trước 30/9/2024.");
-  EXPECT_THAT(Whens(s), ElementsAre("quarter 2024/1", "due 2024-06-15",
-                                    "due 2024-09-30"));
-  EXPECT_THAT(Labels(s),
-              ElementsAre("Ban hành kế hoạch kiểm tra công vụ",
-                          "Tổ chức hội nghị đối thoại với doanh nghiệp, hợp "
-                          "tác xã",
-                          "Kiểm tra việc chấp hành kỷ luật"));
+  EXPECT_THAT(Whens(s), ElementsAre("quarter 2024/1", "due 2024-06-15", "due 2024-09-30"));
+  EXPECT_THAT(Labels(s), ElementsAre("Ban hành kế hoạch kiểm tra công vụ",
+                                     "Tổ chức hội nghị đối thoại với doanh nghiệp, hợp "
+                                     "tác xã",
+                                     "Kiểm tra việc chấp hành kỷ luật"));
 }
 
 TEST(ParseTimeframeTest, HalfYearThenContinuous) {
-  const v1::Schedule s = Parse(
-      "Triển khai trong 6 tháng đầu năm và thực hiện thường xuyên trong năm.");
+  const v1::Schedule s =
+      Parse("Triển khai trong 6 tháng đầu năm và thực hiện thường xuyên trong năm.");
   EXPECT_THAT(Whens(s), ElementsAre("half 2024/1", "continuous"));
   EXPECT_THAT(Labels(s), ElementsAre("", ""));
-  EXPECT_THAT(Phrases(s),
-              ElementsAre("trong 6 tháng đầu năm", "thường xuyên trong năm"));
+  EXPECT_THAT(Phrases(s), ElementsAre("trong 6 tháng đầu năm", "thường xuyên trong năm"));
 }
 
 TEST(ParseTimeframeTest, LabelKeepsBracketsItOpens) {
@@ -409,8 +371,7 @@ TEST(ParseTimeframeTest, LabelKeepsBracketsItOpens) {
 // Matching
 
 TEST(ParseTimeframeTest, IgnoresCaseAndDiacritics) {
-  EXPECT_THAT(WhensOf("HOAN THANH TRUOC NGAY 30/4/2024"),
-              ElementsAre("due 2024-04-30"));
+  EXPECT_THAT(WhensOf("HOAN THANH TRUOC NGAY 30/4/2024"), ElementsAre("due 2024-04-30"));
   EXPECT_THAT(WhensOf("trong quy i/2024"), ElementsAre("quarter 2024/1"));
   EXPECT_THAT(WhensOf("QUÝ III NĂM TRƯỚC LIỀN KỀ NĂM KẾ HOẠCH", k2022To2025),
               ElementsAre("annual q3 -1"));
@@ -420,8 +381,8 @@ TEST(ParseTimeframeTest, IgnoresCaseAndDiacritics) {
 
 TEST(ParseTimeframeTest, DecomposedTextReadsLikePrecomposed) {
   // "Thường xuyên" with the tone and horn written as combining marks.
-  const std::string nfd = std::string("Thu") + "\xCC\x9B" + "o" +
-                          "\xCC\x9B\xCC\x80" + "ng xuye" + "\xCC\x82" + "n";
+  const std::string nfd =
+      std::string("Thu") + "\xCC\x9B" + "o" + "\xCC\x9B\xCC\x80" + "ng xuye" + "\xCC\x82" + "n";
   const v1::Schedule s = Parse(nfd);
   EXPECT_THAT(Whens(s), ElementsAre("continuous"));
   EXPECT_EQ(s.phrase(), "Thường xuyên");
@@ -442,8 +403,7 @@ TEST(ParseTimeframeTest, ReferenceDatesAreNotMilestones) {
       "Theo Kế hoạch số 36/KH-UBND ngày 06/02/2024, hoàn thành trước "
       "30/4/2024");
   EXPECT_THAT(Whens(s), ElementsAre("due 2024-04-30"));
-  EXPECT_THAT(WhensOf("từ ngày 01/4/2024 đến ngày 30/6/2024"),
-              ElementsAre("due 2024-06-30"));
+  EXPECT_THAT(WhensOf("từ ngày 01/4/2024 đến ngày 30/6/2024"), ElementsAre("due 2024-06-30"));
 }
 
 TEST(ParseTimeframeTest, PeriodicAsAnAdjectiveIsNotARecurrence) {
@@ -454,8 +414,7 @@ TEST(ParseTimeframeTest, PeriodicAsAnAdjectiveIsNotARecurrence) {
 }
 
 TEST(ParseTimeframeTest, NoDeadlineWordingIsInvalidArgument) {
-  const absl::StatusOr<v1::Schedule> s =
-      ParseTimeframe("Theo chỉ đạo của UBND huyện", k2024);
+  const absl::StatusOr<v1::Schedule> s = ParseTimeframe("Theo chỉ đạo của UBND huyện", k2024);
   ASSERT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(s.status().message(),
             "timeframe \"Theo chỉ đạo của UBND huyện\": no date, quarter, "
@@ -477,11 +436,9 @@ TEST(ParseTimeframeTest, OnlyAReferenceDateIsInvalidArgument) {
 }
 
 TEST(ParseTimeframeTest, ImpossibleDateIsInvalidArgumentQuotingBoth) {
-  const absl::StatusOr<v1::Schedule> s =
-      ParseTimeframe("hoàn thành trước ngày 31/4/2024", k2024);
+  const absl::StatusOr<v1::Schedule> s = ParseTimeframe("hoàn thành trước ngày 31/4/2024", k2024);
   ASSERT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(s.status().message(),
-              HasSubstr("timeframe \"hoàn thành trước ngày 31/4/2024\""));
+  EXPECT_THAT(s.status().message(), HasSubstr("timeframe \"hoàn thành trước ngày 31/4/2024\""));
   EXPECT_THAT(s.status().message(), HasSubstr("31/4/2024"));
   EXPECT_THAT(s.status().message(), HasSubstr("30 days"));
 
@@ -496,22 +453,18 @@ TEST(ParseTimeframeTest, ImpossibleDateIsInvalidArgumentQuotingBoth) {
 }
 
 TEST(ParseTimeframeTest, MissingPlanYearIsInvalidArgument) {
-  const absl::StatusOr<v1::Schedule> s =
-      ParseTimeframe("trong Quý I", {0, 2022, 2025});
+  const absl::StatusOr<v1::Schedule> s = ParseTimeframe("trong Quý I", {0, 2022, 2025});
   ASSERT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(s.status().message(),
               HasSubstr("\"Quý I\" has no year and the plan year is unknown"));
   // A yearless date that recurs needs no plan year.
-  EXPECT_THAT(WhensOf("trước ngày 15/12 hằng năm", {0, 2022, 2025}),
-              ElementsAre("annual 12/15"));
+  EXPECT_THAT(WhensOf("trước ngày 15/12 hằng năm", {0, 2022, 2025}), ElementsAre("annual 12/15"));
   // A one-year period gives the year.
-  EXPECT_THAT(WhensOf("trong Quý I", {0, 2024, 2024}),
-              ElementsAre("quarter 2024/1"));
+  EXPECT_THAT(WhensOf("trong Quý I", {0, 2024, 2024}), ElementsAre("quarter 2024/1"));
 }
 
 TEST(ParseTimeframeTest, IllFormedUtf8DoesNotFail) {
-  const v1::Schedule s =
-      Parse("\xFF\xFEThường xuyên \xC3; xong trước 30/4/2024 \xC3");
+  const v1::Schedule s = Parse("\xFF\xFEThường xuyên \xC3; xong trước 30/4/2024 \xC3");
   EXPECT_THAT(Whens(s), ElementsAre("continuous", "due 2024-04-30"));
 }
 
@@ -519,12 +472,11 @@ TEST(ParseTimeframeTest, IllFormedUtf8DoesNotFail) {
 // milestone's words cut from the phrase, or fails with InvalidArgument.
 TEST(ParseTimeframeTest, WordSoupNeverCrashes) {
   const std::vector<std::string> words = {
-      "trước", "ngày",   "30/4/2024", "15/12",     "Quý",   "I",    "III",
-      "/2024", "năm",    "2024",      "hằng",      "tháng", "6",    "đầu",
-      "cuối",  "thường", "xuyên",     "trong",     ";",     ",",    "định",
-      "kỳ",    "liền",   "kề",        "kế",        "hoạch", "giai", "đoạn",
-      "và",    "xong",   "hoàn",      "thành",     "25",    "quý",  "(",
-      ")",     "từ",     "ngay",      "31/4/2024", "13",    "“",    "."};
+      "trước", "ngày", "30/4/2024", "15/12", "Quý",   "I",    "III",    "/2024", "năm",
+      "2024",  "hằng", "tháng",     "6",     "đầu",   "cuối", "thường", "xuyên", "trong",
+      ";",     ",",    "định",      "kỳ",    "liền",  "kề",   "kế",     "hoạch", "giai",
+      "đoạn",  "và",   "xong",      "hoàn",  "thành", "25",   "quý",    "(",     ")",
+      "từ",    "ngay", "31/4/2024", "13",    "“",     "."};
   uint32_t state = 12345;
   auto next = [&state](uint32_t bound) {
     state = state * 1103515245u + 12345u;
@@ -537,12 +489,10 @@ TEST(ParseTimeframeTest, WordSoupNeverCrashes) {
       if (i > 0 && next(3) != 0) phrase += ' ';
       phrase += words[next(static_cast<uint32_t>(words.size()))];
     }
-    const TimeframeContext ctx =
-        next(2) == 0 ? k2024 : TimeframeContext{0, 0, 0};
+    const TimeframeContext ctx = next(2) == 0 ? k2024 : TimeframeContext{0, 0, 0};
     absl::StatusOr<v1::Schedule> s = ParseTimeframe(phrase, ctx);
     if (!s.ok()) {
-      EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument)
-          << phrase;
+      EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument) << phrase;
       continue;
     }
     EXPECT_GE(s->milestones_size(), 1) << phrase;
@@ -566,11 +516,9 @@ std::string ReadSeed(absl::string_view prefix) {
   if (!std::filesystem::is_directory(dir, ec)) return "";
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
-    if (absl::StartsWith(name, absl::StrCat(prefix, "_")) &&
-        absl::EndsWith(name, ".txt")) {
+    if (absl::StartsWith(name, absl::StrCat(prefix, "_")) && absl::EndsWith(name, ".txt")) {
       std::ifstream in(entry.path());
-      return std::string(std::istreambuf_iterator<char>(in),
-                         std::istreambuf_iterator<char>());
+      return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     }
   }
   return "";
@@ -585,8 +533,7 @@ std::vector<std::string> TimeframeLines(absl::string_view document) {
     absl::ConsumePrefix(&rest, "*");
     rest = absl::StripLeadingAsciiWhitespace(rest);
     absl::ConsumePrefix(&rest, "**");
-    if (!absl::StartsWith(text::MatchKey(rest.substr(0, 40)),
-                          "thoi gian thuc hien")) {
+    if (!absl::StartsWith(text::MatchKey(rest.substr(0, 40)), "thoi gian thuc hien")) {
       continue;
     }
     const size_t colon = rest.find(':');
@@ -617,8 +564,7 @@ std::vector<std::string> TimeframeColumn(absl::string_view document) {
     }
     if (absl::StartsWith(line, "---")) break;
     if (cells.size() != width) continue;
-    const absl::string_view cell =
-        absl::StripAsciiWhitespace(cells[static_cast<size_t>(column)]);
+    const absl::string_view cell = absl::StripAsciiWhitespace(cells[static_cast<size_t>(column)]);
     if (!cell.empty()) out.push_back(std::string(cell));
   }
   return out;
@@ -651,8 +597,7 @@ TEST(SeedTimeframeTest, EveryTimeframeOfSeed003Resolves) {
     for (const v1::Milestone& m : s->milestones()) {
       EXPECT_THAT(line, HasSubstr(m.phrase()));
       EXPECT_THAT(line, HasSubstr(m.label()));
-      if (m.has_period() &&
-          m.period().kind() == v1::CalendarPeriod::KIND_HALF) {
+      if (m.has_period() && m.period().kind() == v1::CalendarPeriod::KIND_HALF) {
         ++halves;
       } else if (m.has_due_date() || m.has_period()) {
         ++dated;
@@ -672,8 +617,8 @@ TEST(SeedTimeframeTest, EveryTimeframeOfSeed003Resolves) {
     const std::string key = text::MatchKey(line);
     EXPECT_EQ(dated, Count(line, "/2024"));
     EXPECT_EQ(halves, Count(key, "6 thang"));
-    const bool continuous_words = absl::StrContains(key, "thuong xuyen") ||
-                                  absl::StrContains(key, "tu dau nam");
+    const bool continuous_words =
+        absl::StrContains(key, "thuong xuyen") || absl::StrContains(key, "tu dau nam");
     EXPECT_EQ(continuous, continuous_words ? 1 : 0);
   }
 }

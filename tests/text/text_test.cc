@@ -20,8 +20,7 @@ using ::testing::HasSubstr;
 // The same phrases in precomposed (NFC) and decomposed (NFD) form, as they
 // arrive from different word processors.
 constexpr char kUnitNfc[] = "Phòng Tài chính - Kế hoạch";
-constexpr char kUnitNfd[] =
-    "Pho\u0300ng Ta\u0300i chi\u0301nh - Ke\u0302\u0301 hoa\u0323ch";
+constexpr char kUnitNfd[] = "Pho\u0300ng Ta\u0300i chi\u0301nh - Ke\u0302\u0301 hoa\u0323ch";
 constexpr char kPlanNfc[] = "Kế hoạch";
 constexpr char kPlanNfd[] = "Ke\u0302\u0301 hoa\u0323ch";
 constexpr char kReplacement[] = "\xEF\xBF\xBD";
@@ -39,8 +38,7 @@ TEST(NormalizeNfcTest, NfdInputEqualsNfcAfterNormalization) {
 
 TEST(NormalizeNfcTest, NfcInputIsUnchanged) {
   EXPECT_EQ(NormalizeNfc(kUnitNfc), kUnitNfc);
-  EXPECT_EQ(NormalizeNfc("Sở Tài nguyên và Môi trường"),
-            "Sở Tài nguyên và Môi trường");
+  EXPECT_EQ(NormalizeNfc("Sở Tài nguyên và Môi trường"), "Sở Tài nguyên và Môi trường");
 }
 
 TEST(NormalizeNfcTest, MixedFormsInOneStringBecomeOneForm) {
@@ -67,8 +65,7 @@ TEST(NormalizeNfcTest, KeepsEmbeddedNul) {
 }
 
 TEST(NormalizeNfcTest, InvalidUtf8BecomesReplacementCharacter) {
-  EXPECT_EQ(NormalizeNfc(std::string("a") + kBadByte + "b"),
-            std::string("a") + kReplacement + "b");
+  EXPECT_EQ(NormalizeNfc(std::string("a") + kBadByte + "b"), std::string("a") + kReplacement + "b");
   // Truncated three-byte sequence at the end.
   EXPECT_EQ(NormalizeNfc("K\xE1\xBA"), std::string("K") + kReplacement);
   // Overlong encoding of '/'.
@@ -112,8 +109,7 @@ TEST(MatchKeyTest, EveryVietnameseVowelLosesItsMarks) {
 }
 
 TEST(MatchKeyTest, PunctuationAndDashesBecomeSpaces) {
-  EXPECT_EQ(MatchKey("Sở Tài nguyên và Môi trường (TN&MT)"),
-            "so tai nguyen va moi truong tn mt");
+  EXPECT_EQ(MatchKey("Sở Tài nguyên và Môi trường (TN&MT)"), "so tai nguyen va moi truong tn mt");
   EXPECT_EQ(MatchKey("Phòng TC-KH"), "phong tc kh");
   EXPECT_EQ(MatchKey("Phòng TC–KH"), "phong tc kh");
   EXPECT_EQ(MatchKey("Phòng TC—KH"), "phong tc kh");
@@ -154,8 +150,7 @@ TEST(MatchKeyTest, InvalidUtf8DoesNotCrash) {
 }
 
 TEST(MatchKeyTest, IsIdempotent) {
-  for (const char* s : {kUnitNfc, kUnitNfd, "HĐND và UBND (TN&MT)",
-                        "Quý III/2024", "ＵＢＮＤ"}) {
+  for (const char* s : {kUnitNfc, kUnitNfd, "HĐND và UBND (TN&MT)", "Quý III/2024", "ＵＢＮＤ"}) {
     EXPECT_EQ(MatchKey(MatchKey(s)), MatchKey(s)) << s;
   }
 }
@@ -169,8 +164,7 @@ TEST(CollapseWhitespaceTest, CleansTextPastedFromWord) {
 }
 
 TEST(CollapseWhitespaceTest, UnicodeSpaces) {
-  EXPECT_EQ(CollapseWhitespace("a\u202Fb\u3000c\u2003d\u2028e\u0085f\vg\fh"),
-            "a b c d e f g h");
+  EXPECT_EQ(CollapseWhitespace("a\u202Fb\u3000c\u2003d\u2028e\u0085f\vg\fh"), "a b c d e f g h");
 }
 
 TEST(CollapseWhitespaceTest, EmptyAndOnlyWhitespace) {
@@ -185,8 +179,7 @@ TEST(CollapseWhitespaceTest, KeepsEverythingElse) {
 }
 
 TEST(CollapseWhitespaceTest, InvalidUtf8BecomesReplacementCharacter) {
-  EXPECT_EQ(CollapseWhitespace(" a \xFF  b "),
-            std::string("a ") + kReplacement + " b");
+  EXPECT_EQ(CollapseWhitespace(" a \xFF  b "), std::string("a ") + kReplacement + " b");
 }
 
 // ---------------------------------------------------------------------------
@@ -235,15 +228,16 @@ TEST(IsValidUtf8Test, TellsWellFormedFromIllFormed) {
   EXPECT_TRUE(IsValidUtf8("Kế hoạch số 60"));
   EXPECT_TRUE(IsValidUtf8("\uFFFD"));  // a real replacement character is fine
   EXPECT_FALSE(IsValidUtf8("ab\xff"));
-  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong "/"
-  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
-  EXPECT_FALSE(IsValidUtf8("K\xe1\xbb"));          // truncated
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));      // overlong "/"
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));  // surrogate
+  EXPECT_FALSE(IsValidUtf8("K\xe1\xbb"));     // truncated
 }
 
 TEST(ForTerminalTest, NeutralisesEscapesAndBidiOverrides) {
   EXPECT_EQ(ForTerminal("Kế  hoạch\n2024"), "Kế hoạch 2024");
   EXPECT_EQ(ForTerminal("a\x1b[2Jb"), "a\uFFFD[2Jb");
-  EXPECT_EQ(ForTerminal("a\u0085b\u202Ec\x7f\u009b"), "a b\uFFFDc\uFFFD\uFFFD");  // NEL is whitespace
+  EXPECT_EQ(ForTerminal("a\u0085b\u202Ec\x7f\u009b"),
+            "a b\uFFFDc\uFFFD\uFFFD");  // NEL is whitespace
   EXPECT_EQ(DisplayWidth(ForTerminal("\x1b]0;x\x07 X")), 8);
 }
 
@@ -269,8 +263,8 @@ TEST(PadRightTest, PadsToColumnsNotBytes) {
 }
 
 TEST(PadRightTest, AlignsATableOfVietnameseNames) {
-  const std::vector<std::string> names = {
-      kUnitNfc, kUnitNfd, "Văn phòng HĐND và UBND", "Chi cục Thuế", "UBND"};
+  const std::vector<std::string> names = {kUnitNfc, kUnitNfd, "Văn phòng HĐND và UBND",
+                                          "Chi cục Thuế", "UBND"};
   for (const std::string& name : names) {
     EXPECT_EQ(DisplayWidth(PadRight(name, 30)), 30) << name;
   }
@@ -303,8 +297,7 @@ TEST(TruncateToWidthTest, CutTextEndsWithEllipsis) {
 TEST(TruncateToWidthTest, KeepsCombiningMarksWithTheirLetter) {
   EXPECT_EQ(TruncateToWidth(kPlanNfd, 3), "Ke\u0302\u0301…");
   EXPECT_EQ(TruncateToWidth(kUnitNfd, 10), "Pho\u0300ng Ta\u0300i…");
-  EXPECT_EQ(NormalizeNfc(TruncateToWidth(kUnitNfd, 10)),
-            TruncateToWidth(kUnitNfc, 10));
+  EXPECT_EQ(NormalizeNfc(TruncateToWidth(kUnitNfd, 10)), TruncateToWidth(kUnitNfc, 10));
 }
 
 TEST(TruncateToWidthTest, WideCharacterThatWouldOverflowIsLeftOut) {
@@ -321,13 +314,11 @@ TEST(TruncateToWidthTest, TinyWidths) {
 }
 
 TEST(TruncateToWidthTest, ResultNeverExceedsWidth) {
-  for (const char* s :
-       {kUnitNfc, kUnitNfd, "中文字 và ＵＢＮＤ", "a\xFF\x62\x63"}) {
+  for (const char* s : {kUnitNfc, kUnitNfd, "中文字 và ＵＢＮＤ", "a\xFF\x62\x63"}) {
     for (int width = 0; width <= 30; ++width) {
       const std::string cut = TruncateToWidth(s, width);
       EXPECT_LE(DisplayWidth(cut), width) << s << " @" << width;
-      EXPECT_EQ(DisplayWidth(PadRight(cut, width)), width)
-          << s << " @" << width;
+      EXPECT_EQ(DisplayWidth(PadRight(cut, width)), width) << s << " @" << width;
     }
   }
 }
@@ -351,8 +342,7 @@ MATCHER_P(IsInvalidArgumentWith, substring, "") {
   }
   *result_listener << "status " << arg.status();
   return arg.status().code() == absl::StatusCode::kInvalidArgument &&
-         std::string(arg.status().message()).find(substring) !=
-             std::string::npos;
+         std::string(arg.status().message()).find(substring) != std::string::npos;
 }
 
 TEST(ParseDecimalTest, DecimalCommaAndDecimalPoint) {
@@ -426,9 +416,8 @@ TEST(ParseDecimalTest, RejectsMoreThanOneSeparator) {
 }
 
 TEST(ParseDecimalTest, RejectsThousandSeparators) {
-  EXPECT_THAT(ParseDecimal("1.234,5"),
-              AllOf(IsInvalidArgumentWith("\"1.234,5\""),
-                    IsInvalidArgumentWith("thousand separators")));
+  EXPECT_THAT(ParseDecimal("1.234,5"), AllOf(IsInvalidArgumentWith("\"1.234,5\""),
+                                             IsInvalidArgumentWith("thousand separators")));
   EXPECT_THAT(ParseDecimal("1,234.5"), IsInvalidArgumentWith("thousand"));
 }
 
@@ -436,8 +425,7 @@ TEST(ParseDecimalTest, RejectsMoreThanThreeFractionalDigits) {
   EXPECT_THAT(ParseDecimal("1.2345"),
               AllOf(IsInvalidArgumentWith("\"1.2345\""),
                     IsInvalidArgumentWith("more than 3 fractional digits")));
-  EXPECT_THAT(ParseDecimal("72,7750"),
-              IsInvalidArgumentWith("more than 3 fractional digits"));
+  EXPECT_THAT(ParseDecimal("72,7750"), IsInvalidArgumentWith("more than 3 fractional digits"));
 }
 
 TEST(ParseDecimalTest, RejectsLettersAndInnerSpaces) {
@@ -463,19 +451,15 @@ TEST(ParseDecimalTest, RejectsOverflow) {
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   EXPECT_THAT(ParseDecimal("9223372036854775,807"), IsDecimal(kMax, 3));
   EXPECT_THAT(ParseDecimal("-9223372036854775,807"), IsDecimal(-kMax, 3));
-  EXPECT_THAT(ParseDecimal("9223372036854775,808"),
-              IsInvalidArgumentWith("out of range"));
-  EXPECT_THAT(ParseDecimal("9223372036854776"),
-              IsInvalidArgumentWith("out of range"));
-  EXPECT_THAT(ParseDecimal("99999999999999999999999999"),
-              IsInvalidArgumentWith("out of range"));
+  EXPECT_THAT(ParseDecimal("9223372036854775,808"), IsInvalidArgumentWith("out of range"));
+  EXPECT_THAT(ParseDecimal("9223372036854776"), IsInvalidArgumentWith("out of range"));
+  EXPECT_THAT(ParseDecimal("99999999999999999999999999"), IsInvalidArgumentWith("out of range"));
 }
 
 TEST(ParseDecimalTest, SumsSeed002TargetsExactly) {
   // Seed 002 targets for 2020: 7.80 ... 7.4, sum 56.2, DDCI total 70.25.
   int64_t sum = 0;
-  for (const char* t :
-       {"7,80", "7,70", "6,50", "6,0", "7,5", "7,0", "6,3", "7,4"}) {
+  for (const char* t : {"7,80", "7,70", "6,50", "6,0", "7,5", "7,0", "6,3", "7,4"}) {
     absl::StatusOr<Decimal3> v = ParseDecimal(t);
     ASSERT_TRUE(v.ok()) << v.status();
     sum += v->thousandths;
@@ -557,8 +541,7 @@ TEST(CanonicalDecimalTest, UsesPointAndKeepsWrittenScale) {
 
 TEST(CanonicalDecimalTest, FailsLikeParseNumber) {
   EXPECT_THAT(CanonicalDecimal("7,8,0"), IsInvalidArgumentWith("\"7,8,0\""));
-  EXPECT_THAT(CanonicalDecimal("1.2345"),
-              IsInvalidArgumentWith("more than 3 fractional digits"));
+  EXPECT_THAT(CanonicalDecimal("1.2345"), IsInvalidArgumentWith("more than 3 fractional digits"));
   EXPECT_THAT(CanonicalDecimal(""), IsInvalidArgumentWith("empty"));
 }
 
@@ -566,10 +549,7 @@ TEST(CanonicalDecimalTest, RoundTripsEveryValueWithCommaOrPoint) {
   for (int64_t v = -2500; v <= 2500; v += 7) {
     for (int scale = 0; scale <= 3; ++scale) {
       // Only values representable at this scale.
-      const int64_t step = scale == 3   ? 1
-                           : scale == 2 ? 10
-                           : scale == 1 ? 100
-                                        : 1000;
+      const int64_t step = scale == 3 ? 1 : scale == 2 ? 10 : scale == 1 ? 100 : 1000;
       const int64_t value = v * step;
       const std::string point = FormatDecimal(value, scale);
       const std::string comma = absl::StrReplaceAll(point, {{".", ","}});

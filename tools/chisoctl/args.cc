@@ -22,7 +22,9 @@ const FlagSpec* FindShort(const std::vector<FlagSpec>& specs, char name) {
 
 }  // namespace
 
-bool ParsedArgs::Has(absl::string_view name) const { return values_.find(std::string(name)) != values_.end(); }
+bool ParsedArgs::Has(absl::string_view name) const {
+  return values_.find(std::string(name)) != values_.end();
+}
 
 std::string ParsedArgs::Get(absl::string_view name) const {
   auto it = values_.find(std::string(name));
@@ -37,8 +39,8 @@ std::vector<std::string> ParsedArgs::GetAll(absl::string_view name) const {
 bool ParsedArgs::GetBool(absl::string_view name) const { return Get(name) == "true"; }
 
 absl::Status ParseArgs(const std::vector<std::string>& args, size_t begin,
-                       const std::vector<FlagSpec>& specs, bool stop_at_positional,
-                       ParsedArgs* out, size_t* next) {
+                       const std::vector<FlagSpec>& specs, bool stop_at_positional, ParsedArgs* out,
+                       size_t* next) {
   size_t i = begin;
   bool flags_ended = false;
   for (; i < args.size(); ++i) {

@@ -45,8 +45,8 @@ class ParsedArgs {
   std::vector<std::string> positional;
 
  private:
-  friend absl::Status ParseArgs(const std::vector<std::string>&, size_t, const std::vector<FlagSpec>&,
-                                bool, ParsedArgs*, size_t*);
+  friend absl::Status ParseArgs(const std::vector<std::string>&, size_t,
+                                const std::vector<FlagSpec>&, bool, ParsedArgs*, size_t*);
   std::map<std::string, std::vector<std::string>> values_;
 };
 
@@ -60,8 +60,8 @@ class ParsedArgs {
 // value is missing, a switch gets a value other than true/false, or a value
 // flag is written as a switch.
 absl::Status ParseArgs(const std::vector<std::string>& args, size_t begin,
-                       const std::vector<FlagSpec>& specs, bool stop_at_positional,
-                       ParsedArgs* out, size_t* next);
+                       const std::vector<FlagSpec>& specs, bool stop_at_positional, ParsedArgs* out,
+                       size_t* next);
 
 }  // namespace chiso::chisoctl
 

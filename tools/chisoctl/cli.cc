@@ -21,10 +21,10 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "chiso/plan/v1/plan_service.grpc.pb.h"
-#include "grpc/health/v1/health.grpc.pb.h"
 #include "common/civil/date.h"
 #include "common/text/text.h"
 #include "google/protobuf/util/json_util.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -44,9 +44,9 @@ constexpr absl::Duration kDefaultTimeout = absl::Seconds(10);
 // Fields of Plan the server sets; a file's copy of them (say, the output of
 // `plan get --json`) is not part of an update mask.
 const std::set<std::string>& OutputOnlyFields() {
-  static const auto* fields = new std::set<std::string>{
-      "name", "status", "create_time", "update_time", "issue_time", "close_time", "etag",
-      "close_reason"};
+  static const auto* fields =
+      new std::set<std::string>{"name",       "status",     "create_time", "update_time",
+                                "issue_time", "close_time", "etag",        "close_reason"};
   return *fields;
 }
 
@@ -92,7 +92,8 @@ Exit codes:
 Errors go to stderr as "chisoctl: <CODE>: <message>".
 )";
 
-constexpr char kPlanFieldFlags[] = R"(  --number=N           document number (số ký hiệu), e.g. 45/KH-SXD
+constexpr char kPlanFieldFlags[] =
+    R"(  --number=N           document number (số ký hiệu), e.g. 45/KH-SXD
   --title=TEXT         title (trích yếu)
   --issuer=TEXT        issuing body as written (issuer.display_name)
   --issued-on=DATE     date of issue: DD/MM/YYYY or YYYY-MM-DD
@@ -129,15 +130,16 @@ std::vector<FlagSpec> Concat(std::vector<FlagSpec> a, const std::vector<FlagSpec
 const std::vector<Verb>& Verbs() {
   static const auto* verbs = new std::vector<Verb>{
       {"create", "(-f FILE | --title T --issuer I [flags])",
-       absl::StrCat("Creates a plan in draft status from a file, from flags, or both (flags win).\n\n"
-                    "Flags:\n"
-                    "  -f, --file=FILE      the plan as JSON (.json) or YAML (.yaml, .yml); - for stdin\n",
-                    kPlanFieldFlags,
-                    "  --validate-only      check the plan and show it without saving it\n"),
-       false,
-       Concat({{"file", true, 'f'}, {"validate-only", false}}, PlanFieldFlags())},
+       absl::StrCat(
+           "Creates a plan in draft status from a file, from flags, or both (flags win).\n\n"
+           "Flags:\n"
+           "  -f, --file=FILE      the plan as JSON (.json) or YAML (.yaml, .yml); - for stdin\n",
+           kPlanFieldFlags,
+           "  --validate-only      check the plan and show it without saving it\n"),
+       false, Concat({{"file", true, 'f'}, {"validate-only", false}}, PlanFieldFlags())},
       {"get", "NAME", "Shows a plan: its fields, then its objectives.\n", true, {}},
-      {"list", "[flags]",
+      {"list",
+       "[flags]",
        "Lists plans, oldest first, one page at a time (--all for every page).\n\n"
        "Flags:\n"
        "  --issuer=TEXT        issuing body, ignoring case and diacritics; or units/ID\n"
@@ -148,29 +150,37 @@ const std::vector<Verb>& Verbs() {
        "  --page-token=T       continue a listing (the token printed after a page)\n"
        "  --all                follow the page tokens to the end\n",
        false,
-       {{"issuer"}, {"year"}, {"framework"}, {"status"}, {"page-size"}, {"page-token"},
+       {{"issuer"},
+        {"year"},
+        {"framework"},
+        {"status"},
+        {"page-size"},
+        {"page-token"},
         {"all", false}}},
       {"update", "NAME (-f FILE [--mask PATHS] | flags) [--etag E]",
        absl::StrCat(
            "Changes fields of a plan. With -f and no --mask, the fields set at the top level of\n"
            "the file are changed (output-only fields such as name, status and times are skipped;\n"
            "an etag in the file is sent unless --etag is given). Flags are added to the mask.\n"
-           "An issued plan accepts only reporting_rules, recipients, issuer.unit and parent_plans.\n\n"
+           "An issued plan accepts only reporting_rules, recipients, issuer.unit and "
+           "parent_plans.\n\n"
            "Flags:\n"
            "  -f, --file=FILE      the new values as JSON or YAML; - for stdin\n"
-           "  --mask=PATHS         fields to change, comma separated: title,objectives,issuer.unit;\n"
+           "  --mask=PATHS         fields to change, comma separated: "
+           "title,objectives,issuer.unit;\n"
            "                       a field named here but given no value is cleared\n"
            "  --etag=E             fail with ABORTED if the plan changed since it had this etag\n",
            kPlanFieldFlags),
-       true,
-       Concat({{"file", true, 'f'}, {"mask"}, {"etag"}}, PlanFieldFlags())},
-      {"delete", "NAME [--etag E]",
+       true, Concat({{"file", true, 'f'}, {"mask"}, {"etag"}}, PlanFieldFlags())},
+      {"delete",
+       "NAME [--etag E]",
        "Deletes a draft plan (issued plans are closed or archived instead).\n\n"
        "Flags:\n"
        "  --etag=E             fail with ABORTED if the plan changed since it had this etag\n",
        true,
        {{"etag"}}},
-      {"issue", "NAME [--number N] [--issued-on DATE] [--etag E]",
+      {"issue",
+       "NAME [--number N] [--issued-on DATE] [--etag E]",
        "Issues (ban hành) a draft plan. It needs a number, a date of issue, a title and an\n"
        "issuer; the number and date may be given here.\n\n"
        "Flags:\n"
@@ -179,7 +189,8 @@ const std::vector<Verb>& Verbs() {
        "  --etag=E             fail with ABORTED if the plan changed since it had this etag\n",
        true,
        {{"number"}, {"issued-on"}, {"etag"}}},
-      {"close", "NAME [--archive] [--reason TEXT] [--etag E]",
+      {"close",
+       "NAME [--archive] [--reason TEXT] [--etag E]",
        "Closes an issued plan (its work is over), or with --archive archives an issued or\n"
        "closed plan (withdrawn or superseded).\n\n"
        "Flags:\n"
@@ -242,8 +253,8 @@ absl::StatusOr<std::string> ParsePlanName(absl::string_view text) {
 absl::StatusOr<Date> ParseDateFlag(absl::string_view flag, absl::string_view text) {
   absl::StatusOr<absl::CivilDay> day = civil::ParseDate(text);
   if (!day.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--", flag, ": expected DD/MM/YYYY or YYYY-MM-DD: ", day.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, ": expected DD/MM/YYYY or YYYY-MM-DD: ", day.status().message()));
   }
   Date date;
   date.set_year(static_cast<int>(day->year()));
@@ -266,7 +277,8 @@ absl::StatusOr<chiso::common::v1::Period> ParsePeriodFlag(absl::string_view text
   // Accept an en dash and spaces: "2022 – 2025".
   for (const std::string dash : {"–", "—"}) {
     size_t at;
-    while ((at = normalized.find(dash)) != std::string::npos) normalized.replace(at, dash.size(), "-");
+    while ((at = normalized.find(dash)) != std::string::npos)
+      normalized.replace(at, dash.size(), "-");
   }
   normalized.erase(std::remove(normalized.begin(), normalized.end(), ' '), normalized.end());
   std::vector<std::string> parts = absl::StrSplit(normalized, '-');
@@ -295,8 +307,8 @@ absl::StatusOr<absl::Duration> ParseTimeout(absl::string_view text) {
   if (absl::SimpleAtoi(text, &seconds)) {
     timeout = absl::Seconds(seconds);
   } else if (!absl::ParseDuration(text, &timeout)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--timeout: expected a duration such as 10s, 500ms or 1m (got \"", text, "\")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--timeout: expected a duration such as 10s, 500ms or 1m (got \"", text, "\")"));
   }
   if (timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--timeout: must be more than zero");
@@ -342,7 +354,8 @@ std::string SnakeCasePath(absl::string_view path) {
 
 // Applies --number, --title, … to `plan` and appends the update-mask path of
 // each flag given to `paths`.
-absl::Status ApplyPlanFlags(const ParsedArgs& args, pb::Plan* plan, std::vector<std::string>* paths) {
+absl::Status ApplyPlanFlags(const ParsedArgs& args, pb::Plan* plan,
+                            std::vector<std::string>* paths) {
   if (args.Has("number")) {
     plan->set_number(args.Get("number"));
     paths->push_back("number");
@@ -373,7 +386,8 @@ absl::Status ApplyPlanFlags(const ParsedArgs& args, pb::Plan* plan, std::vector<
   }
   if (args.Has("supersedes")) {
     absl::StatusOr<std::string> name = ParsePlanName(args.Get("supersedes"));
-    if (!name.ok()) return absl::InvalidArgumentError(absl::StrCat("--supersedes: ", name.status().message()));
+    if (!name.ok())
+      return absl::InvalidArgumentError(absl::StrCat("--supersedes: ", name.status().message()));
     plan->set_supersedes(*name);
     paths->push_back("supersedes");
   }
@@ -389,8 +403,8 @@ absl::Status ApplyPlanFlags(const ParsedArgs& args, pb::Plan* plan, std::vector<
 // code for it.
 int ReportFailure(const grpc::Status& status, absl::string_view what, const std::string& addr,
                   absl::Duration timeout, std::ostream& err) {
-  err << "chisoctl: " << absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()))
-      << ": ";
+  err << "chisoctl: "
+      << absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())) << ": ";
   switch (status.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
       err << "cannot reach " << what << " at " << addr;
@@ -432,7 +446,8 @@ class PlanCommands {
       return Usage(err_, absl::StrCat("unexpected argument \"", args_.positional[expected], "\""),
                    &verb_);
     }
-    stub_ = pb::PlanService::NewStub(grpc::CreateChannel(addr_, grpc::InsecureChannelCredentials()));
+    stub_ =
+        pb::PlanService::NewStub(grpc::CreateChannel(addr_, grpc::InsecureChannelCredentials()));
     if (verb_.name == "create") return Create();
     if (verb_.name == "get") return Get();
     if (verb_.name == "list") return List();
@@ -446,7 +461,7 @@ class PlanCommands {
  private:
   template <typename Request, typename Response>
   using Method = grpc::Status (pb::PlanService::Stub::*)(grpc::ClientContext*, const Request&,
-                                                          Response*);
+                                                         Response*);
 
   template <typename Request, typename Response>
   grpc::Status Call(Method<Request, Response> method, const Request& request, Response* response) {
@@ -505,7 +520,8 @@ class PlanCommands {
       return *failed;
     }
     if (!args_.Has("file") && paths.empty()) {
-      return Usage(err_, "nothing to create: give -f FILE or the plan's fields (--title, --issuer, …)",
+      return Usage(err_,
+                   "nothing to create: give -f FILE or the plan's fields (--title, --issuer, …)",
                    &verb_);
     }
     request.set_validate_only(args_.GetBool("validate-only"));
@@ -579,7 +595,8 @@ class PlanCommands {
 
     std::vector<std::string> paths;
     if (args_.Has("mask")) {
-      for (absl::string_view path : absl::StrSplit(args_.Get("mask"), ',', absl::SkipWhitespace())) {
+      for (absl::string_view path :
+           absl::StrSplit(args_.Get("mask"), ',', absl::SkipWhitespace())) {
         paths.push_back(SnakeCasePath(absl::StripAsciiWhitespace(path)));
       }
     } else {
@@ -591,11 +608,12 @@ class PlanCommands {
       if (std::find(paths.begin(), paths.end(), path) == paths.end()) paths.push_back(path);
     }
     if (paths.empty()) {
-      return Usage(err_,
-                   args_.Has("file")
-                       ? "nothing to update: the file sets no field that can change (or give --mask)"
-                       : "nothing to update: give -f FILE, --mask or a field flag (--title, …)",
-                   &verb_);
+      return Usage(
+          err_,
+          args_.Has("file")
+              ? "nothing to update: the file sets no field that can change (or give --mask)"
+              : "nothing to update: give -f FILE, --mask or a field flag (--title, …)",
+          &verb_);
     }
     for (const std::string& path : paths) request.mutable_update_mask()->add_paths(path);
     plan->set_name(name_);
@@ -688,7 +706,8 @@ Environment Environment::FromProcess() {
   return env;
 }
 
-std::string PlanServiceAddress(const std::optional<std::string>& addr_flag, const Environment& env) {
+std::string PlanServiceAddress(const std::optional<std::string>& addr_flag,
+                               const Environment& env) {
   if (addr_flag.has_value()) return *addr_flag;
   return env.plan_addr.empty() ? kDefaultAddr : env.plan_addr;
 }
@@ -729,7 +748,8 @@ int RunHealth(const Connection& conn, const std::string& service, bool json, std
   grpc::health::v1::HealthCheckResponse response;
   const grpc::Status status = stub->Check(&ctx, request, &response);
   if (!status.ok()) return ReportFailure(status, "the service", conn.addr, conn.timeout, err);
-  const std::string name = grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status());
+  const std::string name =
+      grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status());
   if (json) {
     out << "{\"status\": \"" << name << "\"}\n";
   } else {
@@ -756,7 +776,8 @@ int RunChisoctl(const std::vector<std::string>& args, std::ostream& out, std::os
   // Global flags, up to the command.
   ParsedArgs parsed;
   size_t next = 0;
-  if (absl::Status s = ParseArgs(args, 0, GlobalFlags(), /*stop_at_positional=*/true, &parsed, &next);
+  if (absl::Status s =
+          ParseArgs(args, 0, GlobalFlags(), /*stop_at_positional=*/true, &parsed, &next);
       !s.ok()) {
     return Usage(err, s.message());
   }
@@ -787,21 +808,22 @@ int RunChisoctl(const std::vector<std::string>& args, std::ostream& out, std::os
       return kExitOk;
     }
     if (!parsed.positional.empty()) {
-      return Usage(err, absl::StrCat("unexpected argument \"", parsed.positional[0], "\" for \"health\""));
+      return Usage(
+          err, absl::StrCat("unexpected argument \"", parsed.positional[0], "\" for \"health\""));
     }
     Connection conn;
     if (int rc = ResolveConnection(parsed, env, err, &conn); rc != kExitOk) return rc;
     return RunHealth(conn, parsed.Get("service"), parsed.GetBool("json"), out, err);
   }
   if (area != "plan") {
-    return Usage(err, absl::StrCat("unknown command \"", area,
-                                   "\" (expected \"plan\" or \"health\")"));
+    return Usage(err,
+                 absl::StrCat("unknown command \"", area, "\" (expected \"plan\" or \"health\")"));
   }
 
   // The plan command: its verb, then the verb's flags and arguments.
   size_t verb_at = 0;
-  if (absl::Status s = ParseArgs(args, next + 1, GlobalFlags(), /*stop_at_positional=*/true, &parsed,
-                                 &verb_at);
+  if (absl::Status s =
+          ParseArgs(args, next + 1, GlobalFlags(), /*stop_at_positional=*/true, &parsed, &verb_at);
       !s.ok()) {
     return Usage(err, s.message());
   }
@@ -832,7 +854,8 @@ int RunChisoctl(const std::vector<std::string>& args, std::ostream& out, std::os
 
   std::istringstream no_input;
   std::istream& in = env.in != nullptr ? *env.in : no_input;
-  PlanCommands commands(*verb, parsed, conn.addr, conn.timeout, parsed.GetBool("json"), in, out, err);
+  PlanCommands commands(*verb, parsed, conn.addr, conn.timeout, parsed.GetBool("json"), in, out,
+                        err);
   return commands.Run();
 }
 

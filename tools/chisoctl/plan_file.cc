@@ -93,9 +93,9 @@ absl::Status YamlToValue(const YAML::Node& node, const std::string& path, absl::
                          Value* out, Tree* tree, YamlWalk* walk) {
   const int line = node.Mark().line + 1;
   if (++walk->nodes > kMaxYamlNodes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        Where(source, line, std::nullopt), "more than ", kMaxYamlNodes,
-        " values (aliases expanded); a plan file is far smaller"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(Where(source, line, std::nullopt), "more than ", kMaxYamlNodes,
+                     " values (aliases expanded); a plan file is far smaller"));
   }
   if (static_cast<int>(walk->path.size()) >= kMaxYamlDepth) {
     return absl::InvalidArgumentError(absl::StrCat(Where(source, line, std::nullopt),
@@ -121,8 +121,8 @@ absl::Status YamlToValue(const YAML::Node& node, const std::string& path, absl::
       // Quoted scalars ("!") and explicit strings stay text whatever they say.
       const std::string& tag = node.Tag();
       if (!text::IsValidUtf8(node.Scalar())) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            Where(source, line, node.Mark().column + 1), "text is not valid UTF-8"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(Where(source, line, node.Mark().column + 1), "text is not valid UTF-8"));
       }
       bool b = false;
       if (tag != "!" && tag != "tag:yaml.org,2002:str" && IsPlainBoolean(node.Scalar(), &b)) {
@@ -152,19 +152,19 @@ absl::Status YamlToValue(const YAML::Node& node, const std::string& path, absl::
         const YAML::Node& key = entry.first;
         const int line = key.Mark().line + 1;
         if (!key.IsScalar()) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              Where(source, line, key.Mark().column + 1), "a key must be a plain name"));
+          return absl::InvalidArgumentError(absl::StrCat(Where(source, line, key.Mark().column + 1),
+                                                         "a key must be a plain name"));
         }
         const std::string& name = key.Scalar();
         const std::string child_path = ChildPath(path, name);
         if (fields->count(name) > 0) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              Where(source, line, key.Mark().column + 1), "duplicate key \"", name, "\""));
+          return absl::InvalidArgumentError(absl::StrCat(Where(source, line, key.Mark().column + 1),
+                                                         "duplicate key \"", name, "\""));
         }
         tree->lines.emplace(child_path, line);
         if (!text::IsValidUtf8(name)) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              Where(source, line, key.Mark().column + 1), "key is not valid UTF-8"));
+          return absl::InvalidArgumentError(
+              absl::StrCat(Where(source, line, key.Mark().column + 1), "key is not valid UTF-8"));
         }
         if (absl::Status s =
                 YamlToValue(entry.second, child_path, source, &(*fields)[name], tree, walk);
@@ -232,7 +232,8 @@ std::string DescribeJsonError(absl::string_view text, absl::string_view message,
   const int line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
   const size_t line_start = before.rfind('\n');
   const int column =
-      1 + CodePoints(line_start == absl::string_view::npos ? before : before.substr(line_start + 1));
+      1 +
+      CodePoints(line_start == absl::string_view::npos ? before : before.substr(line_start + 1));
   return absl::StrCat(Where(source, line, column), head);
 }
 
@@ -313,8 +314,9 @@ class Normalizer {
       case FieldDescriptor::TYPE_STRING:
       case FieldDescriptor::TYPE_BYTES:
         if (value->kind_case() == Value::kNumberValue) {
-          return Error(path, "expected text: write numbers in quotes (\"7.80\") so they are kept "
-                             "exactly as written");
+          return Error(path,
+                       "expected text: write numbers in quotes (\"7.80\") so they are kept "
+                       "exactly as written");
         }
         return absl::OkStatus();
       default:
@@ -334,8 +336,7 @@ class Normalizer {
         return absl::OkStatus();
       }
     }
-    if (type->full_name() == "chiso.common.v1.Date" &&
-        value->kind_case() == Value::kStringValue) {
+    if (type->full_name() == "chiso.common.v1.Date" && value->kind_case() == Value::kStringValue) {
       absl::StatusOr<absl::CivilDay> day = civil::ParseDate(value->string_value());
       if (!day.ok()) return Error(path, day.status().message());
       auto* fields = value->mutable_struct_value()->mutable_fields();
@@ -406,8 +407,9 @@ absl::StatusOr<LoadedPlan> BuildPlan(Tree tree, absl::string_view source) {
       present.push_back(field);
     }
   }
-  std::sort(present.begin(), present.end(),
-            [](const FieldDescriptor* a, const FieldDescriptor* b) { return a->number() < b->number(); });
+  std::sort(present.begin(), present.end(), [](const FieldDescriptor* a, const FieldDescriptor* b) {
+    return a->number() < b->number();
+  });
   for (const FieldDescriptor* field : present) loaded.fields.push_back(field->name());
 
   std::string json;
@@ -445,9 +447,10 @@ absl::StatusOr<PlanFileFormat> FormatFromPath(absl::string_view path) {
   const std::string lower = absl::AsciiStrToLower(path);
   if (absl::EndsWith(lower, ".json")) return PlanFileFormat::kJson;
   if (absl::EndsWith(lower, ".yaml") || absl::EndsWith(lower, ".yml")) return PlanFileFormat::kYaml;
-  return absl::InvalidArgumentError(absl::StrCat(
-      path, ": cannot tell the format; name the file .json, .yaml or .yml, or use - for "
-            "standard input"));
+  return absl::InvalidArgumentError(
+      absl::StrCat(path,
+                   ": cannot tell the format; name the file .json, .yaml or .yml, or use - for "
+                   "standard input"));
 }
 
 absl::StatusOr<LoadedPlan> ParsePlanText(absl::string_view text, PlanFileFormat format,

@@ -68,8 +68,8 @@ std::string FormatUnit(const chiso::common::v1::UnitRef& unit) {
 
 std::string FormatDocumentRef(const chiso::common::v1::DocumentRef& ref) {
   std::vector<std::string> parts;
-  for (const std::string& part : {ref.title(), ref.number(), FormatDate(ref.issued_on()),
-                                  ref.issuer().display_name()}) {
+  for (const std::string& part :
+       {ref.title(), ref.number(), FormatDate(ref.issued_on()), ref.issuer().display_name()}) {
     if (!part.empty()) parts.push_back(part);
   }
   std::string text = absl::StrJoin(parts, ", ");
@@ -87,7 +87,8 @@ std::string FormatReportingRule(const chiso::plan::v1::ReportingRule& rule) {
   if (rule.frequency() == chiso::common::v1::FREQUENCY_ONCE && rule.has_due_date()) {
     absl::StrAppend(&text, ", due ", FormatDate(rule.due_date()));
   } else if (rule.day() != 0 || rule.month() != 0) {
-    absl::StrAppend(&text, ", day ", rule.day() == 0 ? std::string("default") : absl::StrCat(rule.day()));
+    absl::StrAppend(&text, ", day ",
+                    rule.day() == 0 ? std::string("default") : absl::StrCat(rule.day()));
     if (rule.month() != 0) absl::StrAppend(&text, " of month ", rule.month());
   }
   if (!rule.phrase().empty()) absl::StrAppend(&text, ": \"", rule.phrase(), "\"");
@@ -215,8 +216,8 @@ void RenderPlan(const Plan& plan, std::ostream& out) {
   add("Period", FormatPeriod(plan.period()));
   {
     std::vector<std::string> signer;
-    for (const std::string& part : {plan.signer().authority(), plan.signer().post(),
-                                    plan.signer().full_name()}) {
+    for (const std::string& part :
+         {plan.signer().authority(), plan.signer().post(), plan.signer().full_name()}) {
       if (!part.empty()) signer.push_back(part);
     }
     add("Signer", absl::StrJoin(signer, " · "));
@@ -249,8 +250,7 @@ void RenderPlan(const Plan& plan, std::ostream& out) {
                {"DESCRIPTION", kDescriptionWidth}});
   for (const Objective& o : plan.objectives()) {
     table.AddRow({o.id(), o.framework(), o.component().empty() ? "(total)" : o.component(),
-                  FormatMeasure(o.measure()), FormatBaseline(o), FormatTarget(o),
-                  o.description()});
+                  FormatMeasure(o.measure()), FormatBaseline(o), FormatTarget(o), o.description()});
   }
   table.Render(out, "  ");
 }
