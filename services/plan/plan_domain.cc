@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "common/ids/ids.h"
+#include "common/text/fields.h"
 #include "common/text/text.h"
 #include "google/protobuf/util/field_mask_util.h"
 
@@ -33,31 +34,12 @@ absl::Status Invalid(absl::string_view field, absl::string_view rule) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", rule));
 }
 
-size_t CodePoints(absl::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
+absl::Status CleanLine(absl::string_view field, std::string* value, int max_chars) {
+  return text::CleanLineField(field, value, max_chars);
 }
 
-// Normalises a one-line text field (NFC, whitespace collapsed) and checks
-// its length.
-absl::Status CleanLine(absl::string_view field, std::string* value, size_t max_chars) {
-  *value = text::CollapseWhitespace(text::NormalizeNfc(*value));
-  if (CodePoints(*value) > max_chars) {
-    return Invalid(
-        field, absl::StrCat("at most ", max_chars, " characters (got ", CodePoints(*value), ")"));
-  }
-  return absl::OkStatus();
-}
-
-// Normalises a multi-line text field (NFC, ends trimmed).
-absl::Status CleanText(absl::string_view field, std::string* value, size_t max_chars) {
-  *value = std::string(absl::StripAsciiWhitespace(text::NormalizeNfc(*value)));
-  if (CodePoints(*value) > max_chars) {
-    return Invalid(
-        field, absl::StrCat("at most ", max_chars, " characters (got ", CodePoints(*value), ")"));
-  }
-  return absl::OkStatus();
+absl::Status CleanText(absl::string_view field, std::string* value, int max_chars) {
+  return text::CleanTextField(field, value, max_chars);
 }
 
 bool IsYear(int year) { return year >= kMinYear && year <= kMaxYear; }

@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_replace.h"
+#include "common/text/fields.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -559,6 +560,37 @@ TEST(CanonicalDecimalTest, RoundTripsEveryValueWithCommaOrPoint) {
       EXPECT_EQ(CanonicalDecimal(comma).value_or("?"), point);
     }
   }
+}
+
+}  // namespace
+}  // namespace chiso::text
+
+namespace chiso::text {
+namespace {
+
+TEST(FieldsTest, CountsCharactersNotBytes) {
+  EXPECT_EQ(CodePointCount(""), 0);
+  EXPECT_EQ(CodePointCount("Kế hoạch"), 8);
+  EXPECT_EQ(CodePointCount("a\xff"), 2);
+}
+
+TEST(FieldsTest, CleanLineFieldNormalisesAndLimits) {
+  std::string value = "  Phòng  Tài chi\xcc\x81nh\n- Kế hoạch ";
+  ASSERT_TRUE(CleanLineField("task.title", &value, 100).ok());
+  EXPECT_EQ(value, "Phòng Tài chính - Kế hoạch");
+  std::string vietnamese;
+  for (int i = 0; i < 10; ++i) vietnamese += "ệ";
+  EXPECT_TRUE(CleanLineField("f", &vietnamese, 10).ok());
+  vietnamese += "x";
+  absl::Status s = CleanLineField("task.title", &vietnamese, 10);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "task.title: at most 10 characters (got 11)");
+}
+
+TEST(FieldsTest, CleanTextFieldKeepsLineBreaks) {
+  std::string value = "\n Dòng một\nDòng hai \n";
+  ASSERT_TRUE(CleanTextField("task.description", &value, 100).ok());
+  EXPECT_EQ(value, "Dòng một\nDòng hai");
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "common/civil/date.h"
+#include "common/text/fields.h"
 #include "common/text/text.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/struct.pb.h"
@@ -51,13 +52,6 @@ std::string ChildPath(absl::string_view parent, absl::string_view key) {
 
 std::string ElementPath(absl::string_view parent, size_t index) {
   return absl::StrCat(parent, "[", index, "]");
-}
-
-// Counts UTF-8 code points, for column numbers.
-int CodePoints(absl::string_view s) {
-  int n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
 }
 
 // ---------------------------------------------------------------------------
@@ -231,9 +225,9 @@ std::string DescribeJsonError(absl::string_view text, absl::string_view message,
   const absl::string_view before = text.substr(0, *offset);
   const int line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
   const size_t line_start = before.rfind('\n');
-  const int column =
-      1 +
-      CodePoints(line_start == absl::string_view::npos ? before : before.substr(line_start + 1));
+  const int column = 1 + text::CodePointCount(line_start == absl::string_view::npos
+                                                  ? before
+                                                  : before.substr(line_start + 1));
   return absl::StrCat(Where(source, line, column), head);
 }
 
