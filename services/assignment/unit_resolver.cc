@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/civil/date.h"
+#include "common/text/fields.h"
 #include "common/text/text.h"
 #include "services/assignment/unit_abbreviations.h"
 
@@ -71,14 +72,6 @@ std::string ExactForm(absl::string_view s) {
 
 std::vector<std::string> Words(absl::string_view key) {
   return absl::StrSplit(key, ' ', absl::SkipEmpty());
-}
-
-int CountChars(absl::string_view utf8) {
-  int n = 0;
-  for (unsigned char c : utf8) {
-    if ((c & 0xC0) != 0x80) ++n;
-  }
-  return n;
 }
 
 std::optional<absl::CivilDay> ToDay(const common::v1::Date& d) {
@@ -351,9 +344,10 @@ absl::StatusOr<ResolveUnitResponse> ResolveUnit(const UnitDirectory& directory,
   if (exact_text.empty()) {
     return absl::InvalidArgumentError("text: required (the unit name as written)");
   }
-  if (CountChars(exact_text) > kMaxResolveTextChars) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "text: at most ", kMaxResolveTextChars, " characters (got ", CountChars(exact_text), ")"));
+  if (text::CodePointCount(exact_text) > kMaxResolveTextChars) {
+    return absl::InvalidArgumentError(absl::StrCat("text: at most ", kMaxResolveTextChars,
+                                                   " characters (got ",
+                                                   text::CodePointCount(exact_text), ")"));
   }
   if (request.max_candidates() < 0) {
     return absl::InvalidArgumentError(
