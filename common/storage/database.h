@@ -95,11 +95,16 @@ absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(const std::string& path);
 
 // One schema change, with its SQL per dialect.
 struct Migration {
-  int version;             // 1, 2, 3, … without gaps
-  absl::string_view name;  // what it does, e.g. "create plans"
-  absl::string_view sqlite;
-  absl::string_view postgres;  // empty: same as sqlite
+  int version;       // 1, 2, 3, … without gaps
+  std::string name;  // what it does, e.g. "create plans"
+  std::string sqlite;
+  std::string postgres;  // empty: same as sqlite
 };
+
+// A migration written once for both dialects. `schema` names the types that
+// differ as {blob} (BLOB in SQLite, BYTEA in PostgreSQL) and {int64}
+// (INTEGER, BIGINT); everything else must be SQL both accept.
+Migration PortableMigration(int version, absl::string_view name, absl::string_view schema);
 
 // Brings the schema to the last of `migrations`, applying each missing one in
 // its own transaction and recording it in schema_migrations. Errors:

@@ -1,4 +1,5 @@
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/log/log.h"
@@ -14,6 +15,12 @@ constexpr absl::string_view kCreateTable =
     " applied_at TEXT NOT NULL)";
 
 }  // namespace
+
+Migration PortableMigration(int version, absl::string_view name, absl::string_view schema) {
+  return Migration{version, std::string(name),
+                   absl::StrReplaceAll(schema, {{"{blob}", "BLOB"}, {"{int64}", "INTEGER"}}),
+                   absl::StrReplaceAll(schema, {{"{blob}", "BYTEA"}, {"{int64}", "BIGINT"}})};
+}
 
 absl::StatusOr<int> SchemaVersion(Database& db) {
   int version = 0;

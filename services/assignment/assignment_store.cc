@@ -8,7 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_replace.h"
+#include "common/storage/query.h"
 #include "common/text/text.h"
 
 namespace chiso::assignment {
@@ -17,6 +17,7 @@ namespace {
 using chiso::common::v1::Date;
 using chiso::common::v1::UnitRef;
 using storage::Blob;
+using storage::Params;
 using storage::Row;
 using storage::Tx;
 using storage::Value;
@@ -131,36 +132,6 @@ std::string DateText(const Date& d) {
 }
 
 Value DateValue(const Date& d) { return NullIfEmpty(DateText(d)); }
-
-std::string Escaped(absl::string_view s) {
-  return absl::StrReplaceAll(s, {{"\\", "\\\\"}, {"%", "\\%"}, {"_", "\\_"}});
-}
-
-// Appends parameters and returns their placeholders. (Two overloads rather
-// than one taking a Value: GCC 12 at -O2 warns falsely about moving a
-// std::variant holding a string.)
-struct Params {
-  std::vector<Value> values;
-  std::string operator()(const std::string& s) {
-    values.emplace_back(std::in_place_type<std::string>, s);
-    return absl::StrCat("$", values.size());
-  }
-  std::string operator()(int64_t n) {
-    values.emplace_back(std::in_place_type<int64_t>, n);
-    return absl::StrCat("$", values.size());
-  }
-  std::string In(const std::vector<std::string>& items) {
-    std::vector<std::string> placeholders;
-    for (const std::string& s : items) placeholders.push_back((*this)(s));
-    return absl::StrCat("(", absl::StrJoin(placeholders, ", "), ")");
-  }
-  template <typename Enum>
-  std::string InEnums(const std::vector<Enum>& items) {
-    std::vector<std::string> placeholders;
-    for (Enum e : items) placeholders.push_back((*this)(static_cast<int64_t>(e)));
-    return absl::StrCat("(", absl::StrJoin(placeholders, ", "), ")");
-  }
-};
 
 absl::Status Exec(Tx& tx, absl::string_view sql, const std::vector<Value>& params) {
   return tx.Exec(sql, params).status();
@@ -587,7 +558,7 @@ class SqlAssignmentStore : public AssignmentStore {
       absl::StrAppend(&sql,
                       " AND EXISTS (SELECT 1 FROM unit_keys k WHERE k.unit_id = u.id AND "
                       "k.match_key LIKE ",
-                      param(absl::StrCat("%", Escaped(query.name_key), "%")), " ESCAPE '\\')");
+                      param(storage::ContainsPattern(query.name_key)), " ESCAPE '\\')");
     }
     if (!query.include_ended) {
       absl::StrAppend(&sql, " AND u.valid_to IS NULL AND u.merged_into_id IS NULL");
@@ -739,7 +710,7 @@ class SqlAssignmentStore : public AssignmentStore {
     }
     if (!query.name_key.empty()) {
       absl::StrAppend(&sql, " AND p.name_key LIKE ",
-                      param(absl::StrCat("%", Escaped(query.name_key), "%")), " ESCAPE '\\'");
+                      param(storage::ContainsPattern(query.name_key)), " ESCAPE '\\'");
     }
     absl::StrAppend(&sql, " ORDER BY p.id LIMIT ", param(static_cast<int64_t>(query.limit + 1)));
     PersonPage page;
@@ -1052,12 +1023,8 @@ class SqlAssignmentStore : public AssignmentStore {
 }  // namespace
 
 const std::vector<storage::Migration>& AssignmentMigrations() {
-  static const std::string* sqlite_v1 =
-      new std::string(absl::StrReplaceAll(kSchemaV1, {{"{blob}", "BLOB"}, {"{int64}", "INTEGER"}}));
-  static const std::string* postgres_v1 =
-      new std::string(absl::StrReplaceAll(kSchemaV1, {{"{blob}", "BYTEA"}, {"{int64}", "BIGINT"}}));
   static const auto* migrations = new std::vector<storage::Migration>{
-      {1, "create units, people, tasks and progress reports", *sqlite_v1, *postgres_v1},
+      storage::PortableMigration(1, "create units, people, tasks and progress reports", kSchemaV1),
   };
   return *migrations;
 }

@@ -1,8 +1,7 @@
 #include "services/plan/plan_store.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_replace.h"
+#include "common/storage/query.h"
 #include "services/plan/plan_domain.h"
 
 namespace chiso::plan {
@@ -254,30 +253,15 @@ class SqlPlanStore : public PlanStore {
   }
 
   absl::StatusOr<PlanPage> List(const PlanQuery& query) override {
-    std::string sql = "SELECT p.id, p.revision, p.body FROM plans p WHERE p.id > $1";
-    std::vector<Value> params = {query.after_id};
-    // Appends a parameter and returns its placeholder. (Two overloads rather
-    // than one taking a Value: GCC 12 at -O2 warns falsely about moving a
-    // std::variant holding a string.)
-    struct Params {
-      std::vector<Value>& values;
-      std::string operator()(const std::string& s) {
-        values.emplace_back(std::in_place_type<std::string>, s);
-        return absl::StrCat("$", values.size());
-      }
-      std::string operator()(int64_t n) {
-        values.emplace_back(std::in_place_type<int64_t>, n);
-        return absl::StrCat("$", values.size());
-      }
-    } param{params};
+    storage::Params param;
+    std::string sql = absl::StrCat("SELECT p.id, p.revision, p.body FROM plans p WHERE p.id > ",
+                                   param(query.after_id));
     if (!query.issuer_unit.empty()) {
       absl::StrAppend(&sql, " AND p.issuer_unit = ", param(query.issuer_unit));
     }
     if (!query.issuer_name_key.empty()) {
-      const std::string escaped =
-          absl::StrReplaceAll(query.issuer_name_key, {{"\\", "\\\\"}, {"%", "\\%"}, {"_", "\\_"}});
-      absl::StrAppend(&sql, " AND p.issuer_name_key LIKE ", param(absl::StrCat("%", escaped, "%")),
-                      " ESCAPE '\\'");
+      absl::StrAppend(&sql, " AND p.issuer_name_key LIKE ",
+                      param(storage::ContainsPattern(query.issuer_name_key)), " ESCAPE '\\'");
     }
     if (query.year != 0) {
       const std::string y = param(static_cast<int64_t>(query.year));
@@ -290,15 +274,13 @@ class SqlPlanStore : public PlanStore {
                       param(query.framework), ")");
     }
     if (!query.statuses.empty()) {
-      std::vector<std::string> placeholders;
-      for (PlanStatus s : query.statuses) placeholders.push_back(param(static_cast<int64_t>(s)));
-      absl::StrAppend(&sql, " AND p.status IN (", absl::StrJoin(placeholders, ", "), ")");
+      absl::StrAppend(&sql, " AND p.status IN ", param.InEnums(query.statuses));
     }
     absl::StrAppend(&sql, " ORDER BY p.id LIMIT ", param(static_cast<int64_t>(query.limit + 1)));
 
     PlanPage page;
     absl::Status status = db_->Read([&](Tx& tx) -> absl::Status {
-      absl::StatusOr<std::vector<Row>> rows = tx.Query(sql, params);
+      absl::StatusOr<std::vector<Row>> rows = tx.Query(sql, param.values);
       if (!rows.ok()) return rows.status();
       for (const Row& row : *rows) {
         if (static_cast<int>(page.plans.size()) == query.limit) {
@@ -336,12 +318,8 @@ class SqlPlanStore : public PlanStore {
 }  // namespace
 
 const std::vector<storage::Migration>& PlanMigrations() {
-  static const std::string* sqlite_v1 =
-      new std::string(absl::StrReplaceAll(kSchemaV1, {{"{blob}", "BLOB"}, {"{int64}", "INTEGER"}}));
-  static const std::string* postgres_v1 =
-      new std::string(absl::StrReplaceAll(kSchemaV1, {{"{blob}", "BYTEA"}, {"{int64}", "BIGINT"}}));
   static const auto* migrations = new std::vector<storage::Migration>{
-      {1, "create plans", *sqlite_v1, *postgres_v1},
+      storage::PortableMigration(1, "create plans", kSchemaV1),
   };
   return *migrations;
 }

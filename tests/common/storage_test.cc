@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/storage/database.h"
+#include "common/storage/query.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -263,6 +264,25 @@ TEST_F(StorageTest, ManyDistinctStatementsStayCorrectPastTheCache) {
                     .ok());
   }
   EXPECT_EQ(Query(*db_, "SELECT COUNT(*), SUM(n) FROM t")[0].Int(1), 399 * 400 / 2);
+}
+
+TEST(PortableMigration, SubstitutesTheTypeNamesPerDialect) {
+  Migration m = PortableMigration(3, "create t", "CREATE TABLE t (n {int64}, b {blob});");
+  EXPECT_EQ(m.version, 3);
+  EXPECT_EQ(m.sqlite, "CREATE TABLE t (n INTEGER, b BLOB);");
+  EXPECT_EQ(m.postgres, "CREATE TABLE t (n BIGINT, b BYTEA);");
+}
+
+TEST_F(StorageTest, ParamsAndContainsPatternKeepValuesOutOfTheSql) {
+  ASSERT_TRUE(
+      Exec(*db_, "INSERT INTO t (k, n) VALUES ('100%_done', 1), ('100 done', 2), ('x', 3)").ok());
+  Params param;
+  const std::string sql =
+      absl::StrCat("SELECT n FROM t WHERE k LIKE ", param(ContainsPattern("0%_")),
+                   " ESCAPE '\\' AND n IN ", param.In({"1", "2"}), " AND n > ", param(int64_t{0}));
+  std::vector<Row> rows = Query(*db_, sql, param.values);
+  ASSERT_EQ(rows.size(), 1u) << "% and _ must match only themselves";
+  EXPECT_EQ(rows[0].Int(0), 1);
 }
 
 TEST(SqliteFile, UnopenablePathIsUnavailable) {
