@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/civil/proto_time.h"
 #include "common/ids/page_token.h"
 #include "common/text/text.h"
 #include "google/protobuf/util/time_util.h"
@@ -14,13 +15,7 @@ namespace {
 
 using google::protobuf::Timestamp;
 
-Timestamp ToTimestamp(absl::Time t) {
-  Timestamp ts;
-  const int64_t nanos = absl::ToUnixNanos(t);
-  ts.set_seconds(nanos / 1000000000);
-  ts.set_nanos(static_cast<int32_t>(nanos % 1000000000));
-  return ts;
-}
+using civil::ToTimestamp;
 
 }  // namespace
 
