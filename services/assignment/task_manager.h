@@ -1,0 +1,157 @@
+#ifndef CHISO_SERVICES_ASSIGNMENT_TASK_MANAGER_H_
+#define CHISO_SERVICES_ASSIGNMENT_TASK_MANAGER_H_
+
+// The assignment service's task operations, one per RPC, in domain terms:
+// each takes the request message, checks the plan with the plan service,
+// resolves unit names in the directory, applies the rules of task_domain,
+// uses the store, and returns absl::Status. The gRPC adapter only converts.
+//
+// Timeliness, occurrences and next_due_date are recomputed (ComputeDerived)
+// against the business day of `clock` on every read and write, so tasks,
+// lists and summaries are current whatever was stored. Resource names in
+// requests are "tasks/{id}", "units/{id}", "plans/{id}", ids of 1–64 ASCII
+// letters, digits, '-', '_' or '.'; a malformed name is InvalidArgument
+// naming the field.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "chiso/assignment/v1/assignment_service.pb.h"
+#include "common/catalog/catalog.h"
+#include "common/civil/clock.h"
+#include "common/ids/ids.h"
+#include "services/assignment/assignment_store.h"
+#include "services/assignment/plan_client.h"
+#include "services/assignment/task_domain.h"
+
+namespace chiso::assignment {
+
+namespace apb = chiso::assignment::v1;
+
+struct TaskManagerOptions {
+  // The due-soon window in days: open work due within it (due today
+  // included) is TIMELINESS_DUE_SOON.
+  int due_soon_days = 7;
+  // Whether completing a task (a report with status DONE) needs evidence in
+  // that report or an earlier one (PAR INDEX "tài liệu kiểm chứng").
+  bool evidence_required_default = true;
+};
+
+class TaskManager {
+ public:
+  // None of the pointers is owned; all must outlive the manager.
+  TaskManager(AssignmentStore* store, PlanClient* plans, const Catalog* catalog,
+              const civil::Clock* clock, IdGenerator* ids, TaskManagerOptions options = {});
+
+  // Creates a NOT_STARTED task. The plan must be open for tasks
+  // (PlanOpenForTasks: NotFound, FailedPrecondition when closed or
+  // archived). The task is validated and normalised (ValidateAndNormalizeTask:
+  // exactly one lead unit, timeframe phrase resolved, …); a lead or
+  // coordinating unit given only by display name is resolved with
+  // ResolveUnit within the plan issuer's subtree (InvalidArgument listing
+  // the candidates when ambiguous or unresolved); a unit given by `unit`
+  // must exist (NotFound) and be active on today's date
+  // (FailedPrecondition when ended or merged).
+  absl::StatusOr<apb::Task> CreateTask(const apb::CreateTaskRequest& request);
+
+  // Returns the task with current timeliness. Errors: InvalidArgument
+  // (name), NotFound.
+  absl::StatusOr<apb::Task> GetTask(const apb::GetTaskRequest& request);
+
+  // Lists tasks matching the filter, ordered by next due date (tasks without
+  // one last), then name. The store narrows by plan, unit (subtree, role),
+  // component, objective, status and supervisor; timeliness, due range and
+  // text are matched on the recomputed tasks. The page token carries the
+  // last (due date, id) key and a fingerprint of the filter. Errors:
+  // InvalidArgument (page size, token, filter); NotFound for a filter unit
+  // or plan that does not exist.
+  absl::StatusOr<apb::ListTasksResponse> ListTasks(const apb::ListTasksRequest& request);
+
+  // Updates the masked fields (objective_id, component, title, description,
+  // lead_unit, coordinating_units, supervisor_person, supervisor_post,
+  // deliverable, schedule). Errors: as CreateTask; InvalidArgument for an
+  // empty mask or another path; FailedPrecondition for a DONE or CANCELLED
+  // task unless only description changes; Aborted on etag mismatch or when
+  // the task changed while the update was prepared.
+  absl::StatusOr<apb::Task> UpdateTask(const apb::UpdateTaskRequest& request);
+
+  // Deletes a task without progress reports. Errors: NotFound;
+  // FailedPrecondition when it has reports (cancel it instead); Aborted on
+  // etag mismatch.
+  absl::Status DeleteTask(const apb::DeleteTaskRequest& request);
+
+  // Cancels the task with a reason (status_reason). Errors: InvalidArgument
+  // for a missing or over-long reason; NotFound; FailedPrecondition when
+  // already cancelled; Aborted on etag mismatch.
+  absl::StatusOr<apb::Task> CancelTask(const apb::CancelTaskRequest& request);
+
+  // Moves a DONE or CANCELLED task (or one DONE occurrence) back to
+  // IN_PROGRESS with a reason. Errors: InvalidArgument (reason, unknown
+  // occurrence date); NotFound; FailedPrecondition when not DONE or
+  // CANCELLED or the plan is closed; Aborted on etag mismatch.
+  absl::StatusOr<apb::Task> ReopenTask(const apb::ReopenTaskRequest& request);
+
+  // Records a progress report and applies it to the task or occurrence in
+  // one transaction (UpdateTaskWithReport). Validated with
+  // ValidateProgressReport; completing needs evidence in this report unless
+  // an earlier report on the task (or the same occurrence) carried some, or
+  // options.evidence_required_default is false. A reported DONE on an
+  // occurrence completes it, and the task when every occurrence is done; on
+  // the task as a whole it completes the task. Errors: as
+  // ValidateProgressReport; NotFound (task, plan); FailedPrecondition for a
+  // closed plan; Aborted on etag mismatch or a concurrent report.
+  // request_id is not yet honoured (each call adds a report).
+  absl::StatusOr<apb::ReportProgressResponse> ReportProgress(
+      const apb::ReportProgressRequest& request);
+
+  // Returns one report, "tasks/{task}/progressReports/{id}". Errors:
+  // InvalidArgument (name), NotFound.
+  absl::StatusOr<apb::ProgressReport> GetProgressReport(
+      const apb::GetProgressReportRequest& request);
+
+  // Lists a task's reports newest first, paginated by report id. Errors:
+  // InvalidArgument (page size, token, filter); NotFound for the task.
+  absl::StatusOr<apb::ListProgressReportsResponse> ListProgressReports(
+      const apb::ListProgressReportsRequest& request);
+
+  // Not implemented yet: returns Unimplemented. To come: creates the tasks
+  // of the drafts in one CreateTasks call (all or nothing), one task per lead
+  // named in a clause (SplitUnitNames, warning ONE_LEAD_RULE_APPLIED),
+  // collective/ambiguous/unresolved leads left for a person, idempotent by
+  // (draft key, lead unit), validate_only.
+  absl::StatusOr<apb::ImportTasksResponse> ImportTasks(const apb::ImportTasksRequest& request);
+
+  // One unit's (or subtree's) tasks as lead and as coordinator by
+  // timeliness, the on-time ratio over the occurrences of the tasks it
+  // leads, and its overdue led tasks (most overdue first, at most 100).
+  // Errors: InvalidArgument (names); NotFound for the unit or plan.
+  absl::StatusOr<apb::UnitSummary> GetUnitSummary(const apb::GetUnitSummaryRequest& request);
+
+  // A plan's tasks and occurrences by timeliness, on-time ratio and the
+  // accountability matrix (Accountability). Errors: InvalidArgument (name);
+  // NotFound for the plan.
+  absl::StatusOr<apb::PlanSummary> GetPlanSummary(const apb::GetPlanSummaryRequest& request);
+
+ private:
+  absl::CivilDay Today() const;
+  // Facts of the plan `name` (NotFound when the plan service has none).
+  absl::StatusOr<PlanFacts> FactsOf(const std::string& plan_name);
+  // Resolves the lead and coordinating units of `task` (see CreateTask).
+  absl::Status ResolveUnits(const chiso::plan::v1::Plan& plan, apb::Task& task);
+  // Recomputes derived fields of `tasks`, fetching each plan once.
+  absl::Status Refresh(std::vector<apb::Task>& tasks);
+
+  AssignmentStore* store_;
+  PlanClient* plans_;
+  const Catalog* catalog_;
+  const civil::Clock* clock_;
+  IdGenerator* ids_;
+  TaskManagerOptions options_;
+};
+
+}  // namespace chiso::assignment
+
+#endif  // CHISO_SERVICES_ASSIGNMENT_TASK_MANAGER_H_

@@ -1,0 +1,475 @@
+#include "services/assignment/task_manager.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/civil/business_time.h"
+#include "common/storage/database.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace chiso::assignment {
+namespace {
+
+using ::chiso::common::v1::Date;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+namespace pv1 = ::chiso::plan::v1;
+
+Date D(int y, int m, int d) {
+  Date date;
+  date.set_year(y);
+  date.set_month(m);
+  date.set_day(d);
+  return date;
+}
+
+std::string Key(const Date& d) { return absl::StrCat(d.year(), "-", d.month(), "-", d.day()); }
+
+constexpr char kPlan[] = "plans/ddci-2024";
+constexpr char kClosedPlan[] = "plans/old-2023";
+
+class TaskManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = *storage::OpenSqlite(":memory:");
+    ASSERT_TRUE(storage::Migrate(*db_, AssignmentMigrations()).ok());
+    store_ = NewSqlAssignmentStore(db_.get());
+    absl::StatusOr<Catalog> catalog = Catalog::Builtin();
+    ASSERT_TRUE(catalog.ok()) << catalog.status();
+    catalog_ = std::make_unique<Catalog>(*std::move(catalog));
+    // A fictional province with two districts, each with its own finance
+    // division abbreviated "Phòng TC-KH".
+    province_ =
+        Put("UBND-TNS", "Ủy ban nhân dân tỉnh Núi Sương", apb::UNIT_KIND_PROVINCIAL_COMMITTEE, "");
+    district_ = Put("UBND-HKL", "Ủy ban nhân dân huyện Khau Lừ", apb::UNIT_KIND_DISTRICT_COMMITTEE,
+                    province_.name(), {"UBND huyện Khau Lừ"});
+    finance_ = Put("HKL-TCKH", "Phòng Tài chính - Kế hoạch huyện Khau Lừ", apb::UNIT_KIND_DIVISION,
+                   district_.name(), {"Phòng TC-KH"});
+    office_ = Put("HKL-VP", "Văn phòng HĐND và UBND huyện Khau Lừ", apb::UNIT_KIND_OFFICE,
+                  district_.name());
+    economy_ = Put("HKL-KTHT", "Phòng Kinh tế và Hạ tầng huyện Khau Lừ", apb::UNIT_KIND_DIVISION,
+                   district_.name());
+    other_district_ = Put("UBND-HBM", "Ủy ban nhân dân huyện Bó Mười",
+                          apb::UNIT_KIND_DISTRICT_COMMITTEE, province_.name());
+    other_finance_ = Put("HBM-TCKH", "Phòng Tài chính - Kế hoạch huyện Bó Mười",
+                         apb::UNIT_KIND_DIVISION, other_district_.name(), {"Phòng TC-KH"});
+
+    pv1::Plan plan;
+    plan.set_name(kPlan);
+    plan.set_title("Nâng cao chỉ số DDCI huyện Khau Lừ năm 2024");
+    plan.mutable_issuer()->set_display_name(district_.display_name());
+    plan.mutable_issuer()->set_unit(district_.name());
+    *plan.mutable_issued_on() = D(2024, 1, 15);
+    plan.mutable_period()->set_start_year(2024);
+    plan.mutable_period()->set_end_year(2024);
+    plan.set_status(pv1::PLAN_STATUS_ISSUED);
+    pv1::Objective* objective = plan.add_objectives();
+    objective->set_id("o-time");
+    objective->set_framework("DDCI");
+    objective->set_component("TIME_COSTS");
+    objective = plan.add_objectives();
+    objective->set_id("o-open");
+    objective->set_framework("DDCI");
+    objective->set_component("TRANSPARENCY");
+    plans_.Put(plan);
+    pv1::Plan closed = plan;
+    closed.set_name(kClosedPlan);
+    closed.set_status(pv1::PLAN_STATUS_CLOSED);
+    plans_.Put(closed);
+
+    SetDay(2024, 2, 1);
+    manager_ = std::make_unique<TaskManager>(store_.get(), &plans_, catalog_.get(), &clock_, &ids_,
+                                             TaskManagerOptions());
+  }
+
+  void SetDay(int y, int m, int d) { clock_.Set(civil::At(absl::CivilDay(y, m, d), 9, 0)); }
+
+  Unit Put(const std::string& code, const std::string& name, apb::UnitKind kind,
+           const std::string& parent, const std::vector<std::string>& aliases = {}) {
+    Unit unit;
+    unit.set_name(absl::StrCat("units/", ids_.Next()));
+    unit.set_code(code);
+    unit.set_display_name(name);
+    unit.set_kind(kind);
+    unit.set_parent(parent);
+    unit.set_state(apb::UNIT_STATE_ACTIVE);
+    for (const std::string& a : aliases) unit.add_aliases(a);
+    absl::StatusOr<Unit> created = store_->CreateUnit(unit);
+    EXPECT_TRUE(created.ok()) << created.status();
+    return created.ok() ? *created : Unit();
+  }
+
+  // A task request due on `due`, led by `lead`.
+  apb::Task Draft(const std::string& title, const Unit& lead, const Date& due,
+                  const std::string& plan = kPlan) {
+    apb::Task task;
+    task.set_plan(plan);
+    task.set_title(title);
+    task.mutable_lead_unit()->set_unit(lead.name());
+    *task.mutable_schedule()->add_milestones()->mutable_due_date() = due;
+    return task;
+  }
+
+  absl::StatusOr<apb::Task> Create(const apb::Task& task) {
+    apb::CreateTaskRequest request;
+    *request.mutable_task() = task;
+    return manager_->CreateTask(request);
+  }
+
+  apb::Task MustCreate(const apb::Task& task) {
+    absl::StatusOr<apb::Task> created = Create(task);
+    EXPECT_TRUE(created.ok()) << created.status();
+    return created.ok() ? *created : apb::Task();
+  }
+
+  apb::Task Get(const std::string& name) {
+    apb::GetTaskRequest request;
+    request.set_name(name);
+    absl::StatusOr<apb::Task> task = manager_->GetTask(request);
+    EXPECT_TRUE(task.ok()) << task.status();
+    return task.ok() ? *task : apb::Task();
+  }
+
+  absl::StatusOr<apb::ReportProgressResponse> Report(const apb::Task& task, const Unit& unit,
+                                                     apb::TaskStatus status, int percent,
+                                                     bool evidence) {
+    apb::ReportProgressRequest request;
+    request.set_task(task.name());
+    apb::ProgressReport* report = request.mutable_progress_report();
+    report->set_reporting_unit(unit.name());
+    report->set_status(status);
+    report->set_percent_complete(percent);
+    report->set_note("Đã triển khai");
+    if (evidence) report->add_evidence()->mutable_document()->set_number("17/BC-UBND");
+    return manager_->ReportProgress(request);
+  }
+
+  std::vector<std::string> Titles(const apb::TaskFilter& filter, int page_size = 0) {
+    std::vector<std::string> titles;
+    apb::ListTasksRequest request;
+    *request.mutable_filter() = filter;
+    request.set_page_size(page_size);
+    for (int guard = 0; guard < 20; ++guard) {
+      absl::StatusOr<apb::ListTasksResponse> page = manager_->ListTasks(request);
+      EXPECT_TRUE(page.ok()) << page.status();
+      if (!page.ok()) break;
+      for (const apb::Task& t : page->tasks()) titles.push_back(t.title());
+      if (page->next_page_token().empty()) break;
+      request.set_page_token(page->next_page_token());
+    }
+    return titles;
+  }
+
+  IdGenerator ids_;
+  civil::FakeClock clock_;
+  InMemoryPlanClient plans_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<AssignmentStore> store_;
+  std::unique_ptr<Catalog> catalog_;
+  std::unique_ptr<TaskManager> manager_;
+  Unit province_, district_, finance_, office_, economy_, other_district_, other_finance_;
+};
+
+TEST_F(TaskManagerTest, CreatesFromAPhraseOnlyScheduleAndResolvesTheLeadInTheIssuerSubtree) {
+  apb::Task task;
+  task.set_plan(kPlan);
+  task.set_title("Rà soát thủ tục đầu tư");
+  task.mutable_lead_unit()->set_display_name("Phòng TC-KH");
+  task.add_coordinating_units()->set_display_name("Văn phòng HĐND và UBND huyện Khau Lừ");
+  task.mutable_schedule()->set_phrase(
+      "Xây dựng kế hoạch trong Quý I/2024, triển khai xong trước 30/9/2024");
+  task.set_objective_id("o-time");
+  apb::Task created = MustCreate(task);
+  EXPECT_THAT(created.name(), HasSubstr("tasks/"));
+  EXPECT_EQ(created.lead_unit().unit(), finance_.name());  // not Bó Mười's
+  EXPECT_EQ(created.lead_unit().display_name(), "Phòng TC-KH");
+  EXPECT_EQ(created.coordinating_units(0).unit(), office_.name());
+  EXPECT_EQ(created.status(), apb::TASK_STATUS_NOT_STARTED);
+  EXPECT_EQ(created.effective_component().component(), "TIME_COSTS");
+  ASSERT_EQ(created.occurrences_size(), 2);
+  EXPECT_EQ(Key(created.occurrences(0).due_date()), "2024-3-31");
+  EXPECT_EQ(Key(created.occurrences(1).due_date()), "2024-9-30");
+  EXPECT_EQ(Key(created.next_due_date()), "2024-3-31");
+  EXPECT_EQ(created.timeliness(), apb::TIMELINESS_ON_TRACK);
+  EXPECT_EQ(created.etag(), "1");
+  EXPECT_EQ(Get(created.name()).schedule().phrase(), task.schedule().phrase());
+}
+
+TEST_F(TaskManagerTest, RejectsAClauseWithTwoLeads) {
+  apb::Task task = Draft("Công khai thủ tục", finance_, D(2024, 6, 30));
+  task.mutable_lead_unit()->clear_unit();
+  task.mutable_lead_unit()->set_display_name(
+      "Phòng Tài chính - Kế hoạch huyện Khau Lừ, Phòng Kinh tế và Hạ tầng huyện Khau Lừ");
+  absl::StatusOr<apb::Task> created = Create(task);
+  EXPECT_EQ(created.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(created.status().message(), HasSubstr("one lead"));
+}
+
+TEST_F(TaskManagerTest, ChecksThePlan) {
+  EXPECT_EQ(Create(Draft("x", finance_, D(2024, 6, 30), "plans/nope")).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(Create(Draft("x", finance_, D(2024, 6, 30), kClosedPlan)).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(TaskManagerTest, UnresolvedOrUnknownUnitsAreRejected) {
+  apb::Task task = Draft("x", finance_, D(2024, 6, 30));
+  task.mutable_lead_unit()->clear_unit();
+  task.mutable_lead_unit()->set_display_name("Phòng Văn hóa và Thông tin huyện Khau Lừ");
+  absl::StatusOr<apb::Task> created = Create(task);
+  EXPECT_EQ(created.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(created.status().message(), HasSubstr("candidates"));
+
+  apb::Task unknown = Draft("x", finance_, D(2024, 6, 30));
+  unknown.mutable_lead_unit()->set_unit("units/nobody");
+  EXPECT_EQ(Create(unknown).status().code(), absl::StatusCode::kNotFound);
+
+  apb::Task same = Draft("x", finance_, D(2024, 6, 30));
+  same.add_coordinating_units()->set_display_name("Phòng TC-KH");
+  EXPECT_EQ(Create(same).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(TaskManagerTest, TimelinessAtTheBoundaries) {
+  apb::Task today = MustCreate(Draft("Hạn hôm nay", finance_, D(2024, 5, 10)));
+  apb::Task yesterday = MustCreate(Draft("Hạn hôm qua", finance_, D(2024, 5, 9)));
+  apb::Task later = MustCreate(Draft("Còn xa", finance_, D(2024, 8, 1)));
+  SetDay(2024, 5, 10);
+  EXPECT_EQ(Get(today.name()).timeliness(), apb::TIMELINESS_DUE_SOON);
+  EXPECT_EQ(Get(yesterday.name()).timeliness(), apb::TIMELINESS_OVERDUE);
+  EXPECT_EQ(Get(later.name()).timeliness(), apb::TIMELINESS_ON_TRACK);
+
+  SetDay(2024, 5, 11);
+  absl::StatusOr<apb::ReportProgressResponse> done =
+      Report(today, finance_, apb::TASK_STATUS_DONE, 100, true);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->task().status(), apb::TASK_STATUS_DONE);
+  EXPECT_EQ(done->task().timeliness(), apb::TIMELINESS_DONE_LATE);
+  EXPECT_EQ(done->task().percent_complete(), 100);
+  EXPECT_EQ(Get(today.name()).timeliness(), apb::TIMELINESS_DONE_LATE);
+}
+
+TEST_F(TaskManagerTest, CompletingNeedsEvidenceUnlessAnEarlierReportHadIt) {
+  apb::Task task = MustCreate(Draft("Báo cáo", finance_, D(2024, 6, 30)));
+  absl::StatusOr<apb::ReportProgressResponse> bare =
+      Report(task, finance_, apb::TASK_STATUS_DONE, 100, false);
+  EXPECT_EQ(bare.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Get(task.name()).status(), apb::TASK_STATUS_NOT_STARTED);
+
+  absl::StatusOr<apb::ReportProgressResponse> partial =
+      Report(task, finance_, apb::TASK_STATUS_IN_PROGRESS, 40, true);
+  ASSERT_TRUE(partial.ok()) << partial.status();
+  EXPECT_EQ(partial->task().status(), apb::TASK_STATUS_IN_PROGRESS);
+  EXPECT_EQ(partial->task().percent_complete(), 40);
+  EXPECT_THAT(partial->progress_report().name(), HasSubstr(task.name() + "/progressReports/"));
+  EXPECT_EQ(Key(partial->progress_report().as_of()), "2024-2-1");
+
+  absl::StatusOr<apb::ReportProgressResponse> done =
+      Report(task, finance_, apb::TASK_STATUS_DONE, 100, false);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->task().timeliness(), apb::TIMELINESS_DONE_ON_TIME);
+
+  apb::GetProgressReportRequest get;
+  get.set_name(partial->progress_report().name());
+  absl::StatusOr<apb::ProgressReport> stored = manager_->GetProgressReport(get);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->percent_complete(), 40);
+
+  apb::ListProgressReportsRequest list;
+  list.set_parent(task.name());
+  list.set_page_size(1);
+  absl::StatusOr<apb::ListProgressReportsResponse> first = manager_->ListProgressReports(list);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->progress_reports_size(), 1);
+  EXPECT_EQ(first->progress_reports(0).name(), done->progress_report().name());  // newest first
+  list.set_page_token(first->next_page_token());
+  absl::StatusOr<apb::ListProgressReportsResponse> second = manager_->ListProgressReports(list);
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_EQ(second->progress_reports_size(), 1);
+  EXPECT_EQ(second->progress_reports(0).name(), partial->progress_report().name());
+  EXPECT_TRUE(second->next_page_token().empty());
+}
+
+TEST_F(TaskManagerTest, OnlyTheLeadCompletes) {
+  apb::Task task = Draft("Phối hợp", finance_, D(2024, 6, 30));
+  task.add_coordinating_units()->set_unit(economy_.name());
+  apb::Task created = MustCreate(task);
+  EXPECT_TRUE(Report(created, economy_, apb::TASK_STATUS_IN_PROGRESS, 10, false).ok());
+  EXPECT_EQ(Report(created, economy_, apb::TASK_STATUS_DONE, 100, true).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Report(created, office_, apb::TASK_STATUS_IN_PROGRESS, 10, false).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(TaskManagerTest, CancelAndReopenNeedAReason) {
+  apb::Task task = MustCreate(Draft("Hủy", finance_, D(2024, 6, 30)));
+  apb::CancelTaskRequest cancel;
+  cancel.set_name(task.name());
+  EXPECT_EQ(manager_->CancelTask(cancel).status().code(), absl::StatusCode::kInvalidArgument);
+  cancel.set_reason("Trùng với nhiệm vụ khác");
+  cancel.set_etag("99");
+  EXPECT_EQ(manager_->CancelTask(cancel).status().code(), absl::StatusCode::kAborted);
+  cancel.clear_etag();
+  absl::StatusOr<apb::Task> cancelled = manager_->CancelTask(cancel);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  EXPECT_EQ(cancelled->status(), apb::TASK_STATUS_CANCELLED);
+  EXPECT_EQ(cancelled->timeliness(), apb::TIMELINESS_UNSPECIFIED);
+  EXPECT_EQ(cancelled->status_reason(), "Trùng với nhiệm vụ khác");
+  EXPECT_EQ(manager_->CancelTask(cancel).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Report(task, finance_, apb::TASK_STATUS_IN_PROGRESS, 5, false).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  apb::ReopenTaskRequest reopen;
+  reopen.set_name(task.name());
+  EXPECT_EQ(manager_->ReopenTask(reopen).status().code(), absl::StatusCode::kInvalidArgument);
+  reopen.set_reason("Giao lại theo chỉ đạo");
+  absl::StatusOr<apb::Task> reopened = manager_->ReopenTask(reopen);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ(reopened->status(), apb::TASK_STATUS_IN_PROGRESS);
+  EXPECT_EQ(reopened->timeliness(), apb::TIMELINESS_ON_TRACK);
+  EXPECT_EQ(manager_->ReopenTask(reopen).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(TaskManagerTest, UpdateAndDelete) {
+  apb::Task task = MustCreate(Draft("Cũ", finance_, D(2024, 6, 30)));
+  apb::UpdateTaskRequest update;
+  update.mutable_task()->set_name(task.name());
+  update.mutable_task()->set_title("Mới");
+  update.mutable_task()->mutable_lead_unit()->set_display_name(
+      "Phòng Kinh tế và Hạ tầng huyện Khau Lừ");
+  EXPECT_EQ(manager_->UpdateTask(update).status().code(), absl::StatusCode::kInvalidArgument);
+  update.mutable_update_mask()->add_paths("status");
+  EXPECT_EQ(manager_->UpdateTask(update).status().code(), absl::StatusCode::kInvalidArgument);
+  update.mutable_update_mask()->clear_paths();
+  update.mutable_update_mask()->add_paths("title");
+  update.mutable_update_mask()->add_paths("lead_unit");
+  update.mutable_task()->set_etag("7");
+  EXPECT_EQ(manager_->UpdateTask(update).status().code(), absl::StatusCode::kAborted);
+  update.mutable_task()->set_etag(task.etag());
+  absl::StatusOr<apb::Task> updated = manager_->UpdateTask(update);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->title(), "Mới");
+  EXPECT_EQ(updated->lead_unit().unit(), economy_.name());
+  EXPECT_EQ(updated->etag(), "2");
+
+  ASSERT_TRUE(Report(*updated, economy_, apb::TASK_STATUS_IN_PROGRESS, 10, false).ok());
+  apb::DeleteTaskRequest del;
+  del.set_name(task.name());
+  EXPECT_EQ(manager_->DeleteTask(del).code(), absl::StatusCode::kFailedPrecondition);
+
+  apb::Task other = MustCreate(Draft("Nhầm", finance_, D(2024, 6, 30)));
+  del.set_name(other.name());
+  EXPECT_TRUE(manager_->DeleteTask(del).ok());
+  apb::GetTaskRequest get;
+  get.set_name(other.name());
+  EXPECT_EQ(manager_->GetTask(get).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(TaskManagerTest, ListFiltersAndPages) {
+  MustCreate(Draft("C tháng 7", finance_, D(2024, 7, 1)));
+  MustCreate(Draft("A tháng 3", economy_, D(2024, 3, 1)));
+  apb::Task coordinated = Draft("B tháng 5", office_, D(2024, 5, 1));
+  coordinated.add_coordinating_units()->set_unit(finance_.name());
+  MustCreate(coordinated);
+  MustCreate(Draft("D Bó Mười", other_finance_, D(2024, 4, 1)));
+  SetDay(2024, 4, 15);
+
+  apb::TaskFilter all;
+  all.set_plan(kPlan);
+  EXPECT_THAT(Titles(all, 1), ElementsAre("A tháng 3", "D Bó Mười", "B tháng 5", "C tháng 7"));
+
+  apb::TaskFilter subtree;
+  subtree.set_unit(district_.name());
+  subtree.set_include_subtree(true);
+  subtree.set_unit_role(apb::UNIT_ROLE_LEAD);
+  EXPECT_THAT(Titles(subtree, 2), ElementsAre("A tháng 3", "B tháng 5", "C tháng 7"));
+
+  apb::TaskFilter finance;
+  finance.set_unit(finance_.name());
+  EXPECT_THAT(Titles(finance), ElementsAre("B tháng 5", "C tháng 7"));
+  finance.set_unit_role(apb::UNIT_ROLE_COORDINATOR);
+  EXPECT_THAT(Titles(finance), ElementsAre("B tháng 5"));
+
+  apb::TaskFilter overdue;
+  overdue.add_timeliness(apb::TIMELINESS_OVERDUE);
+  EXPECT_THAT(Titles(overdue), ElementsAre("A tháng 3", "D Bó Mười"));
+
+  apb::TaskFilter range;
+  *range.mutable_due_from() = D(2024, 4, 1);
+  *range.mutable_due_to() = D(2024, 5, 31);
+  EXPECT_THAT(Titles(range), ElementsAre("D Bó Mười", "B tháng 5"));
+
+  apb::ListTasksRequest request;
+  request.set_page_size(1);
+  absl::StatusOr<apb::ListTasksResponse> page = manager_->ListTasks(request);
+  ASSERT_TRUE(page.ok());
+  request.set_page_token(page->next_page_token());
+  *request.mutable_filter() = overdue;
+  EXPECT_EQ(manager_->ListTasks(request).status().code(), absl::StatusCode::kInvalidArgument);
+
+  apb::TaskFilter missing;
+  missing.set_unit("units/nobody");
+  apb::ListTasksRequest bad;
+  *bad.mutable_filter() = missing;
+  EXPECT_EQ(manager_->ListTasks(bad).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(TaskManagerTest, SummariesPerUnitAndPlan) {
+  apb::Task a = Draft("Rút ngắn thời gian cấp phép", finance_, D(2024, 3, 1));
+  a.set_objective_id("o-time");
+  apb::Task b = Draft("Số hóa hồ sơ", economy_, D(2024, 3, 10));
+  b.set_objective_id("o-time");
+  apb::Task c = Draft("Giảm thời gian thẩm định", finance_, D(2024, 9, 1));
+  c.set_objective_id("o-time");
+  apb::Task created_a = MustCreate(a);
+  MustCreate(b);
+  MustCreate(c);
+  SetDay(2024, 2, 20);
+  ASSERT_TRUE(Report(created_a, finance_, apb::TASK_STATUS_DONE, 100, true).ok());
+  SetDay(2024, 3, 15);
+
+  apb::GetUnitSummaryRequest unit_request;
+  unit_request.set_unit(district_.name());
+  unit_request.set_include_subtree(true);
+  absl::StatusOr<apb::UnitSummary> unit = manager_->GetUnitSummary(unit_request);
+  ASSERT_TRUE(unit.ok()) << unit.status();
+  EXPECT_EQ(unit->lead_tasks().total(), 3);
+  EXPECT_EQ(unit->lead_tasks().done_on_time(), 1);
+  EXPECT_EQ(unit->lead_tasks().overdue(), 1);
+  EXPECT_EQ(unit->lead_tasks().on_track(), 1);
+  ASSERT_TRUE(unit->has_on_time_ratio());
+  EXPECT_DOUBLE_EQ(unit->on_time_ratio(), 1.0);
+  ASSERT_EQ(unit->overdue_tasks_size(), 1);
+  EXPECT_EQ(unit->overdue_tasks(0).title(), "Số hóa hồ sơ");
+  EXPECT_EQ(unit->overdue_tasks(0).days_overdue(), 5);
+
+  unit_request.set_unit(finance_.name());
+  unit_request.set_include_subtree(false);
+  unit = manager_->GetUnitSummary(unit_request);
+  ASSERT_TRUE(unit.ok()) << unit.status();
+  EXPECT_EQ(unit->lead_tasks().total(), 2);
+  EXPECT_EQ(unit->overdue_tasks_size(), 0);
+
+  apb::GetPlanSummaryRequest plan_request;
+  plan_request.set_plan(kPlan);
+  absl::StatusOr<apb::PlanSummary> plan = manager_->GetPlanSummary(plan_request);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->tasks().total(), 3);
+  EXPECT_EQ(plan->tasks().overdue(), 1);
+  ASSERT_GE(plan->components_size(), 2);
+  const apb::ComponentAccountability& time = plan->components(0);
+  EXPECT_EQ(time.component().component(), "TIME_COSTS");
+  ASSERT_EQ(time.lead_units_size(), 2);
+  EXPECT_EQ(time.lead_units(0).lead_unit().unit(), finance_.name());
+  EXPECT_EQ(time.lead_units(0).tasks_size(), 2);
+  EXPECT_EQ(time.lead_units(1).lead_unit().unit(), economy_.name());
+  EXPECT_EQ(plan->components(1).counts().total(), 0);  // TRANSPARENCY: a gap
+
+  plan_request.set_plan("plans/nope");
+  EXPECT_EQ(manager_->GetPlanSummary(plan_request).status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace chiso::assignment
