@@ -205,6 +205,22 @@ absl::Status TaskManager::Refresh(std::vector<apb::Task>& tasks) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<apb::Task>> TaskManager::CurrentTasks() {
+  absl::StatusOr<std::vector<Unit>> units = store_->AllUnits();
+  if (!units.ok()) return units.status();
+  std::vector<std::string> ids;
+  for (const Unit& unit : *units) {
+    absl::StatusOr<std::string> id = ParseName("unit", "units/", unit.name());
+    if (id.ok()) ids.push_back(*std::move(id));
+  }
+  if (ids.empty()) return std::vector<apb::Task>();
+  // Every task has a lead unit, so the tasks of all units are all tasks.
+  absl::StatusOr<std::vector<apb::Task>> tasks = store_->ListAllTasksForUnits(ids);
+  if (!tasks.ok()) return tasks.status();
+  if (absl::Status s = Refresh(*tasks); !s.ok()) return s;
+  return tasks;
+}
+
 absl::Status TaskManager::ResolveUnits(const chiso::plan::v1::Plan& plan, apb::Task& task) {
   absl::StatusOr<std::vector<Unit>> all = store_->AllUnits();
   if (!all.ok()) return all.status();
@@ -885,10 +901,386 @@ absl::StatusOr<apb::PlanSummary> TaskManager::GetPlanSummary(
   return summary;
 }
 
+namespace {
+
+constexpr int kMaxImportDrafts = 1000;
+constexpr int kMaxDraftIdChars = 100;
+// A syntactically valid lead used to validate a draft's other fields before
+// its leads are known; never stored.
+constexpr char kPlaceholderLead[] = "units/import-placeholder";
+
+void AddWarning(apb::DraftResult& result, apb::ImportWarningCode code, std::string field,
+                std::string message) {
+  apb::ImportWarning* w = result.add_warnings();
+  w->set_code(code);
+  w->set_field(std::move(field));
+  w->set_message(std::move(message));
+}
+
+// The texts of a repeated unit field as written, each split with
+// SplitUnitNames, in order.
+std::vector<std::string> SplitAll(const google::protobuf::RepeatedPtrField<std::string>& entries) {
+  std::vector<std::string> parts;
+  for (const std::string& entry : entries) {
+    for (std::string& part : SplitUnitNames(entry)) parts.push_back(std::move(part));
+  }
+  return parts;
+}
+
+// Resolves one unit name of a draft for ImportTasks. Collective names come
+// back COLLECTIVE without candidates; a name that resolves to a unit that
+// has ended (without a successor) is UNRESOLVED, so that a person decides.
+// Sets `successor_used` when the name matched a merged unit.
+apb::UnitResolution ResolveDraftUnit(const UnitDirectory& directory, const std::string& context,
+                                     absl::CivilDay today, const std::string& text,
+                                     bool& successor_used, std::string& problem) {
+  successor_used = false;
+  problem.clear();
+  apb::UnitResolution resolution;
+  resolution.set_text(text);
+  if (IsCollective(text)) {
+    resolution.set_outcome(apb::RESOLUTION_OUTCOME_COLLECTIVE);
+    return resolution;
+  }
+  apb::ResolveUnitRequest request;
+  request.set_text(text);
+  request.set_context_unit(context);
+  absl::StatusOr<apb::ResolveUnitResponse> response = ResolveUnit(directory, request, today);
+  if (!response.ok()) {
+    resolution.set_outcome(apb::RESOLUTION_OUTCOME_UNRESOLVED);
+    problem = std::string(response.status().message());
+    return resolution;
+  }
+  resolution.set_outcome(response->outcome());
+  if (response->outcome() != apb::RESOLUTION_OUTCOME_RESOLVED) {
+    for (const apb::UnitCandidate& c : response->candidates()) {
+      if (resolution.candidates_size() >= kDefaultMaxCandidates) break;
+      *resolution.add_candidates() = c;
+    }
+    return resolution;
+  }
+  const apb::UnitCandidate& best = response->candidates(0);
+  const std::string name = best.successor().empty() ? best.unit() : best.successor();
+  const Unit* unit = directory.Find(name);
+  if (unit == nullptr || UnitDirectory::EndedBy(*unit, today) || !unit->merged_into().empty()) {
+    resolution.set_outcome(apb::RESOLUTION_OUTCOME_UNRESOLVED);
+    *resolution.add_candidates() = best;
+    problem = absl::StrCat(
+        "it matches ", name, unit == nullptr ? " (not in the directory)" : "",
+        unit != nullptr
+            ? absl::StrCat(" (", text::QuoteForMessage(unit->display_name()), "), which has ended")
+            : "");
+    return resolution;
+  }
+  successor_used = !best.successor().empty();
+  resolution.mutable_unit()->set_unit(name);
+  resolution.mutable_unit()->set_display_name(unit->display_name());
+  return resolution;
+}
+
+}  // namespace
+
 absl::StatusOr<apb::ImportTasksResponse> TaskManager::ImportTasks(
     const apb::ImportTasksRequest& request) {
-  (void)request;
-  return absl::UnimplementedError("ImportTasks: not implemented yet");
+  absl::StatusOr<chiso::plan::v1::Plan> plan = PlanOpenForTasks(*plans_, "plan", request.plan());
+  if (!plan.ok()) return plan.status();
+  const std::string plan_id = request.plan().substr(request.plan().rfind('/') + 1);
+  if (request.drafts().empty()) {
+    return absl::InvalidArgumentError("drafts: at least one task draft is required");
+  }
+  if (request.drafts_size() > kMaxImportDrafts) {
+    return absl::InvalidArgumentError(absl::StrCat("drafts: at most ", kMaxImportDrafts,
+                                                   " per call (got ", request.drafts_size(), ")"));
+  }
+
+  // Keys, titles and leads first: a malformed request fails before any
+  // lookup.
+  std::vector<std::string> keys;
+  std::map<std::string, int> key_index;
+  for (int i = 0; i < request.drafts_size(); ++i) {
+    const chiso::common::v1::TaskDraft& draft = request.drafts(i);
+    const std::string field = absl::StrCat("drafts[", i, "]");
+    std::string key(absl::StripAsciiWhitespace(draft.draft_id()));
+    if (key.empty()) {
+      if (draft.first_line() < 0 || draft.last_line() < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ": first_line and last_line must not be negative"));
+      }
+      if (draft.first_line() == 0 && draft.last_line() == 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            field, ".draft_id: required when first_line and last_line are unknown (0)"));
+      }
+      key = absl::StrCat("L", draft.first_line(), "-", draft.last_line());
+    }
+    if (text::CodePointCount(key) > kMaxDraftIdChars) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".draft_id: over ", kMaxDraftIdChars, " characters"));
+    }
+    if (auto [it, inserted] = key_index.emplace(key, i); !inserted) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ".draft_id: ", text::QuoteForMessage(key), " repeats drafts[", it->second, "]"));
+    }
+    if (absl::StripAsciiWhitespace(draft.title()).empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ".title: required"));
+    }
+    if (SplitAll(draft.lead_units()).empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".lead_units: at least one lead unit (đơn vị chủ trì) is required"));
+    }
+    keys.push_back(std::move(key));
+  }
+
+  absl::StatusOr<std::vector<Unit>> all = store_->AllUnits();
+  if (!all.ok()) return all.status();
+  const UnitDirectory directory(*std::move(all));
+  std::string context;
+  if (!request.context_unit().empty()) {
+    absl::StatusOr<std::string> id = ParseName("context_unit", "units/", request.context_unit());
+    if (!id.ok()) return id.status();
+    if (directory.Find(request.context_unit()) == nullptr) {
+      return absl::NotFoundError(
+          absl::StrCat("context_unit: ", request.context_unit(), " not found"));
+    }
+    context = request.context_unit();
+  } else {
+    context = plan->issuer().unit();
+    if (!context.empty() && directory.Find(context) == nullptr) context.clear();
+  }
+
+  // Tasks of earlier imports, by (draft key, lead unit).
+  std::map<std::pair<std::string, std::string>, std::string> existing;
+  {
+    absl::StatusOr<std::vector<apb::Task>> tasks = store_->ListAllTasksForPlan(plan_id);
+    if (!tasks.ok()) return tasks.status();
+    for (const apb::Task& t : *tasks) {
+      if (t.source_draft_id().empty()) continue;
+      existing.emplace(std::make_pair(t.source_draft_id(), t.lead_unit().unit()), t.name());
+    }
+  }
+
+  const PlanFacts facts = PlanFactsOf(*plan);
+  const absl::CivilDay today = Today();
+  const Timestamp now = ToTimestamp(clock_->Now());
+  apb::ImportTasksResponse response;
+  std::vector<apb::Task> to_create;
+
+  for (int i = 0; i < request.drafts_size(); ++i) {
+    const chiso::common::v1::TaskDraft& draft = request.drafts(i);
+    const std::string field = absl::StrCat("drafts[", i, "]");
+    apb::DraftResult& result = *response.add_results();
+    result.set_index(i);
+    result.set_draft_id(keys[i]);
+
+    // The task as the draft writes it, without its units.
+    apb::Task base;
+    base.set_plan(request.plan());
+    base.set_title(draft.title());
+    base.set_description(draft.description());
+    base.set_deliverable(draft.deliverable());
+    *base.mutable_schedule() = draft.schedule();
+    if (!draft.objective_id().empty()) {
+      base.set_objective_id(draft.objective_id());
+    } else if (!draft.framework().empty()) {
+      base.mutable_component()->set_framework(draft.framework());
+      base.mutable_component()->set_component(draft.component());
+    } else if (!draft.component().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".component: needs framework (or objective_id)"));
+    }
+    if (!absl::StripAsciiWhitespace(draft.supervisor()).empty()) {
+      base.set_supervisor_post(draft.supervisor());
+    }
+    base.set_source_draft_id(keys[i]);
+    base.mutable_lead_unit()->set_unit(kPlaceholderLead);
+
+    bool blocked = false;
+    if (absl::Status s = ValidateAndNormalizeTask(*catalog_, facts, base); !s.ok()) {
+      if (absl::IsNotFound(s) && base.has_objective_id()) {
+        AddWarning(result, apb::IMPORT_WARNING_CODE_UNKNOWN_OBJECTIVE, "objective_id",
+                   absl::StrCat("objective ", text::QuoteForMessage(draft.objective_id()),
+                                " is not in plan ", request.plan(), "; no task was created"));
+        blocked = true;
+      } else if (absl::IsInvalidArgument(s) && absl::StartsWith(s.message(), "task.schedule") &&
+                 draft.schedule().milestones().empty()) {
+        AddWarning(result, apb::IMPORT_WARNING_CODE_UNRESOLVED_TIMEFRAME, "schedule.phrase",
+                   absl::StrCat("timeframe ", text::QuoteForMessage(draft.schedule().phrase()),
+                                " did not resolve (", s.message(), "); no task was created"));
+        blocked = true;
+      } else {
+        absl::string_view message = s.message();
+        absl::ConsumePrefix(&message, "task.");
+        return absl::Status(s.code(), absl::StrCat(field, ".", message));
+      }
+    }
+    if (base.has_supervisor_post()) {
+      AddWarning(result, apb::IMPORT_WARNING_CODE_SUPERVISOR_AS_POST, "supervisor",
+                 absl::StrCat("supervisor ", text::QuoteForMessage(base.supervisor_post()),
+                              " was kept as a post (not matched to a person)"));
+    }
+
+    // Leads: one task per lead that resolves to exactly one unit.
+    const std::vector<std::string> lead_texts = SplitAll(draft.lead_units());
+    if (lead_texts.size() > 1) {
+      AddWarning(result, apb::IMPORT_WARNING_CODE_ONE_LEAD_RULE_APPLIED, "lead_units",
+                 absl::StrCat("the draft names ", lead_texts.size(),
+                              " lead units; one task per lead (một việc chỉ do một tổ chức "
+                              "chủ trì)"));
+    }
+    std::vector<UnitRef> leads;
+    std::set<std::string> lead_units;
+    int unresolved_leads = 0;
+    for (size_t k = 0; k < lead_texts.size(); ++k) {
+      const std::string lead_field = absl::StrCat("lead_units[", k, "]");
+      bool successor_used = false;
+      std::string problem;
+      apb::UnitResolution r =
+          ResolveDraftUnit(directory, context, today, lead_texts[k], successor_used, problem);
+      const std::string quoted = text::QuoteForMessage(lead_texts[k]);
+      switch (r.outcome()) {
+        case apb::RESOLUTION_OUTCOME_RESOLVED:
+          if (successor_used) {
+            AddWarning(result, apb::IMPORT_WARNING_CODE_SUCCESSOR_USED, lead_field,
+                       absl::StrCat("lead ", quoted, " names a merged unit; its successor ",
+                                    r.unit().unit(), " was used"));
+          }
+          if (lead_units.insert(r.unit().unit()).second) {
+            UnitRef ref;
+            ref.set_unit(r.unit().unit());
+            ref.set_display_name(lead_texts[k]);
+            leads.push_back(std::move(ref));
+          }
+          break;
+        case apb::RESOLUTION_OUTCOME_COLLECTIVE:
+          ++unresolved_leads;
+          AddWarning(result, apb::IMPORT_WARNING_CODE_COLLECTIVE_LEAD, lead_field,
+                     absl::StrCat("lead ", quoted, " is collective; no task for it"));
+          break;
+        case apb::RESOLUTION_OUTCOME_AMBIGUOUS:
+          ++unresolved_leads;
+          AddWarning(
+              result, apb::IMPORT_WARNING_CODE_AMBIGUOUS_LEAD, lead_field,
+              absl::StrCat("lead ", quoted, " matches several units equally; no task for it"));
+          break;
+        default:
+          ++unresolved_leads;
+          AddWarning(
+              result, apb::IMPORT_WARNING_CODE_UNRESOLVED_LEAD, lead_field,
+              absl::StrCat("lead ", quoted, " matches no unit",
+                           problem.empty() ? "" : absl::StrCat(": ", problem), "; no task for it"));
+          break;
+      }
+      *result.add_lead_units() = std::move(r);
+    }
+
+    // Coordinators: unresolved ones are left out; groups kept as written.
+    std::vector<UnitRef> coordinators;
+    std::vector<int> coordinator_field;
+    std::set<std::string> coordinator_keys;
+    const std::vector<std::string> coordinator_texts = SplitAll(draft.coordinating_units());
+    for (size_t k = 0; k < coordinator_texts.size(); ++k) {
+      const std::string coordinator_field_name = absl::StrCat("coordinating_units[", k, "]");
+      bool successor_used = false;
+      std::string problem;
+      apb::UnitResolution r = ResolveDraftUnit(directory, context, today, coordinator_texts[k],
+                                               successor_used, problem);
+      const std::string quoted = text::QuoteForMessage(coordinator_texts[k]);
+      if (r.outcome() == apb::RESOLUTION_OUTCOME_RESOLVED) {
+        if (successor_used) {
+          AddWarning(
+              result, apb::IMPORT_WARNING_CODE_SUCCESSOR_USED, coordinator_field_name,
+              absl::StrCat("coordinating unit ", quoted, " names a merged unit; its successor ",
+                           r.unit().unit(), " was used"));
+        }
+        if (coordinator_keys.insert(r.unit().unit()).second) {
+          UnitRef ref;
+          ref.set_unit(r.unit().unit());
+          ref.set_display_name(coordinator_texts[k]);
+          coordinators.push_back(std::move(ref));
+          coordinator_field.push_back(static_cast<int>(k));
+        }
+      } else if (r.outcome() == apb::RESOLUTION_OUTCOME_COLLECTIVE) {
+        if (coordinator_keys.insert(absl::StrCat("#", text::MatchKey(coordinator_texts[k])))
+                .second) {
+          UnitRef ref;
+          ref.set_display_name(coordinator_texts[k]);
+          coordinators.push_back(std::move(ref));
+          coordinator_field.push_back(static_cast<int>(k));
+        }
+      } else {
+        AddWarning(result, apb::IMPORT_WARNING_CODE_UNRESOLVED_COORDINATOR, coordinator_field_name,
+                   absl::StrCat("coordinating unit ", quoted, " ",
+                                r.outcome() == apb::RESOLUTION_OUTCOME_AMBIGUOUS
+                                    ? "matches several units equally"
+                                    : "matches no unit",
+                                problem.empty() ? "" : absl::StrCat(": ", problem), "; left out"));
+      }
+      *result.add_coordinating_units() = std::move(r);
+    }
+
+    // One task per resolved lead, unless an earlier import made it.
+    int new_tasks = 0;
+    if (!blocked) {
+      for (const UnitRef& lead : leads) {
+        auto found = existing.find({keys[i], lead.unit()});
+        if (found != existing.end()) {
+          if (!request.validate_only()) result.add_tasks(found->second);
+          continue;
+        }
+        apb::Task task = base;
+        *task.mutable_lead_unit() = lead;
+        for (size_t c = 0; c < coordinators.size(); ++c) {
+          if (coordinators[c].unit() == lead.unit()) {
+            AddWarning(result, apb::IMPORT_WARNING_CODE_COORDINATOR_IS_LEAD,
+                       absl::StrCat("coordinating_units[", coordinator_field[c], "]"),
+                       absl::StrCat("coordinating unit ",
+                                    text::QuoteForMessage(coordinators[c].display_name()),
+                                    " is the lead of this task; left out"));
+            continue;
+          }
+          *task.add_coordinating_units() = coordinators[c];
+        }
+        if (absl::Status s = ValidateAndNormalizeTask(*catalog_, facts, task); !s.ok()) {
+          absl::string_view message = s.message();
+          absl::ConsumePrefix(&message, "task.");
+          return absl::Status(s.code(),
+                              absl::StrCat(field, " (lead ", lead.unit(), "): ", message));
+        }
+        task.set_status(apb::TASK_STATUS_NOT_STARTED);
+        *task.mutable_create_time() = now;
+        *task.mutable_update_time() = now;
+        if (!request.validate_only()) {
+          task.set_name(absl::StrCat("tasks/", ids_->Next()));
+          ComputeDerived(facts, today, options_.due_soon_days, task);
+          result.add_tasks(task.name());
+        }
+        to_create.push_back(std::move(task));
+        ++new_tasks;
+      }
+    }
+
+    if (blocked || leads.empty()) {
+      result.set_outcome(apb::DRAFT_OUTCOME_NEEDS_DECISION);
+    } else if (unresolved_leads > 0) {
+      result.set_outcome(apb::DRAFT_OUTCOME_PARTIAL);
+    } else if (new_tasks == 0) {
+      result.set_outcome(apb::DRAFT_OUTCOME_ALREADY_IMPORTED);
+    } else {
+      result.set_outcome(apb::DRAFT_OUTCOME_CREATED);
+    }
+    if (result.outcome() == apb::DRAFT_OUTCOME_NEEDS_DECISION ||
+        result.outcome() == apb::DRAFT_OUTCOME_PARTIAL) {
+      response.set_needs_decision_count(response.needs_decision_count() + 1);
+    }
+  }
+
+  response.set_created_task_count(static_cast<int>(to_create.size()));
+  if (request.validate_only() || to_create.empty()) return response;
+
+  // One call: the store creates every task or none, so a failure leaves
+  // nothing behind and the names in `response` are never seen.
+  absl::StatusOr<std::vector<apb::Task>> created = store_->CreateTasks(to_create);
+  if (!created.ok()) return created.status();
+  return response;
 }
 
 }  // namespace chiso::assignment

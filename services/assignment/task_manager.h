@@ -117,11 +117,20 @@ class TaskManager {
   absl::StatusOr<apb::ListProgressReportsResponse> ListProgressReports(
       const apb::ListProgressReportsRequest& request);
 
-  // Not implemented yet: returns Unimplemented. To come: creates the tasks
-  // of the drafts in one CreateTasks call (all or nothing), one task per lead
-  // named in a clause (SplitUnitNames, warning ONE_LEAD_RULE_APPLIED),
-  // collective/ambiguous/unresolved leads left for a person, idempotent by
-  // (draft key, lead unit), validate_only.
+  // Creates the tasks of plan-document drafts in one CreateTasks call (all
+  // or nothing: a store error is returned and nothing is left behind). The
+  // plan must be open for tasks; 1–1000 drafts; a draft's key is draft_id or
+  // "L<first_line>-<last_line>" (InvalidArgument naming the draft when both
+  // are missing, repeated, or the title or leads are missing). Names resolve
+  // within context_unit (default: the plan's issuer). Each lead clause is
+  // split (SplitUnitNames): one task per lead that resolves to one active
+  // unit (ONE_LEAD_RULE_APPLIED when several are named); collective,
+  // ambiguous, unresolved or ended leads get no task (NEEDS_DECISION, or
+  // PARTIAL beside created ones). Unresolved coordinators are dropped with a
+  // warning, collective ones kept as written; the supervisor is kept as a
+  // post. An unresolved timeframe or unknown objective creates no task for
+  // the draft. A task already stored for (plan, draft key, lead) is not
+  // created again (ALREADY_IMPORTED). validate_only reports without writing.
   absl::StatusOr<apb::ImportTasksResponse> ImportTasks(const apb::ImportTasksRequest& request);
 
   // One unit's (or subtree's) tasks as lead and as coordinator by
@@ -134,6 +143,11 @@ class TaskManager {
   // accountability matrix (Accountability). Errors: InvalidArgument (name);
   // NotFound for the plan.
   absl::StatusOr<apb::PlanSummary> GetPlanSummary(const apb::GetPlanSummaryRequest& request);
+
+  // Every task, with timeliness and occurrences as of today (the domain
+  // metrics, which move with the clock). Errors: those of the store and of
+  // the plan service.
+  absl::StatusOr<std::vector<apb::Task>> CurrentTasks();
 
  private:
   absl::CivilDay Today() const;

@@ -471,5 +471,298 @@ TEST_F(TaskManagerTest, SummariesPerUnitAndPlan) {
   EXPECT_EQ(manager_->GetPlanSummary(plan_request).status().code(), absl::StatusCode::kNotFound);
 }
 
+// ---- ImportTasks -----------------------------------------------------------
+// Drafts in the style of a fictional 2024 district plan of Khau Lừ.
+
+chiso::common::v1::TaskDraft ImportDraft(const std::string& title, const std::string& leads,
+                                         const std::string& timeframe, int first_line,
+                                         int last_line) {
+  chiso::common::v1::TaskDraft draft;
+  draft.set_title(title);
+  draft.add_lead_units(leads);
+  draft.mutable_schedule()->set_phrase(timeframe);
+  draft.set_first_line(first_line);
+  draft.set_last_line(last_line);
+  return draft;
+}
+
+apb::ImportTasksRequest ImportRequest(const std::vector<chiso::common::v1::TaskDraft>& drafts,
+                                      const std::string& plan = kPlan) {
+  apb::ImportTasksRequest request;
+  request.set_plan(plan);
+  for (const chiso::common::v1::TaskDraft& d : drafts) *request.add_drafts() = d;
+  return request;
+}
+
+std::vector<apb::ImportWarningCode> Codes(const apb::DraftResult& result) {
+  std::vector<apb::ImportWarningCode> codes;
+  for (const apb::ImportWarning& w : result.warnings()) codes.push_back(w.code());
+  return codes;
+}
+
+// The draft whose lead clause names three units of the district.
+chiso::common::v1::TaskDraft ThreeLeadDraft() {
+  chiso::common::v1::TaskDraft draft =
+      ImportDraft("Rà soát, cắt giảm thời gian giải quyết hồ sơ đất đai",
+                  "Phòng TC-KH, Phòng Kinh tế và Hạ tầng huyện Khau Lừ và Văn phòng HĐND và UBND "
+                  "huyện Khau Lừ",
+                  "hoàn thành trước ngày 31/5/2024", 40, 44);
+  draft.add_coordinating_units("Phòng TC-KH");
+  draft.set_supervisor("Đồng chí Phó Chủ tịch UBND huyện phụ trách khối kinh tế");
+  draft.set_objective_id("o-time");
+  draft.set_deliverable("Báo cáo kết quả rà soát");
+  return draft;
+}
+
+int StoredTaskCount(AssignmentStore& store) {
+  absl::StatusOr<std::vector<apb::Task>> tasks = store.ListAllTasksForPlan("ddci-2024");
+  EXPECT_TRUE(tasks.ok()) << tasks.status();
+  return tasks.ok() ? static_cast<int>(tasks->size()) : -1;
+}
+
+TEST_F(TaskManagerTest, ImportSplitsAClauseWithThreeLeadsIntoThreeTasks) {
+  absl::StatusOr<apb::ImportTasksResponse> response =
+      manager_->ImportTasks(ImportRequest({ThreeLeadDraft()}));
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->created_task_count(), 3);
+  EXPECT_EQ(response->needs_decision_count(), 0);
+  ASSERT_EQ(response->results_size(), 1);
+  const apb::DraftResult& result = response->results(0);
+  EXPECT_EQ(result.index(), 0);
+  EXPECT_EQ(result.draft_id(), "L40-44");
+  EXPECT_EQ(result.outcome(), apb::DRAFT_OUTCOME_CREATED);
+  ASSERT_EQ(result.lead_units_size(), 3);
+  EXPECT_EQ(result.lead_units(0).text(), "Phòng TC-KH");
+  EXPECT_EQ(result.lead_units(0).outcome(), apb::RESOLUTION_OUTCOME_RESOLVED);
+  EXPECT_EQ(result.lead_units(0).unit().unit(), finance_.name());
+  EXPECT_EQ(result.lead_units(1).unit().unit(), economy_.name());
+  EXPECT_EQ(result.lead_units(2).unit().unit(), office_.name());
+  ASSERT_EQ(result.coordinating_units_size(), 1);
+  EXPECT_EQ(result.coordinating_units(0).unit().unit(), finance_.name());
+  EXPECT_THAT(Codes(result),
+              ::testing::UnorderedElementsAre(apb::IMPORT_WARNING_CODE_SUPERVISOR_AS_POST,
+                                              apb::IMPORT_WARNING_CODE_ONE_LEAD_RULE_APPLIED,
+                                              apb::IMPORT_WARNING_CODE_COORDINATOR_IS_LEAD));
+  ASSERT_EQ(result.tasks_size(), 3);
+
+  std::vector<std::string> leads;
+  for (const std::string& name : result.tasks()) {
+    apb::Task task = Get(name);
+    leads.push_back(task.lead_unit().unit());
+    EXPECT_EQ(task.source_draft_id(), "L40-44");
+    EXPECT_EQ(task.title(), "Rà soát, cắt giảm thời gian giải quyết hồ sơ đất đai");
+    EXPECT_EQ(task.objective_id(), "o-time");
+    EXPECT_EQ(task.effective_component().component(), "TIME_COSTS");
+    EXPECT_EQ(task.supervisor_post(), "Đồng chí Phó Chủ tịch UBND huyện phụ trách khối kinh tế");
+    EXPECT_EQ(task.status(), apb::TASK_STATUS_NOT_STARTED);
+    ASSERT_EQ(task.occurrences_size(), 1);
+    EXPECT_EQ(Key(task.occurrences(0).due_date()), "2024-5-31");
+    if (task.lead_unit().unit() == finance_.name()) {
+      EXPECT_EQ(task.coordinating_units_size(), 0);  // the lead is not its own coordinator
+    } else {
+      ASSERT_EQ(task.coordinating_units_size(), 1);
+      EXPECT_EQ(task.coordinating_units(0).unit(), finance_.name());
+    }
+  }
+  EXPECT_THAT(leads, ElementsAre(finance_.name(), economy_.name(), office_.name()));
+  EXPECT_EQ(StoredTaskCount(*store_), 3);
+}
+
+TEST_F(TaskManagerTest, ImportLeavesACollectiveLeadForAPerson) {
+  absl::StatusOr<apb::ImportTasksResponse> response = manager_->ImportTasks(ImportRequest(
+      {ImportDraft("Niêm yết công khai thủ tục hành chính tại nơi tiếp nhận",
+                   "Các cơ quan, đơn vị trên địa bàn huyện", "trong Quý II/2024", 51, 52)}));
+  ASSERT_TRUE(response.ok()) << response.status();
+  const apb::DraftResult& result = response->results(0);
+  EXPECT_EQ(result.outcome(), apb::DRAFT_OUTCOME_NEEDS_DECISION);
+  ASSERT_EQ(result.lead_units_size(), 1);
+  EXPECT_EQ(result.lead_units(0).outcome(), apb::RESOLUTION_OUTCOME_COLLECTIVE);
+  EXPECT_EQ(result.lead_units(0).candidates_size(), 0);
+  EXPECT_THAT(Codes(result), ElementsAre(apb::IMPORT_WARNING_CODE_COLLECTIVE_LEAD));
+  EXPECT_EQ(result.warnings(0).field(), "lead_units[0]");
+  EXPECT_THAT(result.warnings(0).message(), HasSubstr("collective"));
+  EXPECT_EQ(result.tasks_size(), 0);
+  EXPECT_EQ(response->created_task_count(), 0);
+  EXPECT_EQ(response->needs_decision_count(), 1);
+  EXPECT_EQ(StoredTaskCount(*store_), 0);
+}
+
+TEST_F(TaskManagerTest, ImportLeavesUnresolvedAndAmbiguousLeadsWithTheirCandidates) {
+  absl::StatusOr<apb::ImportTasksResponse> response = manager_->ImportTasks(ImportRequest(
+      {ImportDraft("Tổ chức đối thoại với doanh nghiệp", "Phòng Văn hóa và Thông tin huyện Khau Lừ",
+                   "trước ngày 30/6/2024", 60, 61)}));
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->results(0).outcome(), apb::DRAFT_OUTCOME_NEEDS_DECISION);
+  EXPECT_EQ(response->results(0).lead_units(0).outcome(), apb::RESOLUTION_OUTCOME_UNRESOLVED);
+  EXPECT_THAT(Codes(response->results(0)), ElementsAre(apb::IMPORT_WARNING_CODE_UNRESOLVED_LEAD));
+  EXPECT_EQ(StoredTaskCount(*store_), 0);
+
+  // Seen from the province, "Phòng TC-KH" is either district's division.
+  apb::ImportTasksRequest request = ImportRequest(
+      {ImportDraft("Lập dự toán kinh phí", "Phòng TC-KH", "trước ngày 30/6/2024", 62, 62)});
+  request.set_context_unit(province_.name());
+  response = manager_->ImportTasks(request);
+  ASSERT_TRUE(response.ok()) << response.status();
+  const apb::DraftResult& result = response->results(0);
+  EXPECT_EQ(result.outcome(), apb::DRAFT_OUTCOME_NEEDS_DECISION);
+  EXPECT_EQ(result.lead_units(0).outcome(), apb::RESOLUTION_OUTCOME_AMBIGUOUS);
+  std::vector<std::string> candidates;
+  for (const apb::UnitCandidate& c : result.lead_units(0).candidates()) {
+    candidates.push_back(c.unit());
+  }
+  EXPECT_THAT(candidates, ::testing::IsSupersetOf({finance_.name(), other_finance_.name()}));
+  EXPECT_THAT(Codes(result), ElementsAre(apb::IMPORT_WARNING_CODE_AMBIGUOUS_LEAD));
+  EXPECT_EQ(StoredTaskCount(*store_), 0);
+}
+
+TEST_F(TaskManagerTest, ImportOfAMixedDraftIsPartialAndDropsUnresolvedCoordinators) {
+  chiso::common::v1::TaskDraft draft =
+      ImportDraft("Cập nhật hồ sơ trên Cổng dịch vụ công", "Phòng TC-KH và các phòng chuyên môn",
+                  "Thường xuyên", 70, 73);
+  draft.add_coordinating_units("Phòng Kinh tế và Hạ tầng huyện Khau Lừ; Trung tâm Sao Băng");
+  absl::StatusOr<apb::ImportTasksResponse> response = manager_->ImportTasks(ImportRequest({draft}));
+  ASSERT_TRUE(response.ok()) << response.status();
+  const apb::DraftResult& result = response->results(0);
+  EXPECT_EQ(result.outcome(), apb::DRAFT_OUTCOME_PARTIAL);
+  EXPECT_EQ(response->needs_decision_count(), 1);
+  EXPECT_EQ(response->created_task_count(), 1);
+  ASSERT_EQ(result.lead_units_size(), 2);
+  EXPECT_EQ(result.lead_units(0).outcome(), apb::RESOLUTION_OUTCOME_RESOLVED);
+  EXPECT_EQ(result.lead_units(1).outcome(), apb::RESOLUTION_OUTCOME_COLLECTIVE);
+  ASSERT_EQ(result.coordinating_units_size(), 2);
+  EXPECT_EQ(result.coordinating_units(0).outcome(), apb::RESOLUTION_OUTCOME_RESOLVED);
+  EXPECT_NE(result.coordinating_units(1).outcome(), apb::RESOLUTION_OUTCOME_RESOLVED);
+  EXPECT_THAT(Codes(result),
+              ::testing::UnorderedElementsAre(apb::IMPORT_WARNING_CODE_ONE_LEAD_RULE_APPLIED,
+                                              apb::IMPORT_WARNING_CODE_COLLECTIVE_LEAD,
+                                              apb::IMPORT_WARNING_CODE_UNRESOLVED_COORDINATOR));
+  ASSERT_EQ(result.tasks_size(), 1);
+  apb::Task task = Get(result.tasks(0));
+  EXPECT_EQ(task.lead_unit().unit(), finance_.name());
+  ASSERT_EQ(task.coordinating_units_size(), 1);  // the unknown centre is left out
+  EXPECT_EQ(task.coordinating_units(0).unit(), economy_.name());
+
+  // Importing again creates nothing and still asks for the collective lead.
+  response = manager_->ImportTasks(ImportRequest({draft}));
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->results(0).outcome(), apb::DRAFT_OUTCOME_PARTIAL);
+  EXPECT_EQ(response->created_task_count(), 0);
+  EXPECT_THAT(response->results(0).tasks(), ElementsAre(task.name()));
+  EXPECT_EQ(StoredTaskCount(*store_), 1);
+}
+
+TEST_F(TaskManagerTest, ImportCreatesNoTaskForATimeframeThatDoesNotResolve) {
+  absl::StatusOr<apb::ImportTasksResponse> response =
+      manager_->ImportTasks(ImportRequest({ImportDraft("Khảo sát mức độ hài lòng", "Phòng TC-KH",
+                                                       "khi có hướng dẫn của cấp trên", 80, 81)}));
+  ASSERT_TRUE(response.ok()) << response.status();
+  const apb::DraftResult& result = response->results(0);
+  EXPECT_EQ(result.outcome(), apb::DRAFT_OUTCOME_NEEDS_DECISION);
+  EXPECT_EQ(result.lead_units(0).outcome(), apb::RESOLUTION_OUTCOME_RESOLVED);
+  EXPECT_THAT(Codes(result), ElementsAre(apb::IMPORT_WARNING_CODE_UNRESOLVED_TIMEFRAME));
+  EXPECT_EQ(result.warnings(0).field(), "schedule.phrase");
+  EXPECT_EQ(result.tasks_size(), 0);
+  EXPECT_EQ(StoredTaskCount(*store_), 0);
+}
+
+TEST_F(TaskManagerTest, ImportWithValidateOnlyCreatesNothing) {
+  apb::ImportTasksRequest request = ImportRequest({ThreeLeadDraft()});
+  request.set_validate_only(true);
+  absl::StatusOr<apb::ImportTasksResponse> response = manager_->ImportTasks(request);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->created_task_count(), 3);
+  EXPECT_EQ(response->results(0).outcome(), apb::DRAFT_OUTCOME_CREATED);
+  EXPECT_EQ(response->results(0).tasks_size(), 0);
+  EXPECT_EQ(StoredTaskCount(*store_), 0);
+}
+
+TEST_F(TaskManagerTest, ImportingTheSameDraftsAgainCreatesNothingNew) {
+  chiso::common::v1::TaskDraft keyed =
+      ImportDraft("Công khai kết quả giải quyết hồ sơ", "Văn phòng HĐND và UBND huyện Khau Lừ",
+                  "Quý III/2024", 0, 0);
+  keyed.set_draft_id("muc-2.3");
+  apb::ImportTasksRequest request = ImportRequest({ThreeLeadDraft(), keyed});
+  absl::StatusOr<apb::ImportTasksResponse> first = manager_->ImportTasks(request);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->created_task_count(), 4);
+  EXPECT_EQ(first->results(1).draft_id(), "muc-2.3");
+
+  absl::StatusOr<apb::ImportTasksResponse> again = manager_->ImportTasks(request);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->created_task_count(), 0);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(again->results(i).outcome(), apb::DRAFT_OUTCOME_ALREADY_IMPORTED);
+    EXPECT_EQ(std::vector<std::string>(again->results(i).tasks().begin(),
+                                       again->results(i).tasks().end()),
+              std::vector<std::string>(first->results(i).tasks().begin(),
+                                       first->results(i).tasks().end()));
+  }
+  EXPECT_EQ(StoredTaskCount(*store_), 4);
+}
+
+TEST_F(TaskManagerTest, ImportIsAllOrNothingWhenTheStoreFails) {
+  // The store refuses any task led by the district office, after the first
+  // draft's task was inserted in the same transaction.
+  const std::string office_id = office_.name().substr(office_.name().find('/') + 1);
+  ASSERT_TRUE(db_->Transact([&](storage::Tx& tx) {
+                   return tx.ExecScript(absl::StrCat(
+                       "CREATE TRIGGER refuse_office BEFORE INSERT ON tasks WHEN "
+                       "NEW.lead_unit_id = '",
+                       office_id, "' BEGIN SELECT RAISE(ABORT, 'simulated failure'); END;"));
+                 })
+                  .ok());
+  absl::StatusOr<apb::ImportTasksResponse> response = manager_->ImportTasks(ImportRequest(
+      {ImportDraft("Lập kế hoạch kiểm tra", "Phòng TC-KH", "trước ngày 30/4/2024", 90, 90),
+       ImportDraft("Tổng hợp báo cáo", "Văn phòng HĐND và UBND huyện Khau Lừ",
+                   "trước ngày 30/4/2024", 91, 91)}));
+  ASSERT_FALSE(response.ok());
+  EXPECT_THAT(response.status().message(), HasSubstr("simulated failure"));
+  EXPECT_EQ(StoredTaskCount(*store_), 0);
+}
+
+TEST_F(TaskManagerTest, ImportRejectsMalformedRequests) {
+  chiso::common::v1::TaskDraft good =
+      ImportDraft("Kiểm tra", "Phòng TC-KH", "trước ngày 30/4/2024", 10, 12);
+  EXPECT_EQ(manager_->ImportTasks(ImportRequest({})).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  std::vector<chiso::common::v1::TaskDraft> many(1001, good);
+  EXPECT_EQ(manager_->ImportTasks(ImportRequest(many)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+
+  chiso::common::v1::TaskDraft unkeyed = good;
+  unkeyed.set_first_line(0);
+  unkeyed.set_last_line(0);
+  absl::StatusOr<apb::ImportTasksResponse> response =
+      manager_->ImportTasks(ImportRequest({good, unkeyed}));
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(response.status().message(), HasSubstr("drafts[1]"));
+
+  response = manager_->ImportTasks(ImportRequest({good, good}));
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(response.status().message(), HasSubstr("L10-12"));
+
+  chiso::common::v1::TaskDraft untitled = good;
+  untitled.clear_title();
+  EXPECT_EQ(manager_->ImportTasks(ImportRequest({untitled})).status().code(),
+            absl::StatusCode::kInvalidArgument);
+
+  EXPECT_EQ(manager_->ImportTasks(ImportRequest({good}, kClosedPlan)).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(manager_->ImportTasks(ImportRequest({good}, "plans/nope")).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(StoredTaskCount(*store_), 0);
+}
+
+TEST_F(TaskManagerTest, ImportReportsAnUnknownObjective) {
+  chiso::common::v1::TaskDraft draft =
+      ImportDraft("Đào tạo cán bộ một cửa", "Phòng TC-KH", "trước ngày 30/4/2024", 95, 96);
+  draft.set_objective_id("o-missing");
+  absl::StatusOr<apb::ImportTasksResponse> response = manager_->ImportTasks(ImportRequest({draft}));
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->results(0).outcome(), apb::DRAFT_OUTCOME_NEEDS_DECISION);
+  EXPECT_THAT(Codes(response->results(0)), ElementsAre(apb::IMPORT_WARNING_CODE_UNKNOWN_OBJECTIVE));
+  EXPECT_EQ(StoredTaskCount(*store_), 0);
+}
+
 }  // namespace
 }  // namespace chiso::assignment
