@@ -13,6 +13,7 @@ mkdir -p "$var/redis" "$var/log"
 # name grpc_port metrics_port binary
 services=(
   "plan 50051 9101 services/plan/chiso-plan"
+  "assignment 50052 9102 services/assignment/chiso-assignment"
 )
 redis_port=6390
 

@@ -1,0 +1,162 @@
+// chiso-assignment: the assignment service (units, people, tasks, progress
+// reports, summaries). Flags fall back to CHISO_* environment variables (see
+// docs/OPERATIONS.md).
+
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "chiso/assignment/v1/assignment_service.grpc.pb.h"
+#include "common/catalog/catalog.h"
+#include "common/civil/clock.h"
+#include "common/ids/ids.h"
+#include "common/log/log.h"
+#include "common/server/config.h"
+#include "common/server/server.h"
+#include "common/status/grpc_status.h"
+#include "common/storage/database.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "services/assignment/assignment_metrics.h"
+#include "services/assignment/assignment_service.h"
+#include "services/assignment/assignment_store.h"
+#include "services/assignment/plan_client.h"
+#include "services/assignment/task_manager.h"
+#include "services/assignment/unit_manager.h"
+
+ABSL_FLAG(std::string, listen, chiso::EnvOr("CHISO_LISTEN", "0.0.0.0:50052"),
+          "gRPC address to listen on (env CHISO_LISTEN)");
+ABSL_FLAG(std::string, metrics_listen, chiso::EnvOr("CHISO_METRICS_LISTEN", "0.0.0.0:9102"),
+          "Prometheus /metrics address; empty disables it (env CHISO_METRICS_LISTEN)");
+ABSL_FLAG(std::string, data_dir, chiso::EnvOr("CHISO_DATA_DIR", "var"),
+          "Directory of the embedded database file assignment.db (env CHISO_DATA_DIR)");
+ABSL_FLAG(std::string, plan_addr, chiso::EnvOr("CHISO_PLAN_ADDR", "localhost:50051"),
+          "Address of the plan service (env CHISO_PLAN_ADDR)");
+ABSL_FLAG(
+    std::string, catalog_file, chiso::EnvOr("CHISO_CATALOG_FILE", ""),
+    "Extra framework catalog (text format) added to the built-in one (env CHISO_CATALOG_FILE)");
+ABSL_FLAG(int, due_soon_days, 7, "A task is due soon this many days before its due date");
+ABSL_FLAG(bool, evidence_required, true,
+          "Completing a task needs a progress report with evidence (tài liệu kiểm chứng)");
+ABSL_FLAG(std::string, log_level, chiso::EnvOr("CHISO_LOG_LEVEL", "info"),
+          "debug, info, warning or error (env CHISO_LOG_LEVEL)");
+ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(5),
+          "How long health reports NOT_SERVING before shutdown starts");
+
+namespace {
+
+int Fail(const absl::Status& status) {
+  chiso::log::Error("cannot start", {{"service", "assignment"}, {"error", status.ToString()}});
+  return 1;
+}
+
+// The plan service answers its health check (a dependency of this service).
+absl::Status PlanServiceHealthy(const std::shared_ptr<grpc::Channel>& channel) {
+  auto stub = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service("chiso.plan.v1.PlanService");
+  grpc::health::v1::HealthCheckResponse response;
+  const grpc::Status status = stub->Check(&context, request, &response);
+  if (!status.ok()) {
+    return absl::UnavailableError(absl::StrCat("plan service: ", status.error_message()));
+  }
+  if (response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
+    return absl::UnavailableError("plan service: not serving");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  chiso::BlockShutdownSignals();
+  absl::SetProgramUsageMessage("chiso assignment service: units, tasks, progress, timeliness");
+  absl::ParseCommandLine(argc, argv);
+
+  chiso::log::Level level;
+  if (!chiso::log::ParseLevel(absl::GetFlag(FLAGS_log_level), &level)) {
+    std::cerr << "--log_level: expected debug, info, warning or error\n";
+    return 2;
+  }
+  chiso::log::SetMinLevel(level);
+  if (absl::GetFlag(FLAGS_due_soon_days) < 0) {
+    std::cerr << "--due_soon_days: must not be negative\n";
+    return 2;
+  }
+
+  absl::StatusOr<chiso::Catalog> catalog = chiso::Catalog::Load(absl::GetFlag(FLAGS_catalog_file));
+  if (!catalog.ok()) return Fail(catalog.status());
+
+  const std::filesystem::path dir = absl::GetFlag(FLAGS_data_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return Fail(
+        absl::UnavailableError(absl::StrCat("--data_dir ", dir.string(), ": ", ec.message())));
+  }
+  absl::StatusOr<std::unique_ptr<chiso::storage::Database>> db =
+      chiso::storage::OpenSqlite((dir / "assignment.db").string());
+  if (!db.ok()) return Fail(db.status());
+  if (absl::Status s = chiso::storage::Migrate(**db, chiso::assignment::AssignmentMigrations());
+      !s.ok()) {
+    return Fail(s);
+  }
+
+  std::shared_ptr<grpc::Channel> plan_channel =
+      grpc::CreateChannel(absl::GetFlag(FLAGS_plan_addr), grpc::InsecureChannelCredentials());
+  std::unique_ptr<chiso::assignment::PlanClient> plans =
+      chiso::assignment::NewGrpcPlanClient(plan_channel);
+  std::unique_ptr<chiso::assignment::AssignmentStore> store =
+      chiso::assignment::NewSqlAssignmentStore(db->get());
+  chiso::IdGenerator ids;
+  chiso::civil::Clock* clock = chiso::civil::Clock::Real();
+  chiso::assignment::UnitManager units(store.get(), clock, &ids);
+  chiso::assignment::TaskManagerOptions task_options;
+  task_options.due_soon_days = absl::GetFlag(FLAGS_due_soon_days);
+  task_options.evidence_required_default = absl::GetFlag(FLAGS_evidence_required);
+  chiso::assignment::TaskManager tasks(store.get(), plans.get(), &*catalog, clock, &ids,
+                                       task_options);
+  chiso::assignment::AssignmentServiceImpl service(&units, &tasks);
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  chiso::assignment::AssignmentMetrics metrics(*registry);
+  // Health: the database and the plan service answer. The same periodic
+  // check refreshes the domain metrics, whose timeliness moves with the clock.
+  auto health = [&]() -> absl::Status {
+    if (absl::Status s = (*db)->Ping(); !s.ok()) return s;
+    if (absl::Status s = PlanServiceHealthy(plan_channel); !s.ok()) return s;
+    absl::StatusOr<std::vector<chiso::assignment::v1::Unit>> all_units = store->AllUnits();
+    absl::StatusOr<std::vector<chiso::assignment::v1::Task>> all_tasks = tasks.CurrentTasks();
+    if (all_units.ok() && all_tasks.ok()) {
+      metrics.Update(*all_tasks, *all_units);
+    } else {
+      chiso::log::Warning(
+          "metrics not refreshed",
+          {{"error", (all_units.ok() ? all_tasks.status() : all_units.status()).ToString()}});
+    }
+    return absl::OkStatus();
+  };
+
+  chiso::ServerOptions options;
+  options.service_name = "assignment";
+  options.listen_address = absl::GetFlag(FLAGS_listen);
+  options.metrics_address = absl::GetFlag(FLAGS_metrics_listen);
+  options.drain_grace = absl::GetFlag(FLAGS_drain_grace);
+  absl::StatusOr<std::unique_ptr<chiso::Server>> server = chiso::Server::Start(
+      options, {{chiso::assignment::v1::AssignmentService::service_full_name(), &service}},
+      registry, health);
+  if (!server.ok()) return Fail(server.status());
+
+  chiso::WaitForShutdownSignal(**server);
+  (*server)->Wait();
+  return 0;
+}
