@@ -1,7 +1,13 @@
 #include "tools/chisoctl/args.h"
 
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace chiso::chisoctl {
 namespace {
@@ -101,6 +107,54 @@ absl::Status ParseArgs(const std::vector<std::string>& args, size_t begin,
   }
   if (next != nullptr) *next = i;
   return absl::OkStatus();
+}
+
+absl::StatusOr<int> ParseEnumValue(const google::protobuf::EnumDescriptor* type,
+                                   absl::string_view prefix, absl::string_view flag,
+                                   absl::string_view text) {
+  std::string name = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(text));
+  std::replace(name.begin(), name.end(), '-', '_');
+  std::replace(name.begin(), name.end(), ' ', '_');
+  if (!absl::StartsWith(name, prefix)) name = absl::StrCat(prefix, name);
+  const google::protobuf::EnumValueDescriptor* value = type->FindValueByName(name);
+  if (value == nullptr || value->number() == 0) {
+    std::vector<std::string> names;
+    for (int i = 0; i < type->value_count(); ++i) {
+      if (type->value(i)->number() != 0) {
+        names.push_back(EnumShortName(type, prefix, type->value(i)->number()));
+      }
+    }
+    return absl::InvalidArgumentError(absl::StrCat("--", flag, ": unknown value \"", text,
+                                                   "\"; expected one of ",
+                                                   absl::StrJoin(names, ", ")));
+  }
+  return value->number();
+}
+
+absl::StatusOr<std::vector<int>> ParseEnumList(const google::protobuf::EnumDescriptor* type,
+                                               absl::string_view prefix, absl::string_view flag,
+                                               const std::vector<std::string>& values) {
+  std::vector<int> parsed;
+  for (const std::string& value : values) {
+    for (absl::string_view part : absl::StrSplit(value, ',', absl::SkipWhitespace())) {
+      absl::StatusOr<int> one = ParseEnumValue(type, prefix, flag, part);
+      if (!one.ok()) return one.status();
+      parsed.push_back(*one);
+    }
+  }
+  return parsed;
+}
+
+std::string EnumShortName(const google::protobuf::EnumDescriptor* type, absl::string_view prefix,
+                          int value) {
+  if (value == 0) return "";
+  const google::protobuf::EnumValueDescriptor* found = type->FindValueByNumber(value);
+  if (found == nullptr) return absl::StrCat(value);
+  absl::string_view name = found->name();
+  absl::ConsumePrefix(&name, prefix);
+  std::string text = absl::AsciiStrToLower(name);
+  std::replace(text.begin(), text.end(), '_', '-');
+  return text;
 }
 
 }  // namespace chiso::chisoctl

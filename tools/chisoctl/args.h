@@ -15,7 +15,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/descriptor.h"
 
 namespace chiso::chisoctl {
 
@@ -62,6 +64,25 @@ class ParsedArgs {
 absl::Status ParseArgs(const std::vector<std::string>& args, size_t begin,
                        const std::vector<FlagSpec>& specs, bool stop_at_positional, ParsedArgs* out,
                        size_t* next);
+
+// Parses an enum value of `type` as a user writes it: the full name
+// ("UNIT_KIND_DEPARTMENT") or the name without `prefix` ("department"), in
+// any case, with "-" or "_" ("due-soon"). The zero (UNSPECIFIED) value is
+// refused. Errors are InvalidArgument "--<flag>: …" listing the accepted
+// short names.
+absl::StatusOr<int> ParseEnumValue(const google::protobuf::EnumDescriptor* type,
+                                   absl::string_view prefix, absl::string_view flag,
+                                   absl::string_view text);
+
+// Every value of `values` split at commas, each parsed by ParseEnumValue.
+absl::StatusOr<std::vector<int>> ParseEnumList(const google::protobuf::EnumDescriptor* type,
+                                               absl::string_view prefix, absl::string_view flag,
+                                               const std::vector<std::string>& values);
+
+// The short name of `value`: lower case without `prefix`, "_" as "-"
+// ("due-soon"); "" for the zero value.
+std::string EnumShortName(const google::protobuf::EnumDescriptor* type, absl::string_view prefix,
+                          int value);
 
 }  // namespace chiso::chisoctl
 

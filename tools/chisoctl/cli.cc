@@ -29,6 +29,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "tools/chisoctl/args.h"
+#include "tools/chisoctl/assignment_commands.h"
 #include "tools/chisoctl/plan_file.h"
 #include "tools/chisoctl/table.h"
 
@@ -63,14 +64,25 @@ Commands:
   plan delete  NAME [--etag E]                         delete a draft plan
   plan issue   NAME [--number N] [--issued-on DATE]    issue (ban hành) a draft plan
   plan close   NAME [--archive] [--reason TEXT]        close or archive an issued plan
+  plan progress PLAN                                   progress and accountability matrix
+                                                       (assignment service)
   health       [--service NAME]                        is the service SERVING? (exit 0 if so,
                                                        1 if NOT_SERVING)
+
+Assignment commands (the assignment service, --assignment-addr):
+  unit create|get|list|update|end|merge|resolve|import|summary
+  person create|get|list
+  task create|list|show|report|complete|cancel
+Run "chisoctl unit --help" (person, task) for their commands.
 Run "chisoctl plan <command> --help" for the flags of one command.
 
 NAME is "plans/ID" or just ID.
 
 Global flags (before or after the command):
   --addr=HOST:PORT     the plan service (default: $CHISO_PLAN_ADDR, else localhost:50051)
+  --assignment-addr=HOST:PORT
+                       the assignment service (default: $CHISO_ASSIGNMENT_ADDR, else
+                       localhost:50052)
   --json               print the response as protobuf JSON (snake_case names, every
                        field present) instead of a table; for scripts
   --timeout=DURATION   deadline of each call: 10s, 500ms, 1m (default 10s)
@@ -85,7 +97,7 @@ Exit codes:
   1  any other error (INTERNAL, UNIMPLEMENTED, PERMISSION_DENIED, …)
   2  usage error: unknown command or flag, missing NAME, bad flag value,
      unreadable file, JSON or YAML that does not parse
-  3  NOT_FOUND: no such plan
+  3  NOT_FOUND: no such plan, unit, person or task
   4  the server refused the request: INVALID_ARGUMENT, FAILED_PRECONDITION,
      ALREADY_EXISTS, ABORTED, OUT_OF_RANGE
   5  the server cannot be reached: UNAVAILABLE, DEADLINE_EXCEEDED
@@ -115,7 +127,7 @@ struct Verb {
 };
 
 std::vector<FlagSpec> GlobalFlags() {
-  return {{"addr"}, {"json", false}, {"timeout"}, {"help", false, 'h'}};
+  return {{"addr"}, {"assignment-addr"}, {"json", false}, {"timeout"}, {"help", false, 'h'}};
 }
 
 std::vector<FlagSpec> PlanFieldFlags() {
@@ -703,6 +715,9 @@ Environment Environment::FromProcess() {
   Environment env;
   env.in = &std::cin;
   if (const char* addr = std::getenv("CHISO_PLAN_ADDR"); addr != nullptr) env.plan_addr = addr;
+  if (const char* addr = std::getenv("CHISO_ASSIGNMENT_ADDR"); addr != nullptr) {
+    env.assignment_addr = addr;
+  }
   return env;
 }
 
@@ -815,9 +830,12 @@ int RunChisoctl(const std::vector<std::string>& args, std::ostream& out, std::os
     if (int rc = ResolveConnection(parsed, env, err, &conn); rc != kExitOk) return rc;
     return RunHealth(conn, parsed.Get("service"), parsed.GetBool("json"), out, err);
   }
+  if (area == "unit" || area == "person" || area == "task") {
+    return RunAssignmentCommand(args, next, parsed, env, out, err);
+  }
   if (area != "plan") {
-    return Usage(err,
-                 absl::StrCat("unknown command \"", area, "\" (expected \"plan\" or \"health\")"));
+    return Usage(err, absl::StrCat("unknown command \"", area,
+                                   "\" (expected plan, unit, person, task or health)"));
   }
 
   // The plan command: its verb, then the verb's flags and arguments.
@@ -832,12 +850,17 @@ int RunChisoctl(const std::vector<std::string>& args, std::ostream& out, std::os
       out << kUsage;
       return kExitOk;
     }
-    return Usage(err, absl::StrCat("missing command after \"plan\": one of ", VerbList()));
+    return Usage(err,
+                 absl::StrCat("missing command after \"plan\": one of ", VerbList(), ", progress"));
+  }
+  if (args[verb_at] == "progress") {
+    // "plan progress" is answered by the assignment service.
+    return RunAssignmentCommand(args, next, parsed, env, out, err);
   }
   const Verb* verb = FindVerb(args[verb_at]);
   if (verb == nullptr) {
     return Usage(err, absl::StrCat("unknown command \"plan ", args[verb_at], "\"; expected one of ",
-                                   VerbList()));
+                                   VerbList(), ", progress"));
   }
   if (absl::Status s = ParseArgs(args, verb_at + 1, Concat(GlobalFlags(), verb->flags),
                                  /*stop_at_positional=*/false, &parsed, nullptr);
@@ -858,5 +881,44 @@ int RunChisoctl(const std::vector<std::string>& args, std::ostream& out, std::os
                         err);
   return commands.Run();
 }
+
+namespace shared {
+
+int ReportFailure(const grpc::Status& status, absl::string_view what, const std::string& addr,
+                  absl::Duration timeout, std::ostream& err) {
+  return chisoctl::ReportFailure(status, what, addr, timeout, err);
+}
+
+absl::StatusOr<Date> ParseDateFlag(absl::string_view flag, absl::string_view text) {
+  return chisoctl::ParseDateFlag(flag, text);
+}
+
+absl::StatusOr<int> ParseIntFlag(absl::string_view flag, absl::string_view text, int min) {
+  return chisoctl::ParseIntFlag(flag, text, min);
+}
+
+absl::StatusOr<absl::Duration> ParseTimeout(absl::string_view text) {
+  return chisoctl::ParseTimeout(text);
+}
+
+std::vector<FlagSpec> GlobalFlags() { return chisoctl::GlobalFlags(); }
+
+int PrintJson(const google::protobuf::Message& message, std::ostream& out, std::ostream& err) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string json;
+  const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
+  if (!status.ok()) {
+    err << "chisoctl: cannot print the response as JSON: " << status.message() << "\n";
+    return kExitError;
+  }
+  out << json;
+  if (json.empty() || json.back() != '\n') out << "\n";
+  return kExitOk;
+}
+
+}  // namespace shared
 
 }  // namespace chiso::chisoctl

@@ -1,11 +1,13 @@
 #ifndef CHISO_TOOLS_CHISOCTL_CLI_H_
 #define CHISO_TOOLS_CHISOCTL_CLI_H_
 
-// chisoctl, the command-line client of the plan service:
+// chisoctl, the command-line client of the plan and assignment services:
 //
 //   chisoctl [--addr=HOST:PORT] [--json] [--timeout=10s] plan <command> …
+//   chisoctl [--assignment-addr=HOST:PORT] … unit|person|task <command> …
 //
-// with the commands create, get, list, update, delete, issue and close (see
+// with the plan commands create, get, list, update, delete, issue, close and
+// progress, and the assignment commands of assignment_commands.h (see
 // the help text, `chisoctl --help`, and docs/CHISOCTL.md). Everything but
 // main() lives here so tests can run the tool in-process.
 
@@ -44,6 +46,10 @@ struct Environment {
   // The value of CHISO_PLAN_ADDR; empty when unset. Used when --addr is not
   // given; when both are empty the address is "localhost:50051".
   std::string plan_addr;
+  // The value of CHISO_ASSIGNMENT_ADDR; empty when unset. Used by the unit,
+  // person and task commands and "plan progress" when --assignment-addr is
+  // not given; when both are empty the address is "localhost:50052".
+  std::string assignment_addr;
 
   // Standard input and the process environment.
   static Environment FromProcess();

@@ -384,16 +384,17 @@ class Normalizer {
   absl::string_view source_;
 };
 
-absl::StatusOr<LoadedPlan> BuildPlan(Tree tree, absl::string_view source) {
+absl::Status BuildMessage(Tree tree, absl::string_view source, google::protobuf::Message* message,
+                          std::vector<std::string>* fields) {
+  const Descriptor* type = message->GetDescriptor();
   if (tree.root.kind_case() != Value::kStructValue) {
     return absl::InvalidArgumentError(
-        absl::StrCat(source, ": expected a mapping of Plan fields at the top level"));
+        absl::StrCat(source, ": expected a mapping of ", type->name(), " fields at the top level"));
   }
-  const Descriptor* type = chiso::plan::v1::Plan::descriptor();
   Normalizer normalizer(tree, source);
   if (absl::Status s = normalizer.Message(type, &tree.root, ""); !s.ok()) return s;
 
-  LoadedPlan loaded;
+  fields->clear();
   std::vector<const FieldDescriptor*> present;
   for (const auto& [key, unused] : tree.root.struct_value().fields()) {
     const FieldDescriptor* field = Normalizer::FindField(type, key);
@@ -404,7 +405,7 @@ absl::StatusOr<LoadedPlan> BuildPlan(Tree tree, absl::string_view source) {
   std::sort(present.begin(), present.end(), [](const FieldDescriptor* a, const FieldDescriptor* b) {
     return a->number() < b->number();
   });
-  for (const FieldDescriptor* field : present) loaded.fields.push_back(field->name());
+  for (const FieldDescriptor* field : present) fields->push_back(field->name());
 
   std::string json;
   const auto printed = google::protobuf::util::MessageToJsonString(tree.root, &json);
@@ -413,7 +414,7 @@ absl::StatusOr<LoadedPlan> BuildPlan(Tree tree, absl::string_view source) {
   }
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
-  const auto parsed = google::protobuf::util::JsonStringToMessage(json, &loaded.plan, options);
+  const auto parsed = google::protobuf::util::JsonStringToMessage(json, message, options);
   if (!parsed.ok()) {
     // Messages look like "(objectives[0].baseline.year): invalid value …".
     std::string message(parsed.message());
@@ -426,7 +427,7 @@ absl::StatusOr<LoadedPlan> BuildPlan(Tree tree, absl::string_view source) {
     }
     return absl::InvalidArgumentError(absl::StrCat(source, ": ", message));
   }
-  return loaded;
+  return absl::OkStatus();
 }
 
 bool IsBlank(absl::string_view text) {
@@ -447,11 +448,13 @@ absl::StatusOr<PlanFileFormat> FormatFromPath(absl::string_view path) {
                    "standard input"));
 }
 
-absl::StatusOr<LoadedPlan> ParsePlanText(absl::string_view text, PlanFileFormat format,
-                                         absl::string_view source) {
+absl::Status ParseMessageText(absl::string_view text, PlanFileFormat format,
+                              absl::string_view source, google::protobuf::Message* message,
+                              std::vector<std::string>* fields) {
   absl::ConsumePrefix(&text, "\xEF\xBB\xBF");  // a byte order mark left by some editors
   if (IsBlank(text)) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ": empty; expected a plan"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": empty; expected a ", absl::AsciiStrToLower(message->GetDescriptor()->name())));
   }
   if (!text::IsValidUtf8(text)) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": not valid UTF-8 text"));
@@ -460,32 +463,40 @@ absl::StatusOr<LoadedPlan> ParsePlanText(absl::string_view text, PlanFileFormat 
     case PlanFileFormat::kJson: {
       absl::StatusOr<Tree> tree = ParseJsonTree(text, source);
       if (!tree.ok()) return tree.status();
-      return BuildPlan(*std::move(tree), source);
+      return BuildMessage(*std::move(tree), source, message, fields);
     }
     case PlanFileFormat::kYaml: {
       absl::StatusOr<Tree> tree = ParseYamlTree(text, source);
       if (!tree.ok()) return tree.status();
-      return BuildPlan(*std::move(tree), source);
+      return BuildMessage(*std::move(tree), source, message, fields);
     }
     case PlanFileFormat::kAuto: {
       // JSON first. Text that opens with "{" is taken as JSON only: YAML
       // would accept much broken JSON ({"title": } is a valid flow mapping)
       // and hide the mistake.
       absl::StatusOr<Tree> json = ParseJsonTree(text, source);
-      if (json.ok()) return BuildPlan(*std::move(json), source);
+      if (json.ok()) return BuildMessage(*std::move(json), source, message, fields);
       const size_t first = text.find_first_not_of(" \t\r\n");
       if (first != absl::string_view::npos && text[first] == '{') return json.status();
       absl::StatusOr<Tree> yaml = ParseYamlTree(text, source);
       if (!yaml.ok()) return yaml.status();
-      return BuildPlan(*std::move(yaml), source);
+      return BuildMessage(*std::move(yaml), source, message, fields);
     }
   }
   return absl::InvalidArgumentError("unknown format");
 }
 
-absl::StatusOr<LoadedPlan> LoadPlanFile(const std::string& path, std::istream& standard_input) {
-  absl::StatusOr<PlanFileFormat> format = FormatFromPath(path);
-  if (!format.ok()) return format.status();
+absl::StatusOr<LoadedPlan> ParsePlanText(absl::string_view text, PlanFileFormat format,
+                                         absl::string_view source) {
+  LoadedPlan loaded;
+  if (absl::Status s = ParseMessageText(text, format, source, &loaded.plan, &loaded.fields);
+      !s.ok()) {
+    return s;
+  }
+  return loaded;
+}
+
+absl::StatusOr<std::string> ReadInputText(const std::string& path, std::istream& standard_input) {
   std::string text;
   if (path == "-") {
     std::vector<char> chunk(64 << 10);
@@ -500,7 +511,7 @@ absl::StatusOr<LoadedPlan> LoadPlanFile(const std::string& path, std::istream& s
     if (standard_input.bad()) {
       return absl::InvalidArgumentError("cannot read standard input");
     }
-    return ParsePlanText(text, *format, "<stdin>");
+    return text;
   }
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
@@ -518,7 +529,25 @@ absl::StatusOr<LoadedPlan> LoadPlanFile(const std::string& path, std::istream& s
   std::ostringstream buffer;
   buffer << file.rdbuf();
   if (file.bad()) return absl::InvalidArgumentError(absl::StrCat("cannot read ", path));
-  return ParsePlanText(buffer.str(), *format, path);
+  return buffer.str();
+}
+
+absl::Status LoadMessageFile(const std::string& path, std::istream& standard_input,
+                             google::protobuf::Message* message, std::vector<std::string>* fields) {
+  absl::StatusOr<PlanFileFormat> format = FormatFromPath(path);
+  if (!format.ok()) return format.status();
+  absl::StatusOr<std::string> text = ReadInputText(path, standard_input);
+  if (!text.ok()) return text.status();
+  return ParseMessageText(*text, *format, path == "-" ? "<stdin>" : path, message, fields);
+}
+
+absl::StatusOr<LoadedPlan> LoadPlanFile(const std::string& path, std::istream& standard_input) {
+  LoadedPlan loaded;
+  if (absl::Status s = LoadMessageFile(path, standard_input, &loaded.plan, &loaded.fields);
+      !s.ok()) {
+    return s;
+  }
+  return loaded;
 }
 
 }  // namespace chiso::chisoctl

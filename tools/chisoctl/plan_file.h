@@ -1,7 +1,8 @@
 #ifndef CHISO_TOOLS_CHISOCTL_PLAN_FILE_H_
 #define CHISO_TOOLS_CHISOCTL_PLAN_FILE_H_
 
-// Reading a chiso.plan.v1.Plan from a JSON or YAML file.
+// Reading a chiso.plan.v1.Plan (or any other message: LoadMessageFile) from a
+// JSON or YAML file.
 //
 // JSON follows the protobuf JSON mapping of Plan: field names in snake_case
 // ("issued_on") or lowerCamelCase ("issuedOn"), enums by name
@@ -29,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "chiso/plan/v1/plan_service.pb.h"
+#include "google/protobuf/message.h"
 
 namespace chiso::chisoctl {
 
@@ -63,6 +65,22 @@ absl::StatusOr<LoadedPlan> ParsePlanText(absl::string_view text, PlanFileFormat 
 // InvalidArgument when the name has no known extension, the file cannot be
 // read, or the text does not parse.
 absl::StatusOr<LoadedPlan> LoadPlanFile(const std::string& path, std::istream& standard_input);
+
+// The same loader for any message type (units, tasks, …): parses `text` in
+// `format` into `message` (cleared first by the JSON parser) with the rules
+// above, and stores in `fields` the top-level fields the text sets.
+absl::Status ParseMessageText(absl::string_view text, PlanFileFormat format,
+                              absl::string_view source, google::protobuf::Message* message,
+                              std::vector<std::string>* fields);
+
+// Reads `path` (or `standard_input` for "-") and parses it as ParseMessageText
+// does, the format following the extension as for LoadPlanFile.
+absl::Status LoadMessageFile(const std::string& path, std::istream& standard_input,
+                             google::protobuf::Message* message, std::vector<std::string>* fields);
+
+// Reads the whole of `path`, or `standard_input` when `path` is "-" (up to
+// the same size limit). Fails with InvalidArgument when it cannot be read.
+absl::StatusOr<std::string> ReadInputText(const std::string& path, std::istream& standard_input);
 
 }  // namespace chiso::chisoctl
 
