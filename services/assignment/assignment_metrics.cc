@@ -36,7 +36,11 @@ std::string AssignmentMetrics::TimelinessLabel(v1::Timeliness timeliness) {
 void AssignmentMetrics::Update(const std::vector<v1::Task>& tasks,
                                const std::vector<v1::Unit>& units) {
   absl::flat_hash_map<std::string, std::string> label_of;
-  for (const v1::Unit& u : units) label_of[u.name()] = u.display_name();
+  // Display names repeat across districts and departments ("Văn phòng",
+  // "Phòng Tài chính - Kế hoạch"); a unit's code is unique, so it labels the
+  // unit when it has one.
+  for (const v1::Unit& u : units)
+    label_of[u.name()] = u.code().empty() ? u.display_name() : u.code();
   std::map<std::pair<std::string, std::string>, int64_t> counts;
   std::map<std::string, std::pair<int64_t, int64_t>> done;  // on time, late
   for (const v1::Task& t : tasks) {

@@ -6,7 +6,8 @@
 //                                         (on_track, due_soon, overdue,
 //                                         done_on_time, done_late)
 //   chiso_unit_on_time_ratio{unit}       done on time / done, per lead unit
-// Units are labelled by their display name. Cancelled tasks are not counted.
+// Units are labelled by their code (unique), or their display name when they
+// have none. Cancelled tasks are not counted.
 
 #include <map>
 #include <string>

@@ -974,6 +974,17 @@ class SqlAssignmentStore : public AssignmentStore {
           led = true;
           task.mutable_lead_unit()->set_unit(into.name());
           task.mutable_lead_unit()->set_display_name(into.display_name());
+          // An import split one draft between `from` and `into`: the draft
+          // key (unique per lead) now names two tasks of one lead, so the
+          // moved one gives it up rather than fail the whole merge.
+          if (!task.source_draft_id().empty()) {
+            absl::StatusOr<std::vector<Row>> twin = tx.Query(
+                "SELECT 1 FROM tasks WHERE plan_id = $1 AND source_draft_id = $2 AND "
+                "lead_unit_id = $3 AND id <> $4",
+                {IdOf(task.plan(), kPlans), task.source_draft_id(), IdOf(into.name(), kUnits), id});
+            if (!twin.ok()) return twin.status();
+            if (!twin->empty()) task.clear_source_draft_id();
+          }
         }
         bool has_into = false;
         google::protobuf::RepeatedPtrField<UnitRef> kept;

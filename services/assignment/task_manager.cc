@@ -448,7 +448,12 @@ absl::StatusOr<apb::Task> TaskManager::UpdateTask(const apb::UpdateTaskRequest& 
         absl::StrCat(read->name(), ": is ", apb::TaskStatus_Name(read->status()),
                      "; only description may change (reopen it first)"));
   }
-  absl::StatusOr<chiso::plan::v1::Plan> plan = PlanOpenForTasks(*plans_, "task.plan", read->plan());
+  // A description may still be corrected on a closed task of a closed plan
+  // (or one whose units have since merged): only other changes need the plan
+  // open and the units current.
+  absl::StatusOr<chiso::plan::v1::Plan> plan =
+      only_description ? plans_->GetPlan(read->plan())
+                       : PlanOpenForTasks(*plans_, "task.plan", read->plan());
   if (!plan.ok()) return plan.status();
   const PlanFacts facts = PlanFactsOf(*plan);
 
@@ -495,7 +500,9 @@ absl::StatusOr<apb::Task> TaskManager::UpdateTask(const apb::UpdateTaskRequest& 
   }
   next.clear_effective_component();
   if (absl::Status s = ValidateAndNormalizeTask(*catalog_, facts, next); !s.ok()) return s;
-  if (absl::Status s = ResolveUnits(*plan, next); !s.ok()) return s;
+  if (!only_description) {
+    if (absl::Status s = ResolveUnits(*plan, next); !s.ok()) return s;
+  }
   const absl::CivilDay today = Today();
   absl::StatusOr<apb::Task> updated = store_->UpdateTask(*id, [&](apb::Task& task) -> absl::Status {
     if (task.etag() != read->etag()) return ChangedConcurrently(task.name());
@@ -552,10 +559,7 @@ absl::StatusOr<apb::Task> TaskManager::CancelTask(const apb::CancelTaskRequest& 
     if (absl::Status s = CheckEtag(task.etag(), request.etag(), task.name()); !s.ok()) return s;
     if (absl::Status s = CheckTransition(task.status(), apb::TASK_STATUS_CANCELLED, reason);
         !s.ok()) {
-      if (absl::IsInvalidArgument(s)) {
-        return absl::InvalidArgumentError(absl::StrCat("reason: ", s.message()));
-      }
-      return s;
+      return s;  // names the reason field itself when that is what is wrong
     }
     task.set_status(apb::TASK_STATUS_CANCELLED);
     task.set_status_reason(reason);
@@ -681,8 +685,10 @@ absl::StatusOr<apb::ReportProgressResponse> TaskManager::ReportProgress(
           for (apb::TaskOccurrence& o : *task.mutable_occurrences()) {
             if (DateKey(o.due_date()) == want) {
               if (in.status() == apb::TASK_STATUS_DONE) {
+                // A further DONE report (say, more evidence) keeps the date
+                // the work was completed.
+                if (o.status() != apb::TASK_STATUS_DONE) *o.mutable_complete_time() = now;
                 o.set_status(apb::TASK_STATUS_DONE);
-                *o.mutable_complete_time() = now;
               } else if (o.status() == apb::TASK_STATUS_NOT_STARTED) {
                 o.set_status(apb::TASK_STATUS_IN_PROGRESS);
               }
@@ -692,16 +698,16 @@ absl::StatusOr<apb::ReportProgressResponse> TaskManager::ReportProgress(
             }
           }
           if (all_done && in.status() == apb::TASK_STATUS_DONE) {
+            if (task.status() != apb::TASK_STATUS_DONE) *task.mutable_complete_time() = now;
             task.set_status(apb::TASK_STATUS_DONE);
-            *task.mutable_complete_time() = now;
           } else if (task.status() == apb::TASK_STATUS_NOT_STARTED) {
             task.set_status(apb::TASK_STATUS_IN_PROGRESS);
           }
         } else {
           task.set_percent_complete(in.percent_complete());
           if (in.status() == apb::TASK_STATUS_DONE) {
+            if (task.status() != apb::TASK_STATUS_DONE) *task.mutable_complete_time() = now;
             task.set_status(apb::TASK_STATUS_DONE);
-            *task.mutable_complete_time() = now;
           } else if (task.status() == apb::TASK_STATUS_NOT_STARTED) {
             task.set_status(apb::TASK_STATUS_IN_PROGRESS);
           }

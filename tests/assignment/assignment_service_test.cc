@@ -240,6 +240,21 @@ TEST(AssignmentMetrics, CountsTasksByLeadUnitAndTimelinessAndDropsStaleSeries) {
   EXPECT_THAT(text(),
               HasSubstr("chiso_tasks{lead_unit=\"Thanh tra huyện\",timeliness=\"overdue\"} 2"));
   EXPECT_THAT(text(), HasSubstr("chiso_unit_on_time_ratio{unit=\"Thanh tra huyện\"} 0.5"));
+  // Two units of the same name (every district has a "Thanh tra huyện") are
+  // told apart by their codes.
+  v1::Unit coded = unit;
+  coded.set_code("TT-XL");
+  v1::Unit other = coded;
+  other.set_name("units/b");
+  other.set_code("TT-CS");
+  std::vector<v1::Task> two(2);
+  two[0].mutable_lead_unit()->set_unit("units/a");
+  two[1].mutable_lead_unit()->set_unit("units/b");
+  for (v1::Task& t : two) t.set_timeliness(v1::TIMELINESS_OVERDUE);
+  metrics.Update(two, {coded, other});
+  EXPECT_THAT(text(), HasSubstr("chiso_tasks{lead_unit=\"TT-XL\",timeliness=\"overdue\"} 1"));
+  EXPECT_THAT(text(), HasSubstr("chiso_tasks{lead_unit=\"TT-CS\",timeliness=\"overdue\"} 1"));
+
   tasks.resize(1);
   metrics.Update(tasks, {unit});
   EXPECT_THAT(text(), HasSubstr("timeliness=\"overdue\"} 1"));

@@ -451,6 +451,27 @@ TEST_F(AssignmentStoreTest, MergeMovesOpenTasksAndActiveChildrenWithCounts) {
   EXPECT_EQ(store_->GetTask(Id(other.name()))->etag(), "1");
 }
 
+// An import split one draft between two divisions that are later merged: the
+// moved task must not collide with its twin on the draft key.
+TEST_F(AssignmentStoreTest, MergeOfTwoLeadsOfOneImportedDraftSucceeds) {
+  const Unit successor =
+      Put("XBV3", "Ủy ban nhân dân xã Bản Vằn", UNIT_KIND_COMMUNE_COMMITTEE, province_.name());
+  Task a = MakeTask("Rà soát thủ tục (chủ trì 1)", district_);
+  a.set_source_draft_id("L40-44");
+  Task b = MakeTask("Rà soát thủ tục (chủ trì 2)", successor);
+  b.set_source_draft_id("L40-44");
+  const Task moved = PutTask(a);
+  PutTask(b);
+  absl::StatusOr<MergeResult> merged = store_->Merge(Id(district_.name()), Id(successor.name()),
+                                                     D(2025, 6, 30), nullptr, /*dry_run=*/false);
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(merged->moved_lead_task_count, 1);
+  absl::StatusOr<Task> after = store_->GetTask(Id(moved.name()));
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->lead_unit().unit(), successor.name());
+  EXPECT_EQ(after->source_draft_id(), "");
+}
+
 TEST_F(AssignmentStoreTest, MergeDryRunCountsButWritesNothing) {
   const Unit successor =
       Put("HDK2", "Ủy ban nhân dân huyện Đồi Khánh mới", UNIT_KIND_DISTRICT_COMMITTEE, "");

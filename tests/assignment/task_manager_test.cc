@@ -292,6 +292,24 @@ TEST_F(TaskManagerTest, CompletingNeedsEvidenceUnlessAnEarlierReportHadIt) {
   EXPECT_TRUE(second->next_page_token().empty());
 }
 
+// A second DONE report (more evidence, days later) keeps the completion date,
+// so a task done on time stays done on time.
+TEST_F(TaskManagerTest, ASecondDoneReportKeepsTheCompletionDate) {
+  apb::Task task = MustCreate(Draft("Báo cáo quý", finance_, D(2024, 3, 31)));
+  SetDay(2024, 3, 20);
+  absl::StatusOr<apb::ReportProgressResponse> done =
+      Report(task, finance_, apb::TASK_STATUS_DONE, 100, true);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->task().timeliness(), apb::TIMELINESS_DONE_ON_TIME);
+  const int64_t completed = done->task().complete_time().seconds();
+  SetDay(2024, 4, 10);
+  absl::StatusOr<apb::ReportProgressResponse> again =
+      Report(Get(task.name()), finance_, apb::TASK_STATUS_DONE, 100, true);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->task().complete_time().seconds(), completed);
+  EXPECT_EQ(again->task().timeliness(), apb::TIMELINESS_DONE_ON_TIME);
+}
+
 TEST_F(TaskManagerTest, OnlyTheLeadCompletes) {
   apb::Task task = Draft("Phối hợp", finance_, D(2024, 6, 30));
   task.add_coordinating_units()->set_unit(economy_.name());
