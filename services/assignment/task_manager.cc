@@ -205,6 +205,35 @@ absl::Status TaskManager::Refresh(std::vector<apb::Task>& tasks) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<std::string>> TaskManager::UnitsWithHistory(const std::string& unit_id,
+                                                                       bool subtree) {
+  absl::StatusOr<std::vector<Unit>> units = store_->AllUnits();
+  if (!units.ok()) return units.status();
+  std::map<std::string, std::vector<std::string>> children, predecessors;
+  bool known = false;
+  for (const Unit& u : *units) {
+    if (u.name() == absl::StrCat("units/", unit_id)) known = true;
+    if (!u.parent().empty()) children[u.parent()].push_back(u.name());
+    if (!u.merged_into().empty()) predecessors[u.merged_into()].push_back(u.name());
+  }
+  if (!known) return absl::NotFoundError(absl::StrCat("units/", unit_id, " not found"));
+  // Breadth-first over "merged into me" (always) and "my children" (with
+  // subtree); the visited set makes cycles in bad data harmless.
+  std::set<std::string> seen = {absl::StrCat("units/", unit_id)};
+  std::vector<std::string> queue(seen.begin(), seen.end());
+  for (size_t i = 0; i < queue.size(); ++i) {
+    const std::string current = queue[i];
+    std::vector<std::string> next = predecessors[current];
+    if (subtree) next.insert(next.end(), children[current].begin(), children[current].end());
+    for (const std::string& n : next) {
+      if (seen.insert(n).second) queue.push_back(n);
+    }
+  }
+  std::vector<std::string> ids;
+  for (const std::string& name : queue) ids.push_back(name.substr(std::string("units/").size()));
+  return ids;
+}
+
 absl::StatusOr<std::vector<apb::Task>> TaskManager::CurrentTasks() {
   absl::StatusOr<std::vector<Unit>> units = store_->AllUnits();
   if (!units.ok()) return units.status();
@@ -298,15 +327,10 @@ absl::StatusOr<apb::ListTasksResponse> TaskManager::ListTasks(
   if (!filter.unit().empty()) {
     absl::StatusOr<std::string> unit_id = ParseName("filter.unit", "units/", filter.unit());
     if (!unit_id.ok()) return unit_id.status();
-    if (filter.include_subtree()) {
-      absl::StatusOr<std::vector<std::string>> ids = store_->Subtree(*unit_id);
-      if (!ids.ok()) return ids.status();
-      query.unit_ids = *std::move(ids);
-    } else {
-      absl::StatusOr<Unit> unit = store_->GetUnit(*unit_id);
-      if (!unit.ok()) return unit.status();
-      query.unit_ids = {*unit_id};
-    }
+    absl::StatusOr<std::vector<std::string>> ids =
+        UnitsWithHistory(*unit_id, filter.include_subtree());
+    if (!ids.ok()) return ids.status();
+    query.unit_ids = *std::move(ids);
     if (!apb::UnitRole_IsValid(filter.unit_role())) {
       return absl::InvalidArgumentError("filter.unit_role: unknown role");
     }
@@ -813,12 +837,10 @@ absl::StatusOr<apb::UnitSummary> TaskManager::GetUnitSummary(
     absl::StatusOr<chiso::plan::v1::Plan> plan = plans_->GetPlan(request.plan());
     if (!plan.ok()) return plan.status();
   }
-  std::vector<std::string> ids = {*unit_id};
-  if (request.include_subtree()) {
-    absl::StatusOr<std::vector<std::string>> subtree = store_->Subtree(*unit_id);
-    if (!subtree.ok()) return subtree.status();
-    ids = *std::move(subtree);
-  }
+  absl::StatusOr<std::vector<std::string>> history =
+      UnitsWithHistory(*unit_id, request.include_subtree());
+  if (!history.ok()) return history.status();
+  const std::vector<std::string> ids = *std::move(history);
   absl::StatusOr<std::vector<apb::Task>> tasks = store_->ListAllTasksForUnits(ids);
   if (!tasks.ok()) return tasks.status();
   std::vector<apb::Task> selected;

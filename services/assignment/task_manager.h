@@ -155,6 +155,12 @@ class TaskManager {
   absl::StatusOr<PlanFacts> FactsOf(const std::string& plan_name);
   // Resolves the lead and coordinating units of `task` (see CreateTask).
   absl::Status ResolveUnits(const chiso::plan::v1::Plan& plan, apb::Task& task);
+  // The ids of `unit_id` (with its subtree when `subtree`) and of every unit
+  // merged into one of them, directly or along a chain (with their subtrees
+  // too): a merged unit's history is found from its successor. NotFound for
+  // an unknown unit.
+  absl::StatusOr<std::vector<std::string>> UnitsWithHistory(const std::string& unit_id,
+                                                            bool subtree);
   // Recomputes derived fields of `tasks`, fetching each plan once.
   absl::Status Refresh(std::vector<apb::Task>& tasks);
 

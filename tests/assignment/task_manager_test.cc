@@ -310,6 +310,26 @@ TEST_F(TaskManagerTest, ASecondDoneReportKeepsTheCompletionDate) {
   EXPECT_EQ(again->task().timeliness(), apb::TIMELINESS_DONE_ON_TIME);
 }
 
+// After a merge, a unit's closed tasks stay with it and are found from its
+// successor: listing and summarising the successor include them.
+TEST_F(TaskManagerTest, AMergedUnitsHistoryIsFoundFromItsSuccessor) {
+  apb::Task done = MustCreate(Draft("Báo cáo đã xong", economy_, D(2024, 6, 30)));
+  ASSERT_TRUE(Report(done, economy_, apb::TASK_STATUS_DONE, 100, true).ok());
+  apb::Task open = MustCreate(Draft("Việc còn mở", economy_, D(2024, 9, 30)));
+  ASSERT_TRUE(store_
+                  ->Merge(economy_.name().substr(6), finance_.name().substr(6), D(2024, 3, 1),
+                          nullptr, /*dry_run=*/false)
+                  .ok());
+  apb::TaskFilter by_successor;
+  by_successor.set_unit(finance_.name());
+  EXPECT_THAT(Titles(by_successor), ::testing::IsSupersetOf({"Báo cáo đã xong", "Việc còn mở"}));
+  apb::GetUnitSummaryRequest summary;
+  summary.set_unit(finance_.name());
+  absl::StatusOr<apb::UnitSummary> s = manager_->GetUnitSummary(summary);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->lead_tasks().done_on_time(), 1);
+}
+
 TEST_F(TaskManagerTest, OnlyTheLeadCompletes) {
   apb::Task task = Draft("Phối hợp", finance_, D(2024, 6, 30));
   task.add_coordinating_units()->set_unit(economy_.name());
