@@ -3,43 +3,33 @@
 #include "common/status/grpc_status.h"
 
 namespace chiso::assignment {
-namespace {
-
-template <typename T>
-grpc::Status Reply(absl::StatusOr<T> result, T* response) {
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *response = *std::move(result);
-  return grpc::Status::OK;
-}
-
-}  // namespace
 
 grpc::Status AssignmentServiceImpl::CreateUnit(grpc::ServerContext*,
                                                const v1::CreateUnitRequest* request,
                                                v1::Unit* response) {
-  return Reply(units_->CreateUnit(*request), response);
+  return ReplyWith(units_->CreateUnit(*request), response);
 }
 
 grpc::Status AssignmentServiceImpl::GetUnit(grpc::ServerContext*, const v1::GetUnitRequest* request,
                                             v1::Unit* response) {
-  return Reply(units_->GetUnit(*request), response);
+  return ReplyWith(units_->GetUnit(*request), response);
 }
 
 grpc::Status AssignmentServiceImpl::ListUnits(grpc::ServerContext*,
                                               const v1::ListUnitsRequest* request,
                                               v1::ListUnitsResponse* response) {
-  return Reply(units_->ListUnits(*request), response);
+  return ReplyWith(units_->ListUnits(*request), response);
 }
 
 grpc::Status AssignmentServiceImpl::UpdateUnit(grpc::ServerContext*,
                                                const v1::UpdateUnitRequest* request,
                                                v1::Unit* response) {
-  return Reply(units_->UpdateUnit(*request), response);
+  return ReplyWith(units_->UpdateUnit(*request), response);
 }
 
 grpc::Status AssignmentServiceImpl::EndUnit(grpc::ServerContext*, const v1::EndUnitRequest* request,
                                             v1::Unit* response) {
-  return Reply(units_->EndUnit(*request), response);
+  return ReplyWith(units_->EndUnit(*request), response);
 }
 
 grpc::Status AssignmentServiceImpl::MergeUnit(grpc::ServerContext*,
@@ -54,31 +44,31 @@ grpc::Status AssignmentServiceImpl::MergeUnit(grpc::ServerContext*,
 grpc::Status AssignmentServiceImpl::ResolveUnit(grpc::ServerContext*,
                                                 const v1::ResolveUnitRequest* request,
                                                 v1::ResolveUnitResponse* response) {
-  return Reply(units_->ResolveUnit(*request), response);
+  return ReplyWith(units_->ResolveUnit(*request), response);
 }
 
 grpc::Status AssignmentServiceImpl::CreatePerson(grpc::ServerContext*,
                                                  const v1::CreatePersonRequest* request,
                                                  v1::Person* response) {
-  return Reply(units_->CreatePerson(*request), response);
+  return ReplyWith(units_->CreatePerson(*request), response);
 }
 
 grpc::Status AssignmentServiceImpl::GetPerson(grpc::ServerContext*,
                                               const v1::GetPersonRequest* request,
                                               v1::Person* response) {
-  return Reply(units_->GetPerson(*request), response);
+  return ReplyWith(units_->GetPerson(*request), response);
 }
 
 grpc::Status AssignmentServiceImpl::ListPeople(grpc::ServerContext*,
                                                const v1::ListPeopleRequest* request,
                                                v1::ListPeopleResponse* response) {
-  return Reply(units_->ListPeople(*request), response);
+  return ReplyWith(units_->ListPeople(*request), response);
 }
 
 grpc::Status AssignmentServiceImpl::UpdatePerson(grpc::ServerContext*,
                                                  const v1::UpdatePersonRequest* request,
                                                  v1::Person* response) {
-  return Reply(units_->UpdatePerson(*request), response);
+  return ReplyWith(units_->UpdatePerson(*request), response);
 }
 
 grpc::Status AssignmentServiceImpl::DeletePerson(grpc::ServerContext*,
@@ -91,24 +81,24 @@ grpc::Status AssignmentServiceImpl::DeletePerson(grpc::ServerContext*,
 grpc::Status AssignmentServiceImpl::CreateTask(grpc::ServerContext*,
                                                const v1::CreateTaskRequest* request,
                                                v1::Task* response) {
-  return Reply(tasks_->CreateTask(*request), response);
+  return ReplyWith(tasks_->CreateTask(*request), response);
 }
 
 grpc::Status AssignmentServiceImpl::GetTask(grpc::ServerContext*, const v1::GetTaskRequest* request,
                                             v1::Task* response) {
-  return Reply(tasks_->GetTask(*request), response);
+  return ReplyWith(tasks_->GetTask(*request), response);
 }
 
 grpc::Status AssignmentServiceImpl::ListTasks(grpc::ServerContext*,
                                               const v1::ListTasksRequest* request,
                                               v1::ListTasksResponse* response) {
-  return Reply(tasks_->ListTasks(*request), response);
+  return ReplyWith(tasks_->ListTasks(*request), response);
 }
 
 grpc::Status AssignmentServiceImpl::UpdateTask(grpc::ServerContext*,
                                                const v1::UpdateTaskRequest* request,
                                                v1::Task* response) {
-  return Reply(tasks_->UpdateTask(*request), response);
+  return ReplyWith(tasks_->UpdateTask(*request), response);
 }
 
 grpc::Status AssignmentServiceImpl::DeleteTask(grpc::ServerContext*,
@@ -121,49 +111,49 @@ grpc::Status AssignmentServiceImpl::DeleteTask(grpc::ServerContext*,
 grpc::Status AssignmentServiceImpl::CancelTask(grpc::ServerContext*,
                                                const v1::CancelTaskRequest* request,
                                                v1::Task* response) {
-  return Reply(tasks_->CancelTask(*request), response);
+  return ReplyWith(tasks_->CancelTask(*request), response);
 }
 
 grpc::Status AssignmentServiceImpl::ReopenTask(grpc::ServerContext*,
                                                const v1::ReopenTaskRequest* request,
                                                v1::Task* response) {
-  return Reply(tasks_->ReopenTask(*request), response);
+  return ReplyWith(tasks_->ReopenTask(*request), response);
 }
 
 grpc::Status AssignmentServiceImpl::ReportProgress(grpc::ServerContext*,
                                                    const v1::ReportProgressRequest* request,
                                                    v1::ReportProgressResponse* response) {
-  return Reply(tasks_->ReportProgress(*request), response);
+  return ReplyWith(tasks_->ReportProgress(*request), response);
 }
 
 grpc::Status AssignmentServiceImpl::GetProgressReport(grpc::ServerContext*,
                                                       const v1::GetProgressReportRequest* request,
                                                       v1::ProgressReport* response) {
-  return Reply(tasks_->GetProgressReport(*request), response);
+  return ReplyWith(tasks_->GetProgressReport(*request), response);
 }
 
 grpc::Status AssignmentServiceImpl::ListProgressReports(
     grpc::ServerContext*, const v1::ListProgressReportsRequest* request,
     v1::ListProgressReportsResponse* response) {
-  return Reply(tasks_->ListProgressReports(*request), response);
+  return ReplyWith(tasks_->ListProgressReports(*request), response);
 }
 
 grpc::Status AssignmentServiceImpl::ImportTasks(grpc::ServerContext*,
                                                 const v1::ImportTasksRequest* request,
                                                 v1::ImportTasksResponse* response) {
-  return Reply(tasks_->ImportTasks(*request), response);
+  return ReplyWith(tasks_->ImportTasks(*request), response);
 }
 
 grpc::Status AssignmentServiceImpl::GetUnitSummary(grpc::ServerContext*,
                                                    const v1::GetUnitSummaryRequest* request,
                                                    v1::UnitSummary* response) {
-  return Reply(tasks_->GetUnitSummary(*request), response);
+  return ReplyWith(tasks_->GetUnitSummary(*request), response);
 }
 
 grpc::Status AssignmentServiceImpl::GetPlanSummary(grpc::ServerContext*,
                                                    const v1::GetPlanSummaryRequest* request,
                                                    v1::PlanSummary* response) {
-  return Reply(tasks_->GetPlanSummary(*request), response);
+  return ReplyWith(tasks_->GetPlanSummary(*request), response);
 }
 
 }  // namespace chiso::assignment

@@ -2,7 +2,6 @@
 // reports, summaries). Flags fall back to CHISO_* environment variables (see
 // docs/OPERATIONS.md).
 
-#include <filesystem>
 #include <iostream>
 #include <string>
 
@@ -20,6 +19,7 @@
 #include "common/log/log.h"
 #include "common/server/config.h"
 #include "common/server/server.h"
+#include "common/server/service_main.h"
 #include "common/status/grpc_status.h"
 #include "common/storage/database.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -87,12 +87,10 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("chiso assignment service: units, tasks, progress, timeliness");
   absl::ParseCommandLine(argc, argv);
 
-  chiso::log::Level level;
-  if (!chiso::log::ParseLevel(absl::GetFlag(FLAGS_log_level), &level)) {
-    std::cerr << "--log_level: expected debug, info, warning or error\n";
+  if (absl::Status s = chiso::ApplyLogLevel(absl::GetFlag(FLAGS_log_level)); !s.ok()) {
+    std::cerr << s.message() << "\n";
     return 2;
   }
-  chiso::log::SetMinLevel(level);
   if (absl::GetFlag(FLAGS_due_soon_days) < 0) {
     std::cerr << "--due_soon_days: must not be negative\n";
     return 2;
@@ -101,20 +99,9 @@ int main(int argc, char** argv) {
   absl::StatusOr<chiso::Catalog> catalog = chiso::Catalog::Load(absl::GetFlag(FLAGS_catalog_file));
   if (!catalog.ok()) return Fail(catalog.status());
 
-  const std::filesystem::path dir = absl::GetFlag(FLAGS_data_dir);
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return Fail(
-        absl::UnavailableError(absl::StrCat("--data_dir ", dir.string(), ": ", ec.message())));
-  }
-  absl::StatusOr<std::unique_ptr<chiso::storage::Database>> db =
-      chiso::storage::OpenSqlite((dir / "assignment.db").string());
+  absl::StatusOr<std::unique_ptr<chiso::storage::Database>> db = chiso::OpenServiceDatabase(
+      absl::GetFlag(FLAGS_data_dir), "assignment.db", chiso::assignment::AssignmentMigrations());
   if (!db.ok()) return Fail(db.status());
-  if (absl::Status s = chiso::storage::Migrate(**db, chiso::assignment::AssignmentMigrations());
-      !s.ok()) {
-    return Fail(s);
-  }
 
   std::shared_ptr<grpc::Channel> plan_channel =
       grpc::CreateChannel(absl::GetFlag(FLAGS_plan_addr), grpc::InsecureChannelCredentials());

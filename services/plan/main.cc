@@ -1,7 +1,6 @@
 // chiso-plan: the plan service. Flags fall back to CHISO_* environment
 // variables (see docs/OPERATIONS.md).
 
-#include <filesystem>
 #include <iostream>
 #include <string>
 
@@ -16,6 +15,7 @@
 #include "common/log/log.h"
 #include "common/server/config.h"
 #include "common/server/server.h"
+#include "common/server/service_main.h"
 #include "common/storage/database.h"
 #include "services/plan/plan_manager.h"
 #include "services/plan/plan_metrics.h"
@@ -50,28 +50,17 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("chiso plan service: plans, objectives and reporting rules");
   absl::ParseCommandLine(argc, argv);
 
-  chiso::log::Level level;
-  if (!chiso::log::ParseLevel(absl::GetFlag(FLAGS_log_level), &level)) {
-    std::cerr << "--log_level: expected debug, info, warning or error\n";
+  if (absl::Status s = chiso::ApplyLogLevel(absl::GetFlag(FLAGS_log_level)); !s.ok()) {
+    std::cerr << s.message() << "\n";
     return 2;
   }
-  chiso::log::SetMinLevel(level);
 
   absl::StatusOr<chiso::Catalog> catalog = chiso::Catalog::Load(absl::GetFlag(FLAGS_catalog_file));
   if (!catalog.ok()) return Fail(catalog.status());
 
-  const std::filesystem::path dir = absl::GetFlag(FLAGS_data_dir);
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec)
-    return Fail(
-        absl::UnavailableError(absl::StrCat("--data_dir ", dir.string(), ": ", ec.message())));
-  absl::StatusOr<std::unique_ptr<chiso::storage::Database>> db =
-      chiso::storage::OpenSqlite((dir / "plan.db").string());
+  absl::StatusOr<std::unique_ptr<chiso::storage::Database>> db = chiso::OpenServiceDatabase(
+      absl::GetFlag(FLAGS_data_dir), "plan.db", chiso::plan::PlanMigrations());
   if (!db.ok()) return Fail(db.status());
-  if (absl::Status s = chiso::storage::Migrate(**db, chiso::plan::PlanMigrations()); !s.ok()) {
-    return Fail(s);
-  }
 
   auto registry = std::make_shared<prometheus::Registry>();
   chiso::plan::PlanMetrics metrics(*registry);

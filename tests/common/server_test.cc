@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "chiso/plan/v1/plan_service.grpc.pb.h"
 #include "common/log/log.h"
+#include "common/server/service_main.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
@@ -277,6 +278,36 @@ TEST(ServerStart, ReportsAPortInUse) {
   auto second = Server::Start(options, {{"chiso.plan.v1.PlanService", &service2}},
                               std::make_shared<prometheus::Registry>(), nullptr);
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  log::SetOutput(nullptr);
+}
+
+}  // namespace
+}  // namespace chiso
+
+namespace chiso {
+namespace {
+
+TEST(ServiceMain, ApplyLogLevelAcceptsTheFourLevelsOnly) {
+  EXPECT_TRUE(ApplyLogLevel("warning").ok());
+  absl::Status s = ApplyLogLevel("loud");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("--log_level"));
+  EXPECT_TRUE(ApplyLogLevel("info").ok());
+}
+
+TEST(ServiceMain, OpenServiceDatabaseCreatesTheDirectoryAndMigrates) {
+  std::ostringstream sink;
+  log::SetOutput(&sink);
+  const std::string dir = absl::StrCat(::testing::TempDir(), "/chiso-main-", ::getpid(), "/a/b");
+  const std::vector<storage::Migration> migrations = {
+      {1, "create t", "CREATE TABLE t (x INTEGER);", ""}};
+  absl::StatusOr<std::unique_ptr<storage::Database>> db =
+      OpenServiceDatabase(dir, "svc.db", migrations);
+  ASSERT_TRUE(db.ok()) << db.status();
+  EXPECT_EQ(*storage::SchemaVersion(**db), 1);
+  // A data directory that cannot exist (under a regular file) is Unavailable.
+  EXPECT_EQ(OpenServiceDatabase(dir + "/svc.db/x", "svc.db", migrations).status().code(),
+            absl::StatusCode::kUnavailable);
   log::SetOutput(nullptr);
 }
 
