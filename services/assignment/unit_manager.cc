@@ -32,6 +32,25 @@ std::string PersonKey(const Person& person) {
   return absl::StrCat(person.display_name(), "\n", person.name());
 }
 
+// One page of `items` listed in `key` order: those after the cursor `after`
+// ("" for the first page), at most `size` of them, moved into `out`. Returns
+// the token of the next page, or "" when this is the last.
+template <typename T, typename Key>
+std::string TakePage(std::vector<T> items, Key key, const std::string& after, int size,
+                     const std::string& fingerprint, google::protobuf::RepeatedPtrField<T>* out) {
+  if (!after.empty()) {
+    items.erase(std::remove_if(items.begin(), items.end(),
+                               [&](const T& item) { return key(item) <= after; }),
+                items.end());
+  }
+  std::sort(items.begin(), items.end(), [&](const T& a, const T& b) { return key(a) < key(b); });
+  for (size_t i = 0; i < items.size() && static_cast<int>(i) < size; ++i) {
+    *out->Add() = std::move(items[i]);
+  }
+  if (static_cast<int>(items.size()) <= size) return "";
+  return EncodePageToken(fingerprint, key(out->Get(out->size() - 1)));
+}
+
 // The MatchKey of a filter's text, "" when the text is empty. Errors:
 // InvalidArgument when it is too long or has nothing to match.
 absl::StatusOr<std::string> FilterTextKey(absl::string_view field, const std::string& value) {
@@ -160,19 +179,11 @@ absl::StatusOr<pb::ListUnitsResponse> UnitManager::ListUnits(const pb::ListUnits
       }
       if (!hit) continue;
     }
-    if (!after.empty() && UnitKey(unit) <= after) continue;
     matched.push_back(std::move(unit));
   }
-  std::sort(matched.begin(), matched.end(),
-            [](const Unit& a, const Unit& b) { return UnitKey(a) < UnitKey(b); });
   pb::ListUnitsResponse response;
-  for (size_t i = 0; i < matched.size() && static_cast<int>(i) < *size; ++i) {
-    *response.add_units() = std::move(matched[i]);
-  }
-  if (static_cast<int>(matched.size()) > *size) {
-    response.set_next_page_token(
-        EncodePageToken(fingerprint, UnitKey(response.units(response.units_size() - 1))));
-  }
+  response.set_next_page_token(
+      TakePage(std::move(matched), UnitKey, after, *size, fingerprint, response.mutable_units()));
   return response;
 }
 
@@ -409,19 +420,11 @@ absl::StatusOr<pb::ListPeopleResponse> UnitManager::ListPeople(
         !KeyContains(person.title(), *text_key)) {
       continue;
     }
-    if (!after.empty() && PersonKey(person) <= after) continue;
     matched.push_back(std::move(person));
   }
-  std::sort(matched.begin(), matched.end(),
-            [](const Person& a, const Person& b) { return PersonKey(a) < PersonKey(b); });
   pb::ListPeopleResponse response;
-  for (size_t i = 0; i < matched.size() && static_cast<int>(i) < *size; ++i) {
-    *response.add_people() = std::move(matched[i]);
-  }
-  if (static_cast<int>(matched.size()) > *size) {
-    response.set_next_page_token(
-        EncodePageToken(fingerprint, PersonKey(response.people(response.people_size() - 1))));
-  }
+  response.set_next_page_token(TakePage(std::move(matched), PersonKey, after, *size, fingerprint,
+                                        response.mutable_people()));
   return response;
 }
 
