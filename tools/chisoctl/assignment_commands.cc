@@ -20,6 +20,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "tools/chisoctl/plan_file.h"
+#include "tools/chisoctl/rpc.h"
 #include "tools/chisoctl/table.h"
 #include "tools/chisoctl/unit_csv.h"
 
@@ -377,9 +378,7 @@ class AssignmentCommands {
 
   template <typename Request, typename Response>
   grpc::Status Call(Method<Request, Response> method, const Request& request, Response* response) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(timeout_));
-    return (stub_.get()->*method)(&context, request, response);
+    return CallWithDeadline(*stub_, method, timeout_, request, response);
   }
 
   int Failed(const grpc::Status& status) {

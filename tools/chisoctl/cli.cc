@@ -31,6 +31,7 @@
 #include "tools/chisoctl/args.h"
 #include "tools/chisoctl/assignment_commands.h"
 #include "tools/chisoctl/plan_file.h"
+#include "tools/chisoctl/rpc.h"
 #include "tools/chisoctl/table.h"
 
 namespace chiso::chisoctl {
@@ -477,9 +478,7 @@ class PlanCommands {
 
   template <typename Request, typename Response>
   grpc::Status Call(Method<Request, Response> method, const Request& request, Response* response) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(timeout_));
-    return (stub_.get()->*method)(&context, request, response);
+    return CallWithDeadline(*stub_, method, timeout_, request, response);
   }
 
   int Failed(const grpc::Status& status) {
@@ -756,12 +755,11 @@ int RunHealth(const Connection& conn, const std::string& service, bool json, std
               std::ostream& err) {
   auto stub = grpc::health::v1::Health::NewStub(
       grpc::CreateChannel(conn.addr, grpc::InsecureChannelCredentials()));
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(conn.timeout));
   grpc::health::v1::HealthCheckRequest request;
   request.set_service(service);
   grpc::health::v1::HealthCheckResponse response;
-  const grpc::Status status = stub->Check(&ctx, request, &response);
+  const grpc::Status status = CallWithDeadline(*stub, &grpc::health::v1::Health::Stub::Check,
+                                               conn.timeout, request, &response);
   if (!status.ok()) return ReportFailure(status, "the service", conn.addr, conn.timeout, err);
   const std::string name =
       grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status());
