@@ -216,6 +216,44 @@ absl::Status CheckObjective(const Catalog& catalog, absl::string_view field, Obj
   return absl::OkStatus();
 }
 
+// A per-plan reminder policy: each field 0 (the default) or within its range,
+// so a typo cannot silence reminders or fire them at night.
+absl::Status CheckReminderPolicy(const chiso::notification::v1::ReminderPolicy& p) {
+  auto range = [](absl::string_view name, int value, int lo, int hi) -> absl::Status {
+    if (value == 0 || (value >= lo && value <= hi)) return absl::OkStatus();
+    return Invalid(absl::StrCat("plan.reminder_policy.", name),
+                   absl::StrCat("must be 0 (default) or ", lo, "–", hi, " (got ", value, ")"));
+  };
+  if (p.before_days_size() > 5) {
+    return Invalid("plan.reminder_policy.before_days", "at most 5 entries");
+  }
+  for (int d : p.before_days()) {
+    if (d < 1 || d > 60) {
+      return Invalid("plan.reminder_policy.before_days",
+                     absl::StrCat("each must be 1–60 (got ", d, ")"));
+    }
+  }
+  if (absl::Status s = range("fire_minute", p.fire_minute(), 450, 1020); !s.ok()) return s;
+  if (absl::Status s =
+          range("escalate_after_working_days", p.escalate_after_working_days(), 1, 30);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = range("escalate_every_days", p.escalate_every_days(), 1, 60); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = range("quiet_after_report_days", p.quiet_after_report_days(), -1, 30);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s =
+          range("report_before_working_days", p.report_before_working_days(), 1, 30);
+      !s.ok()) {
+    return s;
+  }
+  return range("report_before_days", p.report_before_days(), 1, 30);
+}
+
 absl::Status CheckReportingRule(absl::string_view field, ReportingRule& r) {
   if (r.frequency() == Frequency::FREQUENCY_UNSPECIFIED || !Frequency_IsValid(r.frequency())) {
     return Invalid(absl::StrCat(field, ".frequency"),
@@ -415,6 +453,7 @@ absl::Status ValidateAndNormalize(const Catalog& catalog, Plan& plan) {
       return s;
     }
   }
+  if (absl::Status s = CheckReminderPolicy(plan.reminder_policy()); !s.ok()) return s;
   if (absl::Status s = CleanText("plan.funding", plan.mutable_funding(), 2000); !s.ok()) return s;
   if (plan.recipients_size() > kMaxRecipients) {
     return Invalid("plan.recipients", absl::StrCat("at most ", kMaxRecipients, " entries"));
@@ -456,7 +495,7 @@ constexpr absl::string_view kOutputOnly[] = {"name",        "status",      "crea
                                              "update_time", "issue_time",  "close_time",
                                              "etag",        "close_reason"};
 constexpr absl::string_view kMutableWhenIssued[] = {"reporting_rules", "recipients", "issuer.unit",
-                                                    "parent_plans"};
+                                                    "parent_plans", "reminder_policy"};
 
 bool PathIs(absl::string_view path, absl::string_view field) {
   return path == field || absl::StartsWith(path, absl::StrCat(field, "."));

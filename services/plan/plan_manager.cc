@@ -23,7 +23,10 @@ PlanManager::PlanManager(PlanStore* store, const Catalog* catalog, const civil::
                          IdGenerator* ids, PlanMetrics* metrics)
     : store_(store), catalog_(catalog), clock_(clock), ids_(ids), metrics_(metrics) {}
 
-void PlanManager::AfterWrite() { (void)RefreshMetrics(); }
+void PlanManager::AfterWrite(const std::string& plan_name) {
+  (void)RefreshMetrics();
+  if (on_change_) on_change_(plan_name);
+}
 
 absl::Status PlanManager::RefreshMetrics() {
   absl::StatusOr<std::map<PlanStatus, int64_t>> counts = store_->CountByStatus();
@@ -50,7 +53,7 @@ absl::StatusOr<Plan> PlanManager::Create(const pb::CreatePlanRequest& request) {
     return plan;
   }
   absl::StatusOr<Plan> created = store_->Create(plan);
-  if (created.ok()) AfterWrite();
+  if (created.ok()) AfterWrite(created->name());
   return created;
 }
 
@@ -125,7 +128,7 @@ absl::StatusOr<Plan> PlanManager::Update(const pb::UpdatePlanRequest& request) {
     *plan.mutable_update_time() = ToTimestamp(clock_->Now());
     return absl::OkStatus();
   });
-  if (updated.ok()) AfterWrite();
+  if (updated.ok()) AfterWrite(absl::StrCat("plans/", *id));
   return updated;
 }
 
@@ -136,7 +139,7 @@ absl::Status PlanManager::Delete(const pb::DeletePlanRequest& request) {
     if (absl::Status s = CheckEtag(plan, request.etag()); !s.ok()) return s;
     return CheckCanDelete(plan);
   });
-  if (status.ok()) AfterWrite();
+  if (status.ok()) AfterWrite(absl::StrCat("plans/", *id));
   return status;
 }
 
@@ -156,7 +159,7 @@ absl::StatusOr<Plan> PlanManager::Issue(const pb::IssuePlanRequest& request) {
     *plan.mutable_update_time() = now;
     return absl::OkStatus();
   });
-  if (issued.ok()) AfterWrite();
+  if (issued.ok()) AfterWrite(absl::StrCat("plans/", *id));
   return issued;
 }
 
@@ -176,7 +179,7 @@ absl::StatusOr<Plan> PlanManager::Close(const pb::ClosePlanRequest& request) {
     plan.set_close_reason(*reason);
     return absl::OkStatus();
   });
-  if (closed.ok()) AfterWrite();
+  if (closed.ok()) AfterWrite(absl::StrCat("plans/", *id));
   return closed;
 }
 

@@ -5,7 +5,9 @@
 // the request message, applies the rules of plan_domain, uses the store, and
 // returns absl::Status. The gRPC adapter only converts.
 
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -39,14 +41,21 @@ class PlanManager {
   // status, so it doubles as the health check.
   absl::Status RefreshMetrics();
 
+  // Called with the plan's name ("plans/{id}") after every committed change
+  // of it, e.g. to sync its report reminders. Set before serving.
+  void SetChangeListener(std::function<void(const std::string& plan_name)> listener) {
+    on_change_ = std::move(listener);
+  }
+
  private:
-  void AfterWrite();
+  void AfterWrite(const std::string& plan_name);
 
   PlanStore* store_;
   const Catalog* catalog_;
   const civil::Clock* clock_;
   IdGenerator* ids_;
   PlanMetrics* metrics_;
+  std::function<void(const std::string&)> on_change_;
 };
 
 }  // namespace chiso::plan

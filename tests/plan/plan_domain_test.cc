@@ -370,4 +370,24 @@ TEST(KeysOf, YearsComeFromPeriodThenIssueThenTargets) {
 }
 
 }  // namespace
+TEST_F(PlanDomainTest, ChecksTheReminderPolicy) {
+  Plan plan = MinimalDraft();
+  auto* p = plan.mutable_reminder_policy();
+  p->add_before_days(0);
+  ExpectInvalid(plan, "plan.reminder_policy.before_days: each must be 1–60 (got 0)");
+  p->set_before_days(0, 14);
+  p->set_fire_minute(19 * 60);
+  ExpectInvalid(plan, "plan.reminder_policy.fire_minute: must be 0 (default) or 450–1020");
+  p->set_fire_minute(9 * 60);
+  p->set_quiet_after_report_days(-2);
+  ExpectInvalid(plan, "plan.reminder_policy.quiet_after_report_days");
+  p->set_quiet_after_report_days(-1);  // turns the rule off
+  p->set_escalate_after_working_days(5);
+  EXPECT_TRUE(ValidateAndNormalize(catalog_, plan).ok());
+  // An issued plan may still change how it reminds.
+  plan.set_name("plans/x");
+  plan.set_status(PlanStatus::PLAN_STATUS_ISSUED);
+  EXPECT_TRUE(CheckUpdateMask(plan, Mask({"reminder_policy"})).ok());
+}
+
 }  // namespace chiso::plan
