@@ -4,6 +4,11 @@
 
 namespace chiso::assignment {
 
+void AssignmentServiceImpl::TasksChanged(std::vector<std::string> task_names) const {
+  if (on_tasks_changed_ && !task_names.empty()) on_tasks_changed_(std::move(task_names));
+}
+
+
 grpc::Status AssignmentServiceImpl::CreateUnit(grpc::ServerContext*,
                                                const v1::CreateUnitRequest* request,
                                                v1::Unit* response) {
@@ -38,6 +43,9 @@ grpc::Status AssignmentServiceImpl::MergeUnit(grpc::ServerContext*,
   absl::StatusOr<MergeUnitOutcome> outcome = units_->MergeUnit(*request);
   if (!outcome.ok()) return ToGrpcStatus(outcome.status());
   *response = std::move(outcome->response);
+  std::vector<std::string> moved;
+  for (const std::string& id : outcome->moved_task_ids) moved.push_back("tasks/" + id);
+  TasksChanged(std::move(moved));
   return grpc::Status::OK;
 }
 
@@ -81,7 +89,9 @@ grpc::Status AssignmentServiceImpl::DeletePerson(grpc::ServerContext*,
 grpc::Status AssignmentServiceImpl::CreateTask(grpc::ServerContext*,
                                                const v1::CreateTaskRequest* request,
                                                v1::Task* response) {
-  return ReplyWith(tasks_->CreateTask(*request), response);
+  absl::StatusOr<v1::Task> task = tasks_->CreateTask(*request);
+  if (task.ok()) TasksChanged({task->name()});
+  return ReplyWith(std::move(task), response);
 }
 
 grpc::Status AssignmentServiceImpl::GetTask(grpc::ServerContext*, const v1::GetTaskRequest* request,
@@ -98,32 +108,42 @@ grpc::Status AssignmentServiceImpl::ListTasks(grpc::ServerContext*,
 grpc::Status AssignmentServiceImpl::UpdateTask(grpc::ServerContext*,
                                                const v1::UpdateTaskRequest* request,
                                                v1::Task* response) {
-  return ReplyWith(tasks_->UpdateTask(*request), response);
+  absl::StatusOr<v1::Task> task = tasks_->UpdateTask(*request);
+  if (task.ok()) TasksChanged({task->name()});
+  return ReplyWith(std::move(task), response);
 }
 
 grpc::Status AssignmentServiceImpl::DeleteTask(grpc::ServerContext*,
                                                const v1::DeleteTaskRequest* request,
                                                google::protobuf::Empty* response) {
   (void)response;
-  return ToGrpcStatus(tasks_->DeleteTask(*request));
+  absl::Status status = tasks_->DeleteTask(*request);
+  if (status.ok()) TasksChanged({request->name()});
+  return ToGrpcStatus(status);
 }
 
 grpc::Status AssignmentServiceImpl::CancelTask(grpc::ServerContext*,
                                                const v1::CancelTaskRequest* request,
                                                v1::Task* response) {
-  return ReplyWith(tasks_->CancelTask(*request), response);
+  absl::StatusOr<v1::Task> task = tasks_->CancelTask(*request);
+  if (task.ok()) TasksChanged({task->name()});
+  return ReplyWith(std::move(task), response);
 }
 
 grpc::Status AssignmentServiceImpl::ReopenTask(grpc::ServerContext*,
                                                const v1::ReopenTaskRequest* request,
                                                v1::Task* response) {
-  return ReplyWith(tasks_->ReopenTask(*request), response);
+  absl::StatusOr<v1::Task> task = tasks_->ReopenTask(*request);
+  if (task.ok()) TasksChanged({task->name()});
+  return ReplyWith(std::move(task), response);
 }
 
 grpc::Status AssignmentServiceImpl::ReportProgress(grpc::ServerContext*,
                                                    const v1::ReportProgressRequest* request,
                                                    v1::ReportProgressResponse* response) {
-  return ReplyWith(tasks_->ReportProgress(*request), response);
+  absl::StatusOr<v1::ReportProgressResponse> reported = tasks_->ReportProgress(*request);
+  if (reported.ok()) TasksChanged({reported->task().name()});
+  return ReplyWith(std::move(reported), response);
 }
 
 grpc::Status AssignmentServiceImpl::GetProgressReport(grpc::ServerContext*,
@@ -141,7 +161,15 @@ grpc::Status AssignmentServiceImpl::ListProgressReports(
 grpc::Status AssignmentServiceImpl::ImportTasks(grpc::ServerContext*,
                                                 const v1::ImportTasksRequest* request,
                                                 v1::ImportTasksResponse* response) {
-  return ReplyWith(tasks_->ImportTasks(*request), response);
+  absl::StatusOr<v1::ImportTasksResponse> imported = tasks_->ImportTasks(*request);
+  if (imported.ok() && !request->validate_only()) {
+    std::vector<std::string> names;
+    for (const auto& result : imported->results()) {
+      names.insert(names.end(), result.tasks().begin(), result.tasks().end());
+    }
+    TasksChanged(std::move(names));
+  }
+  return ReplyWith(std::move(imported), response);
 }
 
 grpc::Status AssignmentServiceImpl::GetUnitSummary(grpc::ServerContext*,

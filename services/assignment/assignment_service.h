@@ -4,6 +4,10 @@
 // The gRPC adapter of the assignment service: each method calls UnitManager
 // or TaskManager and converts its absl::Status. No rules, no SQL here.
 
+#include <functional>
+#include <string>
+#include <vector>
+
 #include "chiso/assignment/v1/assignment_service.grpc.pb.h"
 #include "services/assignment/task_manager.h"
 #include "services/assignment/unit_manager.h"
@@ -16,6 +20,14 @@ class AssignmentServiceImpl final : public chiso::assignment::v1::AssignmentServ
  public:
   // Neither manager is owned; both must outlive the service.
   AssignmentServiceImpl(UnitManager* units, TaskManager* tasks) : units_(units), tasks_(tasks) {}
+
+  // Called with task names ("tasks/{id}") after every committed change that
+  // can alter their reminders: create, update, delete, cancel, reopen, a
+  // progress report, an import, a unit merge that moved them. Set before
+  // serving.
+  void SetTaskChangeListener(std::function<void(std::vector<std::string> task_names)> listener) {
+    on_tasks_changed_ = std::move(listener);
+  }
 
   grpc::Status CreateUnit(grpc::ServerContext* context, const v1::CreateUnitRequest* request,
                           v1::Unit* response) override;
@@ -74,8 +86,10 @@ class AssignmentServiceImpl final : public chiso::assignment::v1::AssignmentServ
                               v1::PlanSummary* response) override;
 
  private:
+  void TasksChanged(std::vector<std::string> task_names) const;
   UnitManager* units_;
   TaskManager* tasks_;
+  std::function<void(std::vector<std::string>)> on_tasks_changed_;
 };
 
 }  // namespace chiso::assignment

@@ -103,6 +103,14 @@ CREATE INDEX progress_reports_by_task ON progress_reports (task_id, id);
 CREATE INDEX progress_reports_by_unit ON progress_reports (task_id, reporting_unit_id, id);
 )sql";
 
+// What task reminders need of each plan, kept from the plan service's answers.
+constexpr absl::string_view kSchemaV2 = R"sql(
+CREATE TABLE remembered_plans (
+  id TEXT PRIMARY KEY,
+  body {blob} NOT NULL
+);
+)sql";
+
 constexpr absl::string_view kUnits = "units/";
 constexpr absl::string_view kPeople = "people/";
 constexpr absl::string_view kTasks = "tasks/";
@@ -882,6 +890,83 @@ class SqlAssignmentStore : public AssignmentStore {
     return AllTasks(db_, sql, param.values);
   }
 
+  absl::StatusOr<std::vector<std::string>> OpenTaskIds() override {
+    std::vector<std::string> ids;
+    absl::Status status = db_->Read([&](Tx& tx) -> absl::Status {
+      absl::StatusOr<std::vector<Row>> rows =
+          tx.Query("SELECT id FROM tasks WHERE status <> $1 AND status <> $2 ORDER BY id",
+                   {static_cast<int64_t>(chiso::assignment::v1::TASK_STATUS_DONE),
+                    static_cast<int64_t>(chiso::assignment::v1::TASK_STATUS_CANCELLED)});
+      if (!rows.ok()) return rows.status();
+      for (const Row& row : *rows) ids.push_back(row.Text(0));
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
+    return ids;
+  }
+
+  absl::StatusOr<std::optional<absl::Time>> LastReportTime(const std::string& task_id) override {
+    std::optional<absl::Time> last;
+    absl::Status status = db_->Read([&](Tx& tx) -> absl::Status {
+      // create_time is stored as zero-padded seconds.nanos, so text order is
+      // time order.
+      absl::StatusOr<std::vector<Row>> rows = tx.Query(
+          "SELECT body FROM progress_reports WHERE task_id = $1 AND create_time IS NOT NULL "
+          "ORDER BY create_time DESC LIMIT 1",
+          {task_id});
+      if (!rows.ok()) return rows.status();
+      if (rows->empty()) return absl::OkStatus();
+      ProgressReport report;
+      if (!report.ParseFromString((*rows)[0].Text(0))) {
+        return absl::DataLossError(absl::StrCat("a progress report of tasks/", task_id,
+                                                " cannot be decoded"));
+      }
+      last = absl::FromUnixSeconds(report.create_time().seconds()) +
+             absl::Nanoseconds(report.create_time().nanos());
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
+    return last;
+  }
+
+  absl::Status RememberPlan(const chiso::plan::v1::Plan& plan) override {
+    const std::string id = IdOf(plan.name(), "plans/");
+    if (id.empty()) return absl::InvalidArgumentError("plan.name: \"plans/{id}\" required");
+    chiso::plan::v1::Plan kept;
+    kept.set_name(plan.name());
+    kept.set_number(plan.number());
+    kept.set_title(plan.title());
+    kept.set_status(plan.status());
+    *kept.mutable_reminder_policy() = plan.reminder_policy();
+    const std::string body = kept.SerializeAsString();
+    return db_->Transact([&](Tx& tx) -> absl::Status {
+      absl::StatusOr<int64_t> n =
+          tx.Exec("UPDATE remembered_plans SET body = $2 WHERE id = $1", {id, Blob{body}});
+      if (!n.ok()) return n.status();
+      if (*n > 0) return absl::OkStatus();
+      return tx.Exec("INSERT INTO remembered_plans (id, body) VALUES ($1, $2)", {id, Blob{body}})
+          .status();
+    });
+  }
+
+  absl::StatusOr<std::optional<chiso::plan::v1::Plan>> RememberedPlan(
+      const std::string& plan_id) override {
+    std::optional<chiso::plan::v1::Plan> plan;
+    absl::Status status = db_->Read([&](Tx& tx) -> absl::Status {
+      absl::StatusOr<std::vector<Row>> rows =
+          tx.Query("SELECT body FROM remembered_plans WHERE id = $1", {plan_id});
+      if (!rows.ok()) return rows.status();
+      if (rows->empty()) return absl::OkStatus();
+      plan.emplace();
+      if (!plan->ParseFromString((*rows)[0].Text(0))) {
+        return absl::DataLossError(absl::StrCat("remembered plans/", plan_id, " cannot be decoded"));
+      }
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
+    return plan;
+  }
+
   absl::StatusOr<std::vector<TaskCount>> CountTasksByLeadAndTimeliness() override {
     std::vector<TaskCount> counts;
     absl::Status status = db_->Read([&](Tx& tx) -> absl::Status {
@@ -1036,6 +1121,7 @@ class SqlAssignmentStore : public AssignmentStore {
 const std::vector<storage::Migration>& AssignmentMigrations() {
   static const auto* migrations = new std::vector<storage::Migration>{
       storage::PortableMigration(1, "create units, people, tasks and progress reports", kSchemaV1),
+      storage::PortableMigration(2, "remember plans for reminders", kSchemaV2),
   };
   return *migrations;
 }

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,7 +31,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "chiso/assignment/v1/assignment_service.pb.h"
+#include "chiso/plan/v1/plan_service.pb.h"
 #include "common/storage/database.h"
 
 namespace chiso::assignment {
@@ -253,6 +256,20 @@ class AssignmentStore {
   // Reports matching `query`, ordered by id (creation order). Errors:
   // NotFound when the task does not exist.
   virtual absl::StatusOr<ReportPage> ListReports(const ReportQuery& query) = 0;
+
+  // ---- What reminders need --------------------------------------------------
+
+  // Ids of the tasks that are neither DONE nor CANCELLED, ascending.
+  virtual absl::StatusOr<std::vector<std::string>> OpenTaskIds() = 0;
+  // When the latest progress report on the task was made; nullopt if none.
+  virtual absl::StatusOr<std::optional<absl::Time>> LastReportTime(const std::string& task_id) = 0;
+  // Keeps what task reminders need of a plan (name, number, title, status,
+  // reminder policy), as last read from the plan service, so reminders can be
+  // rebuilt without calling it. Other fields of `plan` are not kept.
+  virtual absl::Status RememberPlan(const chiso::plan::v1::Plan& plan) = 0;
+  // The plan as remembered; nullopt if never seen.
+  virtual absl::StatusOr<std::optional<chiso::plan::v1::Plan>> RememberedPlan(
+      const std::string& plan_id) = 0;
 };
 
 // Deepest unit tree Subtree and the cycle checks follow.

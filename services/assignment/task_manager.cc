@@ -177,10 +177,32 @@ TaskManager::TaskManager(AssignmentStore* store, PlanClient* plans, const Catalo
 
 absl::CivilDay TaskManager::Today() const { return civil::BusinessDay(clock_->Now()); }
 
+PlanFacts TaskManager::NoteFacts(const chiso::plan::v1::Plan& plan) {
+  // Reminders are rebuilt from this service's own database, so keep what they
+  // need of the plan whenever it changed since last seen. Failing to keep it
+  // only makes reminders less descriptive; it never fails the call.
+  bool changed = false;
+  {
+    absl::MutexLock lock(&remembered_mu_);
+    std::string& etag = remembered_etags_[plan.name()];
+    if (etag != plan.etag() || plan.etag().empty()) {
+      etag = plan.etag();
+      changed = true;
+    }
+  }
+  if (changed) {
+    if (absl::Status s = store_->RememberPlan(plan); !s.ok()) {
+      absl::MutexLock lock(&remembered_mu_);
+      remembered_etags_.erase(plan.name());
+    }
+  }
+  return PlanFactsOf(plan);
+}
+
 absl::StatusOr<PlanFacts> TaskManager::FactsOf(const std::string& plan_name) {
   absl::StatusOr<chiso::plan::v1::Plan> plan = plans_->GetPlan(plan_name);
   if (!plan.ok()) return plan.status();
-  return PlanFactsOf(*plan);
+  return NoteFacts(*plan);
 }
 
 absl::Status TaskManager::Refresh(std::vector<apb::Task>& tasks) {
@@ -285,7 +307,7 @@ absl::StatusOr<apb::Task> TaskManager::CreateTask(const apb::CreateTaskRequest& 
   ClearOutputFields(task);
   absl::StatusOr<chiso::plan::v1::Plan> plan = PlanOpenForTasks(*plans_, "task.plan", task.plan());
   if (!plan.ok()) return plan.status();
-  const PlanFacts facts = PlanFactsOf(*plan);
+  const PlanFacts facts = NoteFacts(*plan);
   if (absl::Status s = ValidateAndNormalizeTask(*catalog_, facts, task); !s.ok()) return s;
   if (absl::Status s = ResolveUnits(*plan, task); !s.ok()) return s;
   task.set_name(absl::StrCat("tasks/", ids_->Next()));
@@ -479,7 +501,7 @@ absl::StatusOr<apb::Task> TaskManager::UpdateTask(const apb::UpdateTaskRequest& 
       only_description ? plans_->GetPlan(read->plan())
                        : PlanOpenForTasks(*plans_, "task.plan", read->plan());
   if (!plan.ok()) return plan.status();
-  const PlanFacts facts = PlanFactsOf(*plan);
+  const PlanFacts facts = NoteFacts(*plan);
 
   apb::Task next = *read;
   const apb::Task& in = request.task();
@@ -609,7 +631,7 @@ absl::StatusOr<apb::Task> TaskManager::ReopenTask(const apb::ReopenTaskRequest& 
   if (!read.ok()) return read.status();
   absl::StatusOr<chiso::plan::v1::Plan> plan = PlanOpenForTasks(*plans_, "task.plan", read->plan());
   if (!plan.ok()) return plan.status();
-  const PlanFacts facts = PlanFactsOf(*plan);
+  const PlanFacts facts = NoteFacts(*plan);
   const std::string reason = text::CollapseWhitespace(text::NormalizeNfc(request.reason()));
   const absl::CivilDay today = Today();
   absl::StatusOr<apb::Task> updated = store_->UpdateTask(*id, [&](apb::Task& task) -> absl::Status {
@@ -664,7 +686,7 @@ absl::StatusOr<apb::ReportProgressResponse> TaskManager::ReportProgress(
   if (!read.ok()) return read.status();
   absl::StatusOr<chiso::plan::v1::Plan> plan = PlanOpenForTasks(*plans_, "task.plan", read->plan());
   if (!plan.ok()) return plan.status();
-  const PlanFacts facts = PlanFactsOf(*plan);
+  const PlanFacts facts = NoteFacts(*plan);
   const absl::CivilDay today = Today();
   apb::Task current = *read;
   ComputeDerived(facts, today, options_.due_soon_days, current);
@@ -910,7 +932,7 @@ absl::StatusOr<apb::PlanSummary> TaskManager::GetPlanSummary(
   if (!plan_id.ok()) return plan_id.status();
   absl::StatusOr<chiso::plan::v1::Plan> plan = plans_->GetPlan(request.plan());
   if (!plan.ok()) return plan.status();
-  const PlanFacts facts = PlanFactsOf(*plan);
+  const PlanFacts facts = NoteFacts(*plan);
   absl::StatusOr<std::vector<apb::Task>> tasks = store_->ListAllTasksForPlan(*plan_id);
   if (!tasks.ok()) return tasks.status();
   const absl::CivilDay today = Today();
@@ -1086,7 +1108,7 @@ absl::StatusOr<apb::ImportTasksResponse> TaskManager::ImportTasks(
     }
   }
 
-  const PlanFacts facts = PlanFactsOf(*plan);
+  const PlanFacts facts = NoteFacts(*plan);
   const absl::CivilDay today = Today();
   const Timestamp now = ToTimestamp(clock_->Now());
   apb::ImportTasksResponse response;

@@ -13,11 +13,14 @@
 // letters, digits, '-', '_' or '.'; a malformed name is InvalidArgument
 // naming the field.
 
+#include <map>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "chiso/assignment/v1/assignment_service.pb.h"
 #include "common/catalog/catalog.h"
@@ -153,6 +156,8 @@ class TaskManager {
   absl::CivilDay Today() const;
   // Facts of the plan `name` (NotFound when the plan service has none).
   absl::StatusOr<PlanFacts> FactsOf(const std::string& plan_name);
+  // PlanFactsOf, after remembering the plan in the store for reminders.
+  PlanFacts NoteFacts(const chiso::plan::v1::Plan& plan);
   // Resolves the lead and coordinating units of `task` (see CreateTask).
   absl::Status ResolveUnits(const chiso::plan::v1::Plan& plan, apb::Task& task);
   // The ids of `unit_id` (with its subtree when `subtree`) and of every unit
@@ -170,6 +175,9 @@ class TaskManager {
   const civil::Clock* clock_;
   IdGenerator* ids_;
   TaskManagerOptions options_;
+  absl::Mutex remembered_mu_;
+  // Etag of each plan as last remembered in the store.
+  std::map<std::string, std::string> remembered_etags_ ABSL_GUARDED_BY(remembered_mu_);
 };
 
 }  // namespace chiso::assignment

@@ -932,6 +932,46 @@ TEST_F(ReportsTest, ListsReportsByUnitAndOccurrenceWithPages) {
 
 // ---- Durability -----------------------------------------------------------
 
+TEST_F(ReportsTest, KnowsOpenTasksAndTheLatestReportForReminders) {
+  const Task open = PutTask(MakeTask("Còn mở", district_));
+  Task done = MakeTask("Đã xong", district_);
+  done.set_status(TASK_STATUS_DONE);
+  done = PutTask(done);
+  Task cancelled = MakeTask("Đã hủy", district_);
+  cancelled.set_status(TASK_STATUS_CANCELLED);
+  cancelled = PutTask(cancelled);
+  EXPECT_THAT(*store_->OpenTaskIds(), ElementsAre(Id(open.name())));
+
+  EXPECT_EQ(*store_->LastReportTime(Id(open.name())), std::nullopt);
+  for (int64_t seconds : {1714000000, 1714500000, 1714200000}) {
+    ProgressReport report = MakeReport(open, district_, 10);
+    report.mutable_create_time()->set_seconds(seconds);
+    ASSERT_TRUE(store_->UpdateTaskWithReport(Id(open.name()), NoChange, report).ok());
+  }
+  EXPECT_EQ(*store_->LastReportTime(Id(open.name())), absl::FromUnixSeconds(1714500000));
+}
+
+TEST_F(ReportsTest, RemembersWhatRemindersNeedOfAPlan) {
+  EXPECT_EQ(*store_->RememberedPlan("p1"), std::nullopt);
+  chiso::plan::v1::Plan plan;
+  plan.set_name("plans/p1");
+  plan.set_number("60/KH-STNMT");
+  plan.set_title("Nâng cao chỉ số DDCI");
+  plan.set_funding("not kept");
+  plan.mutable_reminder_policy()->set_escalate_after_working_days(5);
+  ASSERT_TRUE(store_->RememberPlan(plan).ok());
+  plan.set_title("Nâng cao chỉ số DDCI năm 2020");
+  ASSERT_TRUE(store_->RememberPlan(plan).ok());  // replaces
+  absl::StatusOr<std::optional<chiso::plan::v1::Plan>> kept = store_->RememberedPlan("p1");
+  ASSERT_TRUE(kept.ok() && kept->has_value()) << kept.status();
+  EXPECT_EQ((*kept)->number(), "60/KH-STNMT");
+  EXPECT_EQ((*kept)->title(), "Nâng cao chỉ số DDCI năm 2020");
+  EXPECT_EQ((*kept)->reminder_policy().escalate_after_working_days(), 5);
+  EXPECT_EQ((*kept)->funding(), "");
+  plan.set_name("p1");
+  EXPECT_TRUE(absl::IsInvalidArgument(store_->RememberPlan(plan)));
+}
+
 TEST(AssignmentStoreFileTest, DataSurvivesReopening) {
   const std::string path =
       absl::StrCat(::testing::TempDir(), "/assignment_store_test_", IdGenerator().Next(), ".db");
@@ -958,7 +998,7 @@ TEST(AssignmentStoreFileTest, DataSurvivesReopening) {
     absl::StatusOr<std::unique_ptr<storage::Database>> db = storage::OpenSqlite(path);
     ASSERT_TRUE(db.ok()) << db.status();
     ASSERT_TRUE(storage::Migrate(**db, AssignmentMigrations()).ok());
-    EXPECT_EQ(*storage::SchemaVersion(**db), 1);
+    EXPECT_EQ(*storage::SchemaVersion(**db), static_cast<int>(AssignmentMigrations().size()));
     std::unique_ptr<AssignmentStore> store = NewSqlAssignmentStore(db->get());
     EXPECT_EQ(store->GetUnit(Id(unit.name()))->code(), "UBND-TKL");
     EXPECT_EQ(store->GetTask(Id(task.name()))->title(), "Nâng cao chỉ số PAR INDEX");
