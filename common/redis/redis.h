@@ -6,6 +6,10 @@
 // connection broken and the next call reconnects, so a blocked command is
 // never silently re-sent after a reconnect (the BullMQ #4479 failure).
 // Not thread-safe: one connection per thread.
+//
+// hiredis writes with write(2), so a write to a connection the server closed
+// would raise SIGPIPE; the first Connection sets SIGPIPE to SIG_IGN when it
+// is still at its default (a handler the program installed is kept).
 #ifndef CHISO_COMMON_REDIS_REDIS_H_
 #define CHISO_COMMON_REDIS_REDIS_H_
 
@@ -50,6 +54,12 @@ struct Reply {
   bool is_error() const { return type == Type::kError; }
 };
 
+// The status for an error reply: OOM → RESOURCE_EXHAUSTED; LOADING, BUSY,
+// READONLY, MASTERDOWN, TRYAGAIN, CLUSTERDOWN → UNAVAILABLE; NOAUTH, WRONGPASS →
+// UNAUTHENTICATED; NOPERM → PERMISSION_DENIED; anything else INTERNAL. The
+// message is "<context>: <Redis's message>". OK for a reply that is not an error.
+absl::Status ReplyStatus(const Reply& reply, absl::string_view context);
+
 // A Lua script with its SHA1, computed once.
 class Script {
  public:
@@ -80,14 +90,15 @@ class Connection {
 
   // Runs one command. A Redis error reply is returned as a Reply of type
   // kError (not as a failed status); transport failures are UNAVAILABLE and
-  // DEADLINE_EXCEEDED on a timeout. `timeout` overrides the command timeout
-  // for this call (for blocking commands such as BZPOPMIN; give it a little
-  // more than the command's own block time).
+  // DEADLINE_EXCEEDED on a timeout. `timeout`, when given, replaces the
+  // command timeout for this call (for blocking commands such as BZPOPMIN;
+  // give it a little more than the command's own block time).
   absl::StatusOr<Reply> Command(const std::vector<std::string>& argv,
                                 absl::Duration timeout = absl::InfiniteDuration());
 
   // Sends every command in one write, then reads every reply, in order.
-  absl::StatusOr<std::vector<Reply>> Pipeline(const std::vector<std::vector<std::string>>& commands);
+  absl::StatusOr<std::vector<Reply>> Pipeline(
+      const std::vector<std::vector<std::string>>& commands);
 
   // EVALSHA, loading the script and retrying once on NOSCRIPT.
   absl::StatusOr<Reply> Eval(const Script& script, const std::vector<std::string>& keys,
@@ -101,6 +112,22 @@ class Connection {
   // SCRIPT LOAD, so that pipelined EVALSHAs find it.
   absl::Status LoadScript(const Script& script);
 
+  // Runs EVALSHAs in one round trip. The calls that answer NOSCRIPT (a
+  // restarted Redis, SCRIPT FLUSH) did not run: their scripts are loaded and
+  // just those calls are sent again, once, in order, in a second round trip;
+  // they therefore run after the calls that succeeded the first time.
+  struct ScriptCall {
+    const Script* script = nullptr;
+    std::vector<std::string> keys;
+    std::vector<std::string> args;
+  };
+  absl::StatusOr<std::vector<Reply>> EvalPipeline(const std::vector<ScriptCall>& calls);
+
+  // CLIENT ID of the current connection, connecting if needed; a reconnect
+  // gives a new id. Another connection can interrupt a blocking command of
+  // this one with CLIENT UNBLOCK <id>.
+  absl::StatusOr<int64_t> ClientId();
+
  private:
   absl::Status EnsureConnected();
   absl::Status SetTimeout(absl::Duration timeout);
@@ -109,6 +136,7 @@ class Connection {
   Endpoint endpoint_;
   redisContext* ctx_ = nullptr;
   absl::Duration current_timeout_ = absl::ZeroDuration();
+  int64_t client_id_ = -1;  // of ctx_, -1 until asked
 };
 
 }  // namespace chiso::redis
