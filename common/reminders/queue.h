@@ -11,7 +11,9 @@
 //   owner has a generation, set by the producer when it syncs the owner; a
 //   chain continuation passed to Ack is scheduled only when its generation is
 //   still the owner's, so a task completed or rescheduled while one of its
-//   reminders was in flight never grows a stale chain.
+//   reminders was in flight never grows a stale chain. An owner left with no
+//   pending or leased reminder forgets its generation (no Ack can then come
+//   for it), so the generations kept are those of live owners only.
 // - All keys share one hash tag (Redis Cluster ready). Every script takes
 //   "now" from redis.call('TIME') and does bounded work.
 #ifndef CHISO_COMMON_REMINDERS_QUEUE_H_
@@ -62,6 +64,8 @@ struct Item {
 // A reminder handed to a worker.
 struct Claimed {
   std::string id;
+  // The fire time it was scheduled for, also on a retry or a redelivery
+  // (lateness is measured against it); after a Requeue, the requeue's.
   int64_t fire_at_ms = 0;
   // Attempt number, 1 on first delivery; the fencing token for Ack/Nack.
   int64_t attempt = 0;
@@ -71,7 +75,8 @@ struct Claimed {
 struct ClaimResult {
   // Redis's clock when the claim ran, Unix milliseconds.
   int64_t now_ms = 0;
-  // Fire time of the earliest reminder still waiting, if any.
+  // When a claim next has something to do: the earliest fire time still
+  // waiting or lease expiry still running, if any.
   std::optional<int64_t> next_fire_ms;
   std::vector<Claimed> items;
   // Leases that had expired and were returned to the queue (or dead-lettered).
@@ -119,8 +124,8 @@ struct SyncResult {
 
 struct Stats {
   int64_t now_ms = 0;
-  int64_t due = 0;     // pending, whatever their fire time
-  int64_t ready = 0;   // of those, fire time passed
+  int64_t due = 0;    // pending, whatever their fire time
+  int64_t ready = 0;  // of those, fire time passed
   int64_t leased = 0;
   int64_t dead = 0;
   // now − fire time of the oldest ready reminder; 0 when none.
@@ -134,7 +139,21 @@ struct DeadLetter {
   int64_t attempts = 0;
   std::string last_error;
   int64_t dead_at_ms = 0;
+  // The fire time it was scheduled for.
+  int64_t fire_at_ms = 0;
 };
+
+// A Settle and the next Claim, run in one round trip (the worker's loop).
+struct SettleClaimResult {
+  // One per Ack, then one per Nack.
+  std::vector<Settle> settled;
+  ClaimResult claim;
+};
+
+// The longest retry delay after failed attempt `attempt` (1-based):
+// min(backoff_cap, backoff_base·2^(attempt−1)). The delay used is uniform in
+// [0, that] ("full jitter"), so retries of a burst spread out.
+absl::Duration MaxRetryDelay(const QueueOptions& options, int64_t attempt);
 
 // Client of the queue for producers and operators. Not thread-safe (it owns
 // one connection); make one per thread.
@@ -145,29 +164,57 @@ class Queue {
   const QueueOptions& options() const { return options_; }
   redis::Connection& connection() { return conn_; }
 
-  // Adds or moves reminders. An id that is leased, or has a tombstone
-  // (delivered or cancelled within the retention window), is skipped.
-  // Batches of any size are split into bounded script calls.
+  // Adds or moves reminders. An id that is leased, dead-lettered, or has a
+  // tombstone (delivered or cancelled within the retention window), is
+  // skipped. A pending id waiting out a retry backoff keeps its backoff when
+  // scheduled again for the same fire time (a reconciler re-sending it must
+  // not turn the retry into a hot loop); a different fire time moves it.
+  // Batches of any size are split into bounded script calls of 500 items,
+  // each atomic. INVALID_ARGUMENT for an id outside the grammar (OwnerOf) or
+  // a negative fire time, before anything is written.
   absl::StatusOr<ScheduleResult> Schedule(const std::vector<Item>& items);
 
   // Makes the owner's pending reminders exactly `items` (all of whose ids
   // must belong to `owner`) and sets the owner's generation: pending ones not
   // listed are removed without a tombstone (they may come back), listed ones
-  // are scheduled as by Schedule. An empty `items` clears the owner.
+  // are scheduled as by Schedule, leased ones are left to finish. An empty
+  // `items` clears the owner. One atomic script; INVALID_ARGUMENT for an
+  // owner that is not "<kind>/<id>", an empty generation, an id of another
+  // owner, or more than 2000 items.
   absl::StatusOr<SyncResult> SyncOwner(absl::string_view owner, absl::string_view generation,
                                        const std::vector<Item>& items);
 
+  // Owners whose id starts with `kind_prefix` (e.g. "task/") that have a
+  // generation, i.e. were synced and still have pending or leased
+  // reminders; sorted. Reconcilers clear the ones their database no longer
+  // has. Iterates with HSCAN, so it does not block Redis on a large set.
+  absl::StatusOr<std::vector<std::string>> Owners(absl::string_view kind_prefix);
+
   // Removes pending reminders and leaves tombstones, so a later Schedule of
   // the same id is skipped. A leased one loses its lease (its Ack becomes
-  // kStale). Returns how many were pending or leased.
+  // kStale); a dead letter is dropped. Returns how many were pending or
+  // leased.
   absl::StatusOr<int> Cancel(const std::vector<std::string>& ids);
 
   // Claims up to `limit` (at most options().claim_limit) reminders whose
-  // fire time has passed, after reaping expired leases.
+  // fire time has passed, after reaping expired leases (back to the queue,
+  // or dead-lettered once they used max_attempts) and forgetting a bounded
+  // number of tombstones older than the retention. INVALID_ARGUMENT for
+  // limit < 1.
   absl::StatusOr<ClaimResult> Claim(int limit);
-  absl::StatusOr<std::vector<Settle>> Settle(const std::vector<Ack>& acks,
-                                             const std::vector<Nack>& nacks);
-  // Extends the lease of a reminder still held with `attempt`.
+  // Applies outcomes; returns one Settle per Ack, then one per Nack, in
+  // order. An outcome applies only while its lease is held with the same
+  // attempt (otherwise kStale). A retry goes back to the queue after a delay
+  // drawn as MaxRetryDelay describes; the delay is relative to Redis's
+  // clock, so the worker's clock does not matter.
+  absl::StatusOr<std::vector<reminders::Settle>> Settle(const std::vector<Ack>& acks,
+                                                        const std::vector<Nack>& nacks);
+  // Settle, then Claim(limit), in one round trip. Either part may be empty:
+  // no outcomes, or limit 0 for no claim.
+  absl::StatusOr<SettleClaimResult> SettleAndClaim(const std::vector<Ack>& acks,
+                                                   const std::vector<Nack>& nacks, int limit);
+  // Extends the lease of a reminder still held with `attempt`, so that it
+  // ends no earlier than `by` from now. False when the lease is lost.
   absl::StatusOr<bool> Extend(absl::string_view id, int64_t attempt, absl::Duration by);
 
   absl::StatusOr<Stats> GetStats();
@@ -182,30 +229,54 @@ class Queue {
   absl::StatusOr<Epoch> EnsureEpoch();
 
   // Dead letters whose id starts with `prefix`, newest first, dead before
-  // `before_ms` (0 for no bound; pass the last one's dead_at_ms to page on).
+  // `before_ms` (0 for no bound). To page on, pass the last one's dead_at_ms
+  // and id: with `before_id` the bound is the position of that entry, so
+  // entries dead in the same millisecond are neither skipped nor repeated.
+  // One call examines at most 10000 entries, so a selective `prefix` over a
+  // larger dead set may return fewer than it could. limit is 1..1000.
   absl::StatusOr<std::vector<DeadLetter>> ListDead(int limit, absl::string_view prefix = "",
-                                                   int64_t before_ms = 0);
-  // Moves a dead letter back to the queue with a fresh attempt count.
-  // NOT_FOUND when it is not dead.
+                                                   int64_t before_ms = 0,
+                                                   absl::string_view before_id = "");
+  // Moves a dead letter back to the queue with a fresh attempt count, to fire
+  // at `fire_at_ms` (0 or less: now). NOT_FOUND when it is not dead.
   absl::Status Requeue(absl::string_view id, int64_t fire_at_ms);
 
   // Leader election for reconcilers: true when `holder` holds (or now
   // acquired) the lease of `role` for `ttl`. Renewal is the same call.
   absl::StatusOr<bool> HoldLeadership(absl::string_view role, absl::string_view holder,
                                       absl::Duration ttl);
+  // Gives up the lease if `holder` holds it; otherwise does nothing.
   absl::Status ReleaseLeadership(absl::string_view role, absl::string_view holder);
 
-  // Blocks on the wake marker for at most `timeout` (BZPOPMIN with a socket
-  // timeout a little longer). Returns when woken or timed out.
+  // Blocks on the wake marker for about `timeout` (BZPOPMIN with a socket
+  // timeout one second longer). Returns OK when woken or timed out (at once
+  // for a timeout under 1 ms); a transport error drops the connection (the
+  // next call reconnects) and is returned. A marker ends the block at once,
+  // but Redis ends the timeout itself on its cron tick (hz; every 100 ms by
+  // default), so the return may come that much after `timeout`.
   absl::Status WaitForWake(absl::Duration timeout);
 
  private:
+  redis::Connection::ScriptCall Call(const redis::Script& script,
+                                     std::vector<std::string> args) const;
+  absl::StatusOr<redis::Reply> Run(const redis::Script& script, std::vector<std::string> args,
+                                   absl::string_view what);
+  absl::StatusOr<std::vector<std::string>> SettleArgs(const std::vector<Ack>& acks,
+                                                      const std::vector<Nack>& nacks);
+  std::vector<std::string> ClaimArgs(int limit) const;
+
   QueueOptions options_;
+  // Why options_ cannot be used, returned by every call; OK normally.
+  absl::Status options_status_;
   redis::Connection conn_;
+  // The fixed keys every queue script is given, in the order they expect.
+  std::vector<std::string> keys_;
 };
 
 // The owner of a reminder id: "task/<id>" of "task/<id>/<date>/<rule>".
-// INVALID_ARGUMENT when the id does not follow the grammar.
+// The grammar: "<kind>/<owner id>/<YYYY-MM-DD>/<rule>", kind of a-z, owner id
+// of printable ASCII except '/', rule of a-z, 0-9 and '-'. INVALID_ARGUMENT
+// naming the part that does not follow it.
 absl::StatusOr<std::string> OwnerOf(absl::string_view reminder_id);
 
 }  // namespace chiso::reminders
