@@ -937,6 +937,8 @@ class SqlAssignmentStore : public AssignmentStore {
     kept.set_number(plan.number());
     kept.set_title(plan.title());
     kept.set_status(plan.status());
+    *kept.mutable_period() = plan.period();
+    *kept.mutable_issued_on() = plan.issued_on();
     *kept.mutable_reminder_policy() = plan.reminder_policy();
     const std::string body = kept.SerializeAsString();
     return db_->Transact([&](Tx& tx) -> absl::Status {

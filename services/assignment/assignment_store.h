@@ -264,7 +264,7 @@ class AssignmentStore {
   // When the latest progress report on the task was made; nullopt if none.
   virtual absl::StatusOr<std::optional<absl::Time>> LastReportTime(const std::string& task_id) = 0;
   // Keeps what task reminders need of a plan (name, number, title, status,
-  // reminder policy), as last read from the plan service, so reminders can be
+  // period, date of issue, reminder policy), as last read from the plan service, so reminders can be
   // rebuilt without calling it. Other fields of `plan` are not kept.
   virtual absl::Status RememberPlan(const chiso::plan::v1::Plan& plan) = 0;
   // The plan as remembered; nullopt if never seen.

@@ -8,6 +8,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "chiso/assignment/v1/assignment_service.grpc.pb.h"
@@ -17,6 +18,8 @@
 #include "common/civil/date.h"
 #include "common/ids/ids.h"
 #include "common/log/log.h"
+#include "common/reminders/policy.h"
+#include "common/reminders/producer_flags.h"
 #include "common/server/config.h"
 #include "common/server/server.h"
 #include "common/server/service_main.h"
@@ -31,6 +34,7 @@
 #include "services/assignment/assignment_store.h"
 #include "services/assignment/plan_client.h"
 #include "services/assignment/task_manager.h"
+#include "services/assignment/task_reminder_source.h"
 #include "services/assignment/unit_manager.h"
 
 ABSL_FLAG(std::string, listen, chiso::EnvOr("CHISO_LISTEN", "0.0.0.0:50052"),
@@ -93,6 +97,13 @@ int main(int argc, char** argv) {
   }
   if (absl::GetFlag(FLAGS_due_soon_days) < 0) {
     std::cerr << "--due_soon_days: must not be negative\n";
+    return 2;
+  }
+
+  absl::StatusOr<chiso::reminders::ProducerSetup> reminders =
+      chiso::reminders::ProducerSetupFromFlags("assignment");
+  if (!reminders.ok()) {
+    std::cerr << reminders.status().message() << "\n";
     return 2;
   }
 
@@ -164,7 +175,23 @@ int main(int argc, char** argv) {
       registry, health);
   if (!server.ok()) return Fail(server.status());
 
+  // Reminders of tasks: synced after each committed change, reconciled by
+  // the elected replica. A Redis outage never fails a task write.
+  chiso::assignment::TaskReminderSource reminder_source(store.get(), &reminders->calendar,
+                                                        reminders->policy, reminders->lookback);
+  std::unique_ptr<chiso::reminders::Producer> producer =
+      chiso::reminders::StartProducer(*reminders, &reminder_source, clock, registry.get());
+  if (producer != nullptr) {
+    service.SetTaskChangeListener([p = producer.get()](std::vector<std::string> names) {
+      for (std::string& name : names) {
+        if (absl::StartsWith(name, "tasks/")) name = chiso::reminders::TaskOwner(name.substr(6));
+      }
+      p->Changed(names);
+    });
+  }
+
   chiso::WaitForShutdownSignal(**server);
   (*server)->Wait();
+  if (producer != nullptr) producer->Stop();
   return 0;
 }

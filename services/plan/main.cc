@@ -13,6 +13,8 @@
 #include "common/civil/clock.h"
 #include "common/ids/ids.h"
 #include "common/log/log.h"
+#include "common/reminders/policy.h"
+#include "common/reminders/producer_flags.h"
 #include "common/server/config.h"
 #include "common/server/server.h"
 #include "common/server/service_main.h"
@@ -21,6 +23,7 @@
 #include "services/plan/plan_metrics.h"
 #include "services/plan/plan_service.h"
 #include "services/plan/plan_store.h"
+#include "services/plan/report_reminder_source.h"
 
 ABSL_FLAG(std::string, listen, chiso::EnvOr("CHISO_LISTEN", "0.0.0.0:50051"),
           "gRPC address to listen on (env CHISO_LISTEN)");
@@ -55,6 +58,13 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  absl::StatusOr<chiso::reminders::ProducerSetup> reminders =
+      chiso::reminders::ProducerSetupFromFlags("plan");
+  if (!reminders.ok()) {
+    std::cerr << reminders.status().message() << "\n";
+    return 2;
+  }
+
   absl::StatusOr<chiso::Catalog> catalog = chiso::Catalog::Load(absl::GetFlag(FLAGS_catalog_file));
   if (!catalog.ok()) return Fail(catalog.status());
 
@@ -70,6 +80,18 @@ int main(int argc, char** argv) {
                                    &metrics);
   chiso::plan::PlanServiceImpl service(&manager);
 
+  // Report reminders: synced after each committed change, reconciled by the
+  // elected replica. A Redis outage never fails a plan write.
+  chiso::plan::ReportReminderSource reminder_source(store.get(), &reminders->calendar,
+                                                    reminders->policy, reminders->lookback);
+  std::unique_ptr<chiso::reminders::Producer> producer = chiso::reminders::StartProducer(
+      *reminders, &reminder_source, chiso::civil::Clock::Real(), registry.get());
+  if (producer != nullptr) {
+    manager.SetChangeListener([p = producer.get()](const std::string& plan_name) {
+      p->Changed(chiso::reminders::PlanOwner(plan_name.substr(std::string("plans/").size())));
+    });
+  }
+
   chiso::ServerOptions options;
   options.service_name = "plan";
   options.listen_address = absl::GetFlag(FLAGS_listen);
@@ -82,5 +104,6 @@ int main(int argc, char** argv) {
 
   chiso::WaitForShutdownSignal(**server);
   (*server)->Wait();
+  if (producer != nullptr) producer->Stop();
   return 0;
 }
