@@ -1,0 +1,56 @@
+#ifndef CHISO_SERVICES_NOTIFICATION_OPERATIONS_MANAGER_H_
+#define CHISO_SERVICES_NOTIFICATION_OPERATIONS_MANAGER_H_
+
+// The operator methods of the notification service: the queue's statistics
+// and the dead letters of both kinds under one name space (see
+// DeadLetterRef): reminders the queue dead-lettered, kept in Redis, and
+// webhook deliveries that failed every attempt, kept in this service's
+// database. Methods that need Redis answer Unavailable while it cannot be
+// reached; those that do not (a listing filtered by webhook, retrying a
+// webhook delivery) keep working.
+
+#include <functional>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "chiso/notification/v1/notification_service.pb.h"
+#include "common/calendar/working_calendar.h"
+#include "common/civil/clock.h"
+#include "services/notification/lateness_window.h"
+#include "services/notification/notification_store.h"
+#include "services/notification/queue_admin.h"
+
+namespace chiso::notification {
+
+class OperationsManager {
+ public:
+  // None of the pointers is owned; all must outlive the manager.
+  // `on_retry` (may be empty) is called after a webhook delivery is put back
+  // in the outbox, to wake the sender.
+  OperationsManager(QueueAdmin* queue, NotificationStore* store, const LatenessWindow* lateness,
+                    const calendar::WorkingCalendar* calendar, const civil::Clock* clock,
+                    std::function<void()> on_retry = nullptr);
+
+  // Errors: InvalidArgument for a bad window; Unavailable.
+  absl::StatusOr<pb::QueueStats> GetQueueStats(const pb::GetQueueStatsRequest& request);
+  // Errors: InvalidArgument for a bad page size, page token or filter;
+  // Unavailable.
+  absl::StatusOr<pb::ListDeadLettersResponse> ListDeadLetters(
+      const pb::ListDeadLettersRequest& request);
+  // Errors: InvalidArgument for a bad name or a fire time more than 30 days
+  // ahead; NotFound when there is no such dead letter; Unavailable.
+  absl::StatusOr<pb::RetryDeadLetterResponse> RetryDeadLetter(
+      const pb::RetryDeadLetterRequest& request);
+
+ private:
+  QueueAdmin* queue_;
+  NotificationStore* store_;
+  const LatenessWindow* lateness_;
+  const calendar::WorkingCalendar* calendar_;
+  const civil::Clock* clock_;
+  std::function<void()> on_retry_;
+};
+
+}  // namespace chiso::notification
+
+#endif  // CHISO_SERVICES_NOTIFICATION_OPERATIONS_MANAGER_H_
