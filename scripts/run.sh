@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts the suite locally: a redis-server on 6390 with its data under var/redis,
-# and every service on its default ports with its SQLite file under var/.
+# Starts the suite locally: a redis-server on 6390 (the reminder queue) with its
+# data under var/redis, and every service on its default ports with its SQLite
+# file under var/.
 # Logs (one JSON object per line) go to var/log/. Ctrl-C stops everything.
 set -euo pipefail
 
@@ -14,6 +15,7 @@ mkdir -p "$var/redis" "$var/log"
 services=(
   "plan 50051 9101 services/plan/chiso-plan"
   "assignment 50052 9102 services/assignment/chiso-assignment"
+  "notification 50054 9104 services/notification/chiso-notification"
 )
 redis_port=6390
 
@@ -73,7 +75,8 @@ wait_port redis 127.0.0.1 "$redis_port" "${pids[-1]}"
 for entry in "${services[@]}"; do
   read -r name port mport binary <<<"$entry"
   "$bin/$binary" --listen="$host:$port" --metrics_listen="$host:$mport" \
-    --data_dir="$var" --drain_grace=1s 2>>"$var/log/$name.log" &
+    --data_dir="$var" --redis="127.0.0.1:$redis_port" --drain_grace=1s \
+    2>>"$var/log/$name.log" &
   pids+=($!); names+=("$name")
   wait_port "$name" 127.0.0.1 "$port" "${pids[-1]}"
 done
