@@ -121,8 +121,8 @@ absl::Status Producer::Flush(absl::Duration timeout) {
     return pending_.empty() && in_flight_ == 0;
   };
   if (mu_.AwaitWithTimeout(absl::Condition(&drained), timeout)) return absl::OkStatus();
-  return absl::DeadlineExceededError(absl::StrCat(pending_.size() + in_flight_,
-                                                  " reminder owners still waiting to be synced"));
+  return absl::DeadlineExceededError(
+      absl::StrCat(pending_.size() + in_flight_, " reminder owners still waiting to be synced"));
 }
 
 absl::Status Producer::SyncOne(Queue& queue, const std::string& owner) {
@@ -268,8 +268,7 @@ void Producer::ReconcileLoop() {
         }
       }
     } else if (!lead.ok()) {
-      log::Debug("reminder reconciler cannot reach Redis",
-                 {{"error", lead.status().ToString()}});
+      log::Debug("reminder reconciler cannot reach Redis", {{"error", lead.status().ToString()}});
     }
     absl::MutexLock lock(&mu_);
     auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };

@@ -32,7 +32,8 @@ absl::StatusOr<chiso::notification::v1::ReminderPolicy> ParsePolicyText(absl::st
   class Collector : public google::protobuf::io::ErrorCollector {
    public:
     void AddError(int line, int column, const std::string& message) override {
-      if (first.empty()) first = absl::StrCat("line ", line + 1, ", column ", column + 1, ": ", message);
+      if (first.empty())
+        first = absl::StrCat("line ", line + 1, ", column ", column + 1, ": ", message);
     }
     std::string first;
   } errors;
@@ -89,8 +90,7 @@ absl::StatusOr<ProducerSetup> ProducerSetupFromFlags(absl::string_view role) {
 }
 
 std::unique_ptr<Producer> StartProducer(const ProducerSetup& setup, ReminderSource* source,
-                                        const civil::Clock* clock,
-                                        prometheus::Registry* registry) {
+                                        const civil::Clock* clock, prometheus::Registry* registry) {
   if (!setup.endpoint) {
     log::Warning("reminders are off (--redis is empty)", {{"role", setup.producer.role}});
     return nullptr;

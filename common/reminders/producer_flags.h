@@ -41,8 +41,7 @@ absl::StatusOr<ProducerSetup> ProducerSetupFromFlags(absl::string_view role);
 // after logging that reminders are off, when it is not. The arguments must
 // outlive the producer.
 std::unique_ptr<Producer> StartProducer(const ProducerSetup& setup, ReminderSource* source,
-                                        const civil::Clock* clock,
-                                        prometheus::Registry* registry);
+                                        const civil::Clock* clock, prometheus::Registry* registry);
 
 // Parses a ReminderPolicy in protobuf text format, e.g.
 //   before_days: 7  before_days: 3  escalate_after_working_days: 5

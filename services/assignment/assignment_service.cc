@@ -8,7 +8,6 @@ void AssignmentServiceImpl::TasksChanged(std::vector<std::string> task_names) co
   if (on_tasks_changed_ && !task_names.empty()) on_tasks_changed_(std::move(task_names));
 }
 
-
 grpc::Status AssignmentServiceImpl::CreateUnit(grpc::ServerContext*,
                                                const v1::CreateUnitRequest* request,
                                                v1::Unit* response) {

@@ -918,8 +918,8 @@ class SqlAssignmentStore : public AssignmentStore {
       if (rows->empty()) return absl::OkStatus();
       ProgressReport report;
       if (!report.ParseFromString((*rows)[0].Text(0))) {
-        return absl::DataLossError(absl::StrCat("a progress report of tasks/", task_id,
-                                                " cannot be decoded"));
+        return absl::DataLossError(
+            absl::StrCat("a progress report of tasks/", task_id, " cannot be decoded"));
       }
       last = absl::FromUnixSeconds(report.create_time().seconds()) +
              absl::Nanoseconds(report.create_time().nanos());
@@ -961,7 +961,8 @@ class SqlAssignmentStore : public AssignmentStore {
       if (rows->empty()) return absl::OkStatus();
       plan.emplace();
       if (!plan->ParseFromString((*rows)[0].Text(0))) {
-        return absl::DataLossError(absl::StrCat("remembered plans/", plan_id, " cannot be decoded"));
+        return absl::DataLossError(
+            absl::StrCat("remembered plans/", plan_id, " cannot be decoded"));
       }
       return absl::OkStatus();
     });

@@ -264,8 +264,8 @@ class AssignmentStore {
   // When the latest progress report on the task was made; nullopt if none.
   virtual absl::StatusOr<std::optional<absl::Time>> LastReportTime(const std::string& task_id) = 0;
   // Keeps what task reminders need of a plan (name, number, title, status,
-  // period, date of issue, reminder policy), as last read from the plan service, so reminders can be
-  // rebuilt without calling it. Other fields of `plan` are not kept.
+  // period, date of issue, reminder policy), as last read from the plan service, so reminders can
+  // be rebuilt without calling it. Other fields of `plan` are not kept.
   virtual absl::Status RememberPlan(const chiso::plan::v1::Plan& plan) = 0;
   // The plan as remembered; nullopt if never seen.
   virtual absl::StatusOr<std::optional<chiso::plan::v1::Plan>> RememberedPlan(

@@ -234,8 +234,7 @@ absl::Status CheckReminderPolicy(const chiso::notification::v1::ReminderPolicy& 
     }
   }
   if (absl::Status s = range("fire_minute", p.fire_minute(), 450, 1020); !s.ok()) return s;
-  if (absl::Status s =
-          range("escalate_after_working_days", p.escalate_after_working_days(), 1, 30);
+  if (absl::Status s = range("escalate_after_working_days", p.escalate_after_working_days(), 1, 30);
       !s.ok()) {
     return s;
   }
@@ -246,8 +245,7 @@ absl::Status CheckReminderPolicy(const chiso::notification::v1::ReminderPolicy& 
       !s.ok()) {
     return s;
   }
-  if (absl::Status s =
-          range("report_before_working_days", p.report_before_working_days(), 1, 30);
+  if (absl::Status s = range("report_before_working_days", p.report_before_working_days(), 1, 30);
       !s.ok()) {
     return s;
   }

@@ -333,9 +333,9 @@ TEST(NextInChainTest, AfterAnOutageTheChainResumesWithTheNextLinkToCome) {
   EXPECT_EQ(next->rule(), "overdue-9");
   EXPECT_EQ(next->fire_at_ms(), UtcMs(2024, 6, 20, 1, 0));
   // On time, it is simply the next link.
-  EXPECT_EQ(NextInChainAfter(delivered, Vn(), absl::FromUnixMillis(UtcMs(2024, 6, 10, 1, 0)))
-                ->rule(),
-            "overdue-2");
+  EXPECT_EQ(
+      NextInChainAfter(delivered, Vn(), absl::FromUnixMillis(UtcMs(2024, 6, 10, 1, 0)))->rule(),
+      "overdue-2");
 }
 
 TEST(NextInChainTest, OverdueSkipsTet) {
