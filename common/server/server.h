@@ -107,8 +107,11 @@ class Server {
 // afterwards. Call first thing in main, before any thread exists.
 void BlockShutdownSignals();
 
-// Waits for SIGINT or SIGTERM (blocked by BlockShutdownSignals), then shuts
-// `server` down gracefully. Returns the signal number.
+// Waits for SIGINT or SIGTERM (blocked by BlockShutdownSignals) and logs it.
+// Returns the signal number. For mains that order their own shutdown.
+int WaitForSignal();
+
+// WaitForSignal, then shuts `server` down gracefully. Returns the signal.
 int WaitForShutdownSignal(Server& server);
 
 }  // namespace chiso

@@ -33,4 +33,9 @@ absl::StatusOr<std::unique_ptr<storage::Database>> OpenServiceDatabase(
   return db;
 }
 
+int FailToStart(const std::string& service, const absl::Status& status) {
+  log::Error("cannot start", {{"service", service}, {"error", status.ToString()}});
+  return 1;
+}
+
 }  // namespace chiso

@@ -24,6 +24,10 @@ absl::StatusOr<std::unique_ptr<storage::Database>> OpenServiceDatabase(
     const std::string& data_dir, const std::string& file,
     const std::vector<storage::Migration>& migrations);
 
+// Logs why `service` cannot start (one JSON line) and returns the exit
+// status for main: 1.
+int FailToStart(const std::string& service, const absl::Status& status);
+
 }  // namespace chiso
 
 #endif  // CHISO_COMMON_SERVER_SERVICE_MAIN_H_

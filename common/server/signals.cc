@@ -13,7 +13,7 @@ void BlockShutdownSignals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-int WaitForShutdownSignal(Server& server) {
+int WaitForSignal() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
@@ -21,6 +21,11 @@ int WaitForShutdownSignal(Server& server) {
   int sig = 0;
   sigwait(&set, &sig);
   log::Info("shutdown signal", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  return sig;
+}
+
+int WaitForShutdownSignal(Server& server) {
+  const int sig = WaitForSignal();
   server.Shutdown();
   return sig;
 }

@@ -61,11 +61,6 @@ ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(5),
 
 namespace {
 
-int Fail(const absl::Status& status) {
-  chiso::log::Error("cannot start", {{"service", "assignment"}, {"error", status.ToString()}});
-  return 1;
-}
-
 // The plan service answers its health check (a dependency of this service).
 absl::Status PlanServiceHealthy(const std::shared_ptr<grpc::Channel>& channel) {
   auto stub = grpc::health::v1::Health::NewStub(channel);
@@ -108,11 +103,11 @@ int main(int argc, char** argv) {
   }
 
   absl::StatusOr<chiso::Catalog> catalog = chiso::Catalog::Load(absl::GetFlag(FLAGS_catalog_file));
-  if (!catalog.ok()) return Fail(catalog.status());
+  if (!catalog.ok()) return chiso::FailToStart("assignment", catalog.status());
 
   absl::StatusOr<std::unique_ptr<chiso::storage::Database>> db = chiso::OpenServiceDatabase(
       absl::GetFlag(FLAGS_data_dir), "assignment.db", chiso::assignment::AssignmentMigrations());
-  if (!db.ok()) return Fail(db.status());
+  if (!db.ok()) return chiso::FailToStart("assignment", db.status());
 
   std::shared_ptr<grpc::Channel> plan_channel =
       grpc::CreateChannel(absl::GetFlag(FLAGS_plan_addr), grpc::InsecureChannelCredentials());
@@ -173,7 +168,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<chiso::Server>> server = chiso::Server::Start(
       options, {{chiso::assignment::v1::AssignmentService::service_full_name(), &service}},
       registry, health);
-  if (!server.ok()) return Fail(server.status());
+  if (!server.ok()) return chiso::FailToStart("assignment", server.status());
 
   // Reminders of tasks: synced after each committed change, reconciled by
   // the elected replica. A Redis outage never fails a task write.

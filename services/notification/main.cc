@@ -68,25 +68,9 @@ ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(5),
 
 namespace {
 
-int Fail(const absl::Status& status) {
-  chiso::log::Error("cannot start", {{"service", "notification"}, {"error", status.ToString()}});
-  return 1;
-}
-
 int Usage(const std::string& message) {
   std::cerr << message << "\n";
   return 2;
-}
-
-int WaitForSignal() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  int sig = 0;
-  sigwait(&set, &sig);
-  chiso::log::Info("shutdown signal", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-  return sig;
 }
 
 }  // namespace
@@ -117,18 +101,18 @@ int main(int argc, char** argv) {
   if (!endpoint.ok()) return Usage(absl::StrCat("--redis: ", endpoint.status().message()));
   absl::StatusOr<chiso::calendar::WorkingCalendar> calendar =
       chiso::calendar::WorkingCalendar::BuiltinPlusFile(absl::GetFlag(FLAGS_calendar_file));
-  if (!calendar.ok()) return Fail(calendar.status());
+  if (!calendar.ok()) return chiso::FailToStart("notification", calendar.status());
 
   absl::StatusOr<std::unique_ptr<chiso::storage::Database>> db =
       chiso::OpenServiceDatabase(absl::GetFlag(FLAGS_data_dir), "notification.db",
                                  chiso::notification::NotificationMigrations());
-  if (!db.ok()) return Fail(db.status());
+  if (!db.ok()) return chiso::FailToStart("notification", db.status());
 
   chiso::civil::Clock* clock = chiso::civil::Clock::Real();
   chiso::IdGenerator ids;
   chiso::notification::NotificationStore store(db->get(), &ids, [clock] { return clock->Now(); });
   absl::StatusOr<int64_t> last_seq = store.LastSeq();
-  if (!last_seq.ok()) return Fail(last_seq.status());
+  if (!last_seq.ok()) return chiso::FailToStart("notification", last_seq.status());
 
   auto registry = std::make_shared<prometheus::Registry>();
   chiso::notification::NotificationMetrics metrics(*registry);
@@ -179,7 +163,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<chiso::Server>> server = chiso::Server::Start(
       options, {{chiso::notification::v1::NotificationService::service_full_name(), &service}},
       registry, health);
-  if (!server.ok()) return Fail(server.status());
+  if (!server.ok()) return chiso::FailToStart("notification", server.status());
 
   worker.Start();
   sender.Start();
@@ -198,7 +182,7 @@ int main(int argc, char** argv) {
     } while (!stop_refresh.WaitForNotificationWithTimeout(absl::Seconds(15)));
   });
 
-  WaitForSignal();
+  chiso::WaitForSignal();
   // NOT_SERVING first, so load balancers stop sending new calls; then the
   // workers settle the batches in hand, the streams end with UNAVAILABLE
   // (clients reconnect elsewhere with their cursor), and the server stops.

@@ -39,15 +39,6 @@ ABSL_FLAG(std::string, log_level, chiso::EnvOr("CHISO_LOG_LEVEL", "info"),
 ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(5),
           "How long health reports NOT_SERVING before shutdown starts");
 
-namespace {
-
-int Fail(const absl::Status& status) {
-  chiso::log::Error("cannot start", {{"service", "plan"}, {"error", status.ToString()}});
-  return 1;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   chiso::BlockShutdownSignals();
   absl::SetProgramUsageMessage("chiso plan service: plans, objectives and reporting rules");
@@ -66,11 +57,11 @@ int main(int argc, char** argv) {
   }
 
   absl::StatusOr<chiso::Catalog> catalog = chiso::Catalog::Load(absl::GetFlag(FLAGS_catalog_file));
-  if (!catalog.ok()) return Fail(catalog.status());
+  if (!catalog.ok()) return chiso::FailToStart("plan", catalog.status());
 
   absl::StatusOr<std::unique_ptr<chiso::storage::Database>> db = chiso::OpenServiceDatabase(
       absl::GetFlag(FLAGS_data_dir), "plan.db", chiso::plan::PlanMigrations());
-  if (!db.ok()) return Fail(db.status());
+  if (!db.ok()) return chiso::FailToStart("plan", db.status());
 
   auto registry = std::make_shared<prometheus::Registry>();
   chiso::plan::PlanMetrics metrics(*registry);
@@ -100,7 +91,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<chiso::Server>> server =
       chiso::Server::Start(options, {{chiso::plan::v1::PlanService::service_full_name(), &service}},
                            registry, [&manager] { return manager.RefreshMetrics(); });
-  if (!server.ok()) return Fail(server.status());
+  if (!server.ok()) return chiso::FailToStart("plan", server.status());
 
   chiso::WaitForShutdownSignal(**server);
   (*server)->Wait();
