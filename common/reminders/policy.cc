@@ -240,8 +240,19 @@ std::optional<nv1::ReminderPayload> NextInChain(const nv1::ReminderPayload& deli
     rule = absl::StrCat("overdue-", *n + 1);
     day = OverdueDay(calendar, id->due, *n + 1);
   } else if (std::optional<int> n = RuleNumber(id->rule, "escalate-", ""); n.has_value()) {
-    rule = absl::StrCat("escalate-", *n + 1);
-    day = EscalationDay(calendar, policy, id->due, *n + 1);
+    // A long holiday can move several weekly links onto the same working
+    // minute; they go out once, so skip to the first link that fires later.
+    const int64_t delivered_fire =
+        absl::ToUnixMillis(FireAt(calendar, EscalationDay(calendar, policy, id->due, *n),
+                                  policy.fire_minute(), Shift::kLater));
+    int next = *n + 1;
+    while (next < *n + 1000 &&
+           absl::ToUnixMillis(FireAt(calendar, EscalationDay(calendar, policy, id->due, next),
+                                     policy.fire_minute(), Shift::kLater)) <= delivered_fire) {
+      ++next;
+    }
+    rule = absl::StrCat("escalate-", next);
+    day = EscalationDay(calendar, policy, id->due, next);
   } else {
     return std::nullopt;
   }

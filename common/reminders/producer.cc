@@ -118,9 +118,11 @@ size_t Producer::pending() const {
 absl::Status Producer::Flush(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
   auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return pending_.empty() && in_flight_ == 0;
+    return (pending_.empty() && in_flight_ == 0) || stopping_;
   };
-  if (mu_.AwaitWithTimeout(absl::Condition(&drained), timeout)) return absl::OkStatus();
+  mu_.AwaitWithTimeout(absl::Condition(&drained), timeout);
+  if (pending_.empty() && in_flight_ == 0) return absl::OkStatus();
+  if (stopping_) return absl::CancelledError("the producer is stopping");
   return absl::DeadlineExceededError(
       absl::StrCat(pending_.size() + in_flight_, " reminder owners still waiting to be synced"));
 }
@@ -156,39 +158,39 @@ void Producer::SyncLoop() {
       }
       in_flight_ = batch.size();
     }
-    std::vector<std::string> failed;
-    absl::Status first_error;
-    for (const auto& owner : batch) {
-      absl::Status status = SyncOne(queue, owner);
+    std::vector<std::string> retry;
+    absl::Status unavailable;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      absl::Status status = SyncOne(queue, batch[i]);
       if (status.ok()) {
         if (sync_ok_ != nullptr) sync_ok_->Increment();
         continue;
       }
       if (sync_error_ != nullptr) sync_error_->Increment();
-      if (first_error.ok()) first_error = status;
-      failed.push_back(owner);
-      // With Redis unreachable every other owner would fail the same way.
       if (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status)) {
-        for (const auto& rest : batch) {
-          if (rest != owner && std::find(failed.begin(), failed.end(), rest) == failed.end()) {
-            failed.push_back(rest);
-          }
-        }
+        // Redis (or the database) is away: this owner and the rest of the
+        // batch wait for it.
+        unavailable = status;
+        retry.assign(batch.begin() + static_cast<std::ptrdiff_t>(i), batch.end());
         break;
       }
+      // Anything else is about this owner alone (bad data, too many
+      // reminders): retrying it in a loop would hold up every other owner.
+      // The error is logged and counted; the next reconciliation tries again.
+      log::Error("cannot sync the reminders of an owner; skipped until the next reconciliation",
+                 {{"owner", batch[i]}, {"error", status.ToString()}});
     }
-    // Owners synced in this batch before the failure are done; keep the rest.
     absl::MutexLock lock(&mu_);
-    for (auto& owner : failed) pending_.insert(std::move(owner));
+    for (auto& owner : retry) pending_.insert(std::move(owner));
     in_flight_ = 0;
     if (pending_gauge_ != nullptr) pending_gauge_->Set(static_cast<double>(pending_.size()));
-    if (first_error.ok()) {
+    if (unavailable.ok()) {
       backoff = options_.retry_min;
       continue;
     }
     log::Warning("reminder sync failed; will retry",
-                 {{"owners", static_cast<int64_t>(failed.size())},
-                  {"error", first_error.ToString()},
+                 {{"owners", static_cast<int64_t>(retry.size())},
+                  {"error", unavailable.ToString()},
                   {"retry_in_ms", absl::ToInt64Milliseconds(backoff)}});
     auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
     mu_.AwaitWithTimeout(absl::Condition(&stopping), backoff);
@@ -203,38 +205,51 @@ absl::StatusOr<int> Producer::ReconcileAll() {
 
 absl::StatusOr<int> Producer::ReconcileWith(Queue& queue) {
   auto active = source_->ActiveOwners();
-  if (!active.ok()) return active.status();
-  auto known = queue.Owners(absl::StrCat(source_->kind(), "/"));
-  if (!known.ok()) return known.status();
-  absl::flat_hash_set<std::string> owners(active->begin(), active->end());
-  owners.insert(known->begin(), known->end());
-  int synced = 0;
-  absl::Status first_error;
-  for (const auto& owner : owners) {
-    absl::Status status = SyncOne(queue, owner);
-    if (status.ok()) {
-      ++synced;
-      continue;
+  absl::Status status = active.status();
+  absl::StatusOr<std::vector<std::string>> known;
+  if (status.ok()) {
+    known = queue.Owners(absl::StrCat(source_->kind(), "/"));
+    status = known.status();
+  }
+  if (status.ok()) {
+    absl::flat_hash_set<std::string> owners(active->begin(), active->end());
+    owners.insert(known->begin(), known->end());
+    // The sync thread is the only writer of this replica, so a pass can
+    // never apply an owner's state read before a newer change was synced.
+    Changed(std::vector<std::string>(owners.begin(), owners.end()));
+    // A large pass may take longer than the leadership lease: keep renewing
+    // it while the sync thread works through the owners.
+    const absl::Time deadline =
+        absl::Now() + std::max(options_.reconcile_interval, absl::Minutes(1));
+    while (true) {
+      status = Flush(std::max(absl::Milliseconds(10),
+                              std::min(options_.check_interval, deadline - absl::Now())));
+      if (status.ok() || absl::Now() >= deadline) break;
+      {
+        absl::MutexLock lock(&mu_);
+        if (stopping_) break;
+      }
+      (void)queue.HoldLeadership(options_.role, holder_, options_.leader_ttl);
     }
-    if (first_error.ok()) first_error = status;
-    if (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status)) break;
+    if (status.ok()) {
+      reconciliations_.fetch_add(1);
+      if (reconcile_ok_ != nullptr) reconcile_ok_->Increment();
+      if (last_reconcile_gauge_ != nullptr) {
+        last_reconcile_gauge_->Set(absl::ToDoubleSeconds(clock_->Now() - absl::UnixEpoch()));
+      }
+      return static_cast<int>(owners.size());
+    }
   }
-  if (!first_error.ok()) {
-    if (reconcile_error_ != nullptr) reconcile_error_->Increment();
-    return first_error;
-  }
-  reconciliations_.fetch_add(1);
-  if (reconcile_ok_ != nullptr) reconcile_ok_->Increment();
-  if (last_reconcile_gauge_ != nullptr) {
-    last_reconcile_gauge_->Set(absl::ToDoubleSeconds(clock_->Now() - absl::UnixEpoch()));
-  }
-  return synced;
+  if (reconcile_error_ != nullptr) reconcile_error_->Increment();
+  return status;
 }
 
 void Producer::ReconcileLoop() {
   Queue queue(endpoint_, queue_options_);
   std::string last_epoch;
   absl::Time last_full = absl::InfinitePast();
+  // Set when Redis lost its data; kept until a pass has rebuilt the queue.
+  bool rebuild = false;
   while (true) {
     auto lead = queue.HoldLeadership(options_.role, holder_, options_.leader_ttl);
     bool leading = lead.ok() && *lead;
@@ -256,11 +271,13 @@ void Producer::ReconcileLoop() {
         }
         last_epoch = epoch->id;
       }
+      rebuild = rebuild || lost;
       absl::Time now = absl::Now();
-      if (epoch.ok() && (lost || now - last_full >= options_.reconcile_interval)) {
+      if (epoch.ok() && (rebuild || now - last_full >= options_.reconcile_interval)) {
         auto result = ReconcileWith(queue);
         if (result.ok()) {
           last_full = now;
+          rebuild = false;
           log::Info("reminders reconciled", {{"role", options_.role}, {"owners", *result}});
         } else {
           log::Warning("reminder reconciliation failed; will retry",

@@ -102,8 +102,9 @@ class Producer {
   // `timeout` passes (DEADLINE_EXCEEDED, with the count still pending).
   absl::Status Flush(absl::Duration timeout);
 
-  // One full reconciliation pass now, whoever leads (for tests and the
-  // reconciler thread). Returns the owners synced.
+  // One full reconciliation pass now, whoever leads: hands every owner of
+  // the database and of the queue to the sync thread (Start first) and waits
+  // until they are synced. Returns how many owners the pass covered.
   absl::StatusOr<int> ReconcileAll();
 
   // Owners waiting to be synced.

@@ -329,6 +329,7 @@ absl::StatusOr<SyncResult> Queue::SyncOwner(absl::string_view owner, absl::strin
   result.scheduled = static_cast<int>((**a)[0].integer);
   result.skipped = static_cast<int>((**a)[1].integer);
   result.removed = static_cast<int>((**a)[2].integer);
+  result.stale = (**a).size() > 3 && (**a)[3].integer == 1;
   return result;
 }
 

@@ -120,6 +120,8 @@ struct SyncResult {
   int scheduled = 0;  // in `items`, now pending
   int skipped = 0;    // in `items`, but already delivered, cancelled or leased
   int removed = 0;    // pending before, not in `items`, removed
+  // The owner already has a newer numeric generation: nothing was changed.
+  bool stale = false;
 };
 
 struct Stats {
@@ -180,7 +182,9 @@ class Queue {
   // are scheduled as by Schedule, leased ones are left to finish. An empty
   // `items` clears the owner. One atomic script; INVALID_ARGUMENT for an
   // owner that is not "<kind>/<id>", an empty generation, an id of another
-  // owner, or more than 2000 items.
+  // owner, or more than 2000 items. A numeric generation below the owner's
+  // current numeric one changes nothing (SyncResult.stale): revisions only
+  // move forward, so a sync computed from an older read cannot undo a newer.
   absl::StatusOr<SyncResult> SyncOwner(absl::string_view owner, absl::string_view generation,
                                        const std::vector<Item>& items);
 

@@ -111,9 +111,17 @@ return {scheduled, skipped}
 )lua";
 
 // ARGV: prefix, owner, generation, then (id, fire ms, payload)...
-// → {scheduled, skipped, removed}
+// → {scheduled, skipped, removed, stale}
+// Numeric generations (revision counters) only move forward: a sync computed
+// from an older revision than the one already applied changes nothing, so a
+// slow replica cannot bring back the reminders of a task cancelled meanwhile.
 inline constexpr char kSyncOwner[] = R"lua(
 local owner, generation = ARGV[2], ARGV[3]
+local current = redis.call('HGET', K_GEN, owner)
+if current then
+  local c, g = tonumber(current), tonumber(generation)
+  if c and g and g < c then return {0, 0, 0, 1} end
+end
 redis.call('HSET', K_GEN, owner, generation)
 local listed = {}
 for i = 4, #ARGV, 3 do listed[ARGV[i]] = true end
@@ -142,7 +150,7 @@ for i = 4, #ARGV, 3 do
 end
 wake_if_new_head()
 if redis.call('SCARD', k) == 0 then redis.call('HDEL', K_GEN, owner) end
-return {scheduled, skipped, removed}
+return {scheduled, skipped, removed, 0}
 )lua";
 
 // ARGV: prefix, ids... → how many were pending or leased

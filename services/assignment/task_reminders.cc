@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -156,7 +157,11 @@ class Planner {
         policy_(reminders::ResolvePolicy(ctx.policy, nullptr)),
         today_(civil::BusinessDay(ctx.now)) {
     earliest_ = ctx.now - ctx.lookback;
+    // Links due before the task last changed are not resent: they either went
+    // out already, or belong to a schedule that no longer holds (a "7 days
+    // left" reminder for a deadline moved since would be wrong).
     if (task.has_create_time()) earliest_ = std::max(earliest_, FromTimestamp(task.create_time()));
+    if (task.has_update_time()) earliest_ = std::max(earliest_, FromTimestamp(task.update_time()));
     const Recipients recipients(ctx.directory);
     units_ = UnitRecipients(task, recipients);
     escalation_ = EscalationRecipients(task, recipients);
@@ -170,10 +175,18 @@ class Planner {
   void AddOccurrence(absl::CivilDay due, absl::string_view label) {
     const std::string subject = Subject(task_, label);
     const int minute = policy_.fire_minute();
-    Add(due, "due", FireAt(calendar_, due, minute, Shift::kEarlier), subject, nullptr);
-    for (int days : policy_.before_days()) {
-      Add(due, absl::StrCat("before-", days, "d"),
-          FireAt(calendar_, due - days, minute, Shift::kEarlier), subject, nullptr);
+    // Nearest first: when a weekend or Tết pulls several of them onto the same
+    // minute, only the nearest one (the most accurate wording) is sent.
+    std::vector<int> before(policy_.before_days().begin(), policy_.before_days().end());
+    std::sort(before.begin(), before.end());
+    std::set<absl::Time> fired;
+    const absl::Time due_fire = FireAt(calendar_, due, minute, Shift::kEarlier);
+    Add(due, "due", due_fire, subject, nullptr);
+    fired.insert(due_fire);
+    for (int days : before) {
+      const absl::Time fire = FireAt(calendar_, due - days, minute, Shift::kEarlier);
+      if (!fired.insert(fire).second) continue;
+      Add(due, absl::StrCat("before-", days, "d"), fire, subject, nullptr);
     }
     if (policy_.no_overdue()) return;
 
@@ -253,8 +266,13 @@ class Planner {
     int n = today_ >= first ? static_cast<int>((today_ - first) / policy_.escalate_every_days()) + 1
                             : 0;
     while (n >= 1 && EscalationFire(due, n) > ctx_.now) --n;
-    if (n >= 1 && EscalationFire(due, n) >= earliest_) {
-      Add(due, absl::StrCat("escalate-", n), EscalationFire(due, n), subject, &chain);
+    // Links that a long holiday moved onto the same minute go out once, as
+    // the lowest of them (NextInChain skips the others), so the link that
+    // fired is the lowest one sharing the latest fire time.
+    int fired = n;
+    while (fired >= 2 && EscalationFire(due, fired - 1) == EscalationFire(due, n)) --fired;
+    if (fired >= 1 && EscalationFire(due, fired) >= earliest_) {
+      Add(due, absl::StrCat("escalate-", fired), EscalationFire(due, fired), subject, &chain);
     }
     Add(due, absl::StrCat("escalate-", n + 1), EscalationFire(due, n + 1), subject, &chain);
   }

@@ -202,11 +202,12 @@ TEST_F(TaskRemindersTest, SupervisorPostAndHeadWhoIsTheSupervisor) {
 }
 
 TEST_F(TaskRemindersTest, SaturdayBeforeMovesToFridayAndSundayDueToo) {
-  // Due Sunday 16/6/2024: before-1d (Saturday) and due move to Friday 08:00,
-  // before-7d (Sunday 9/6) to Friday 7/6.
+  // Due Sunday 16/6/2024: before-1d (Saturday) and due both move to Friday
+  // 08:00, where only the nearer one, "due", is sent; before-7d (Sunday 9/6)
+  // moves to Friday 7/6.
   const std::map<std::string, int64_t> fires =
       Fires(Desired(MakeTask(CivilDay(2024, 6, 16)), Utc(2024, 5, 31, 3, 0)));
-  EXPECT_EQ(fires.at("task/t1/2024-06-16/before-1d"), UtcMs(2024, 6, 14, 1, 0));
+  EXPECT_EQ(fires.count("task/t1/2024-06-16/before-1d"), 0u);
   EXPECT_EQ(fires.at("task/t1/2024-06-16/due"), UtcMs(2024, 6, 14, 1, 0));
   EXPECT_EQ(fires.at("task/t1/2024-06-16/before-7d"), UtcMs(2024, 6, 7, 1, 0));
   // Overdue starts on Monday 17/6.
@@ -222,6 +223,31 @@ TEST_F(TaskRemindersTest, OverdueOnAHolidayMovesLater) {
   EXPECT_EQ(fires.at("task/t1/2025-04-29/escalate-1"), UtcMs(2025, 5, 7, 1, 0));
   // before-1d is a normal Monday.
   EXPECT_EQ(fires.at("task/t1/2025-04-29/before-1d"), UtcMs(2025, 4, 28, 1, 0));
+}
+
+TEST_F(TaskRemindersTest, EscalationLinksMovedOntoOneMinuteGoOutOnce) {
+  // Daily escalation: the links of Saturday, Sunday and Monday all fire on
+  // Monday 08:00. Only the first of them is sent; the chain then goes on
+  // from Tuesday, and the producer agrees with what the ack schedules.
+  ctx_.policy.set_escalate_every_days(1);
+  ctx_.policy.set_escalate_after_working_days(1);
+  const v1::Task task = MakeTask(CivilDay(2024, 6, 6));  // Thursday
+  // escalate-1 Friday 7/6; escalate-2 (Sat), -3 (Sun), -4 (Mon) on Monday.
+  const std::vector<nv1::ReminderPayload> at_monday = Desired(task, Utc(2024, 6, 10, 3, 0));
+  const std::map<std::string, int64_t> fires = Fires(at_monday);
+  EXPECT_EQ(fires.at("task/t1/2024-06-06/escalate-2"), UtcMs(2024, 6, 10, 1, 0));
+  EXPECT_EQ(fires.count("task/t1/2024-06-06/escalate-3"), 0u);
+  EXPECT_EQ(fires.count("task/t1/2024-06-06/escalate-4"), 0u);
+  EXPECT_EQ(fires.at("task/t1/2024-06-06/escalate-5"), UtcMs(2024, 6, 11, 1, 0));
+  // The ack of escalate-2 schedules the same escalate-5.
+  for (const nv1::ReminderPayload& p : at_monday) {
+    if (p.rule() != "escalate-2") continue;
+    std::optional<nv1::ReminderPayload> next =
+        reminders::NextInChain(p, calendar::WorkingCalendar::Builtin());
+    ASSERT_TRUE(next.has_value());
+    EXPECT_EQ(next->rule(), "escalate-5");
+    EXPECT_EQ(next->fire_at_ms(), UtcMs(2024, 6, 11, 1, 0));
+  }
 }
 
 TEST_F(TaskRemindersTest, EscalateAfterThreeWorkingDaysAcrossAWeekend) {

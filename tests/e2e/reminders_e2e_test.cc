@@ -64,8 +64,8 @@ class RemindersEndToEndTest : public ::testing::Test {
     redis_conn_ = std::make_unique<redis::Connection>(redis_.endpoint());
 
     district_ = CreateUnit("HBT", "UBND huyện Hòa Bình Tây", av1::UNIT_KIND_DISTRICT_COMMITTEE, "");
-    finance_ = CreateUnit("HBT-TCKH", "Phòng Tài chính - Kế hoạch", av1::UNIT_KIND_DIVISION,
-                          district_);
+    finance_ =
+        CreateUnit("HBT-TCKH", "Phòng Tài chính - Kế hoạch", av1::UNIT_KIND_DIVISION, district_);
     plan_name_ = IssuedPlan();
   }
 
@@ -348,6 +348,10 @@ TEST_F(RemindersEndToEndTest, RedisOutagesFailNoWriteAndLostRemindersAreRebuilt)
   ASSERT_TRUE(StartService(*notification_, NotificationFlags()));
   ASSERT_TRUE(Eventually([&] { return Ready() == 0 && Leased() == 0 && Acked() > 0; }));
   ASSERT_EQ(Inbox().size(), expected.size());
+  // What is still to come: the next links of the overdue and escalation
+  // chains, scheduled by the acks.
+  const std::set<std::string> to_come = PendingIds();
+  ASSERT_FALSE(to_come.empty());
 
   // Redis restarts with its data wiped: the reconciler sees the new epoch and
   // rebuilds the queue from the database. The links already delivered come
@@ -355,9 +359,16 @@ TEST_F(RemindersEndToEndTest, RedisOutagesFailNoWriteAndLostRemindersAreRebuilt)
   redis_.Kill();
   ASSERT_TRUE(redis_.Start(/*wipe_data=*/true).ok());
   redis_conn_ = std::make_unique<redis::Connection>(redis_.endpoint());
-  ASSERT_TRUE(Eventually([&] { return Pending() > 0 || Acked() > 0; }))
-      << TailOf(assignment_->log);
+  ASSERT_TRUE(Eventually([&] { return Pending() > 0 || Acked() > 0; })) << TailOf(assignment_->log);
   ASSERT_TRUE(Eventually([&] { return Ready() == 0 && Leased() == 0; }));
+  // Only the reconciler can have brought back what was still to come.
+  ASSERT_TRUE(Eventually([&] {
+    const std::set<std::string> pending = PendingIds();
+    for (const std::string& id : to_come) {
+      if (pending.count(id) == 0) return false;
+    }
+    return true;
+  })) << TailOf(assignment_->log);
   const std::map<std::string, int> inbox = Inbox();
   for (const std::string& id : expected) {
     auto it = inbox.find(id);

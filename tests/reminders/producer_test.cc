@@ -187,7 +187,8 @@ TEST_F(ProducerTest, ReconciliationClearsOwnersTheDatabaseNoLongerHas) {
                               }()})
                   .ok());
   source_.Set("task/kept", "1", {{"2100-01-01/due", kLater}});
-  Producer producer(redis_.endpoint(), QueueOptions(), Options(), &source_, &clock_);
+  Producer producer(redis_.endpoint(), QueueOptions(), Options(absl::Hours(1)), &source_, &clock_);
+  producer.Start();
   absl::StatusOr<int> synced = producer.ReconcileAll();
   ASSERT_TRUE(synced.ok()) << synced.status();
   EXPECT_EQ(*synced, 2);
@@ -195,6 +196,42 @@ TEST_F(ProducerTest, ReconciliationClearsOwnersTheDatabaseNoLongerHas) {
   absl::StatusOr<ClaimResult> none = queue_->Claim(10);
   ASSERT_TRUE(none.ok());
   EXPECT_THAT(none->items, IsEmpty());
+  producer.Stop();
+}
+
+TEST_F(ProducerTest, AnOwnerThatCannotBeSyncedDoesNotHoldUpTheOthers) {
+  Producer producer(redis_.endpoint(), QueueOptions(), Options(absl::Hours(1)), &source_, &clock_);
+  producer.Start();
+  // More reminders than one owner may have: refused by the queue.
+  std::vector<std::pair<std::string, int64_t>> many;
+  for (int i = 0; i < 2001; ++i)
+    many.push_back({absl::StrCat("2100-01-01/before-", i + 1, "d"), kLater});
+  source_.Set("task/huge", "1", many);
+  source_.Set("task/fine", "1", {{"2100-01-01/due", kLater}});
+  producer.Changed(std::vector<std::string>{"task/huge", "task/fine"});
+  ASSERT_TRUE(producer.Flush(absl::Seconds(10)).ok());
+  EXPECT_EQ(Due(), 1);
+  producer.Stop();
+}
+
+TEST_F(ProducerTest, ASyncFromAnOlderRevisionCannotUndoANewerOne) {
+  Item item;
+  item.id = "task/a/2100-01-01/due";
+  item.fire_at_ms = kLater;
+  item.payload = "p";
+  // Revision 5 (the task was cancelled: nothing) is applied first; the
+  // reconciler of another replica then applies what it read at revision 4.
+  Item other = item;
+  other.id = "task/a/2100-01-02/due";
+  ASSERT_TRUE(queue_->SyncOwner("task/a", "5", {other}).ok());
+  absl::StatusOr<SyncResult> stale = queue_->SyncOwner("task/a", "4", {item});
+  ASSERT_TRUE(stale.ok()) << stale.status();
+  EXPECT_TRUE(stale->stale);
+  EXPECT_EQ(Due(), 1);
+  absl::StatusOr<SyncResult> newer = queue_->SyncOwner("task/a", "6", {item});
+  ASSERT_TRUE(newer.ok());
+  EXPECT_FALSE(newer->stale);
+  EXPECT_EQ(newer->removed, 1);
 }
 
 TEST_F(ProducerTest, OnlyOneReplicaLeadsAndAnotherTakesOverWhenItStops) {
