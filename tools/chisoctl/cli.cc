@@ -30,6 +30,7 @@
 #include "grpcpp/security/credentials.h"
 #include "tools/chisoctl/args.h"
 #include "tools/chisoctl/assignment_commands.h"
+#include "tools/chisoctl/notification_commands.h"
 #include "tools/chisoctl/plan_file.h"
 #include "tools/chisoctl/rpc.h"
 #include "tools/chisoctl/table.h"
@@ -75,6 +76,13 @@ Assignment commands (the assignment service, --assignment-addr):
   person create|get|list
   task create|list|show|report|complete|cancel
 Run "chisoctl unit --help" (person, task) for their commands.
+
+Notification commands (the notification service, --notification-addr):
+  inbox list|read                      reminders in the inboxes of units and people
+  queue stats|dead|retry               the reminder queue: backlog, lateness, dead letters
+  webhook create|get|list|pause|resume|delete
+                                       deliveries to other systems (secret from a file)
+Run "chisoctl inbox --help" (queue, webhook) for their commands.
 Run "chisoctl plan <command> --help" for the flags of one command.
 
 NAME is "plans/ID" or just ID.
@@ -84,6 +92,9 @@ Global flags (before or after the command):
   --assignment-addr=HOST:PORT
                        the assignment service (default: $CHISO_ASSIGNMENT_ADDR, else
                        localhost:50052)
+  --notification-addr=HOST:PORT
+                       the notification service (default: $CHISO_NOTIFICATION_ADDR, else
+                       localhost:50054)
   --json               print the response as protobuf JSON (snake_case names, every
                        field present) instead of a table; for scripts
   --timeout=DURATION   deadline of each call: 10s, 500ms, 1m (default 10s)
@@ -98,7 +109,7 @@ Exit codes:
   1  any other error (INTERNAL, UNIMPLEMENTED, PERMISSION_DENIED, …)
   2  usage error: unknown command or flag, missing NAME, bad flag value,
      unreadable file, JSON or YAML that does not parse
-  3  NOT_FOUND: no such plan, unit, person or task
+  3  NOT_FOUND: no such plan, unit, person, task, notification, webhook or dead letter
   4  the server refused the request: INVALID_ARGUMENT, FAILED_PRECONDITION,
      ALREADY_EXISTS, ABORTED, OUT_OF_RANGE
   5  the server cannot be reached: UNAVAILABLE, DEADLINE_EXCEEDED
@@ -128,7 +139,8 @@ struct Verb {
 };
 
 std::vector<FlagSpec> GlobalFlags() {
-  return {{"addr"}, {"assignment-addr"}, {"json", false}, {"timeout"}, {"help", false, 'h'}};
+  return {{"addr"},        {"assignment-addr"}, {"notification-addr"},
+          {"json", false}, {"timeout"},         {"help", false, 'h'}};
 }
 
 std::vector<FlagSpec> PlanFieldFlags() {
@@ -831,9 +843,11 @@ int RunChisoctl(const std::vector<std::string>& args, std::ostream& out, std::os
   if (area == "unit" || area == "person" || area == "task") {
     return RunAssignmentCommand(args, next, parsed, env, out, err);
   }
+  if (IsNotificationArea(area)) return RunNotificationCommand(args, next, parsed, env, out, err);
   if (area != "plan") {
     return Usage(err, absl::StrCat("unknown command \"", area,
-                                   "\" (expected plan, unit, person, task or health)"));
+                                   "\" (expected plan, unit, person, task, inbox, queue, "
+                                   "webhook or health)"));
   }
 
   // The plan command: its verb, then the verb's flags and arguments.
