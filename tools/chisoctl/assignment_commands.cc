@@ -19,6 +19,7 @@
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "tools/chisoctl/command_table.h"
 #include "tools/chisoctl/plan_file.h"
 #include "tools/chisoctl/rpc.h"
 #include "tools/chisoctl/table.h"
@@ -52,43 +53,19 @@ struct Command {
 
 const std::vector<Command>& Commands();
 
-std::string AreaVerbs(absl::string_view area) {
-  std::vector<std::string> verbs;
-  for (const Command& command : Commands()) {
-    if (command.area == area) verbs.push_back(command.verb);
-  }
-  return absl::StrJoin(verbs, ", ");
-}
+std::string AreaVerbs(absl::string_view area) { return command_table::AreaVerbs(Commands(), area); }
 
 void PrintAreaHelp(absl::string_view area, std::ostream& out) {
-  out << "Usage: chisoctl [global flags] " << area << " <command> [ARGS] [flags]\n\nCommands:\n";
-  for (const Command& command : Commands()) {
-    if (command.area != area) continue;
-    out << "  " << area << " " << command.verb << " " << command.synopsis << "\n";
-  }
-  out << "\nRun \"chisoctl " << area
-      << " <command> --help\" for the flags of one command. Global flags: see chisoctl --help.\n";
+  command_table::PrintAreaHelp(Commands(), area, out);
 }
 
 void PrintCommandHelp(const Command& command, std::ostream& out) {
-  out << "Usage: chisoctl [global flags] " << command.area << " " << command.verb << " "
-      << command.synopsis << "\n\n"
-      << command.help
-      << "\nGlobal flags: --assignment-addr=HOST:PORT, --json, --timeout=DURATION "
-         "(see chisoctl --help).\n";
+  command_table::PrintCommandHelp(command, "--assignment-addr", out);
 }
 
 int UsageError(std::ostream& err, absl::string_view message, const Command* command,
                absl::string_view area = "") {
-  err << "chisoctl: " << message << "\n";
-  if (command != nullptr) {
-    err << "Run \"chisoctl " << command->area << " " << command->verb << " --help\" for usage.\n";
-  } else if (!area.empty()) {
-    err << "Run \"chisoctl " << area << " --help\" for usage.\n";
-  } else {
-    err << "Run \"chisoctl --help\" for usage.\n";
-  }
-  return kExitUsage;
+  return command_table::UsageError(err, message, command, area);
 }
 
 // "units/ID" for "units/ID" or "ID"; empty when `text` is not such a name.
