@@ -31,7 +31,24 @@ void PlanManager::AfterWrite(const std::string& plan_name) {
 absl::Status PlanManager::RefreshMetrics() {
   absl::StatusOr<std::map<PlanStatus, int64_t>> counts = store_->CountByStatus();
   if (!counts.ok()) return counts.status();
-  if (metrics_ != nullptr) metrics_->SetCounts(*counts);
+  if (metrics_ == nullptr) return absl::OkStatus();
+  metrics_->SetCounts(*counts);
+  // The targets of issued plans, for dashboards that chart them against the
+  // scores the scoring service exports.
+  std::vector<Plan> issued;
+  PlanQuery query;
+  query.statuses = {PlanStatus::PLAN_STATUS_ISSUED};
+  query.limit = 500;
+  while (true) {
+    absl::StatusOr<PlanPage> page = store_->List(query);
+    if (!page.ok()) return page.status();
+    for (Plan& plan : page->plans) issued.push_back(std::move(plan));
+    if (!page->more || issued.empty()) break;
+    absl::StatusOr<std::string> last = ParsePlanName("plan", issued.back().name());
+    if (!last.ok()) return last.status();
+    query.after_id = *last;
+  }
+  metrics_->SetTargets(issued);
   return absl::OkStatus();
 }
 

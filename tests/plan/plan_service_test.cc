@@ -27,6 +27,7 @@ namespace {
 using chiso::common::v1::Comparator;
 using testing::DepartmentDdciPlan;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::MinimalDraft;
 namespace v1 = chiso::plan::v1;
 
@@ -554,6 +555,26 @@ TEST_F(PlanServiceTest, MetricsCountPlansByStatus) {
   EXPECT_THAT(m, HasSubstr("chiso_plans{status=\"closed\"} 0"));
   EXPECT_THAT(m, HasSubstr("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"CreatePlan\","
                            "grpc_service=\"chiso.plan.v1.PlanService\",grpc_type=\"unary\"} 2"));
+}
+
+TEST_F(PlanServiceTest, MetricsExportTheTargetsOfIssuedPlansOfKnownUnits) {
+  Plan draft = DepartmentDdciPlan();
+  draft.mutable_issuer()->set_unit("units/01j0000000000000000000stnm");
+  Plan a = MustCreate(draft);
+  std::string m = h_->Metrics();
+  EXPECT_THAT(m, Not(HasSubstr("chiso_component_target{")));  // drafts have none
+  Plan out;
+  ASSERT_TRUE(Issue(a.name(), &out).ok());
+  m = h_->Metrics();
+  EXPECT_THAT(m, HasSubstr("chiso_component_target{component=\"TIME_COSTS\",framework=\"DDCI\","
+                           "unit=\"units/01j0000000000000000000stnm\",year=\"2020\"} 7.7"));
+  EXPECT_THAT(m, HasSubstr("chiso_component_target{component=\"\",framework=\"DDCI\","
+                           "unit=\"units/01j0000000000000000000stnm\",year=\"2020\"} 70"));
+  // A rank target ("top 10") is not a score and has no series.
+  EXPECT_THAT(m, Not(HasSubstr("} 10\n")));
+  // Closing the plan withdraws its targets.
+  ASSERT_TRUE(Close(a.name(), /*archive=*/false, &out).ok());
+  EXPECT_THAT(h_->Metrics(), Not(HasSubstr("chiso_component_target{")));
 }
 
 // Bytes that are not a valid request (here: a name that is not UTF-8) must

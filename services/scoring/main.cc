@@ -1,0 +1,109 @@
+// chiso-scoring: the scoring service. Flags fall back to CHISO_* environment
+// variables (see docs/OPERATIONS.md).
+
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/catalog/catalog.h"
+#include "common/civil/clock.h"
+#include "common/ids/ids.h"
+#include "common/log/log.h"
+#include "common/server/config.h"
+#include "common/server/server.h"
+#include "common/server/service_main.h"
+#include "common/storage/database.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "services/scoring/framework_domain.h"
+#include "services/scoring/scoring_clients.h"
+#include "services/scoring/scoring_manager.h"
+#include "services/scoring/scoring_metrics.h"
+#include "services/scoring/scoring_service.h"
+#include "services/scoring/scoring_store.h"
+
+ABSL_FLAG(std::string, listen, chiso::EnvOr("CHISO_LISTEN", "0.0.0.0:50053"),
+          "gRPC address to listen on (env CHISO_LISTEN)");
+ABSL_FLAG(std::string, metrics_listen, chiso::EnvOr("CHISO_METRICS_LISTEN", "0.0.0.0:9103"),
+          "Prometheus /metrics address; empty disables it (env CHISO_METRICS_LISTEN)");
+ABSL_FLAG(std::string, data_dir, chiso::EnvOr("CHISO_DATA_DIR", "var"),
+          "Directory of the embedded database file scoring.db (env CHISO_DATA_DIR)");
+ABSL_FLAG(std::string, plan_addr, chiso::EnvOr("CHISO_PLAN_ADDR", "localhost:50051"),
+          "Address of the plan service, read by ComputeScorecard (env CHISO_PLAN_ADDR)");
+ABSL_FLAG(std::string, assignment_addr, chiso::EnvOr("CHISO_ASSIGNMENT_ADDR", "localhost:50052"),
+          "Address of the assignment service: units and plan progress (env "
+          "CHISO_ASSIGNMENT_ADDR)");
+ABSL_FLAG(
+    std::string, catalog_file, chiso::EnvOr("CHISO_CATALOG_FILE", ""),
+    "Extra framework catalog (text format) added to the built-in one (env CHISO_CATALOG_FILE)");
+ABSL_FLAG(std::string, framework_file, chiso::EnvOr("CHISO_FRAMEWORK_FILE", ""),
+          "Extra framework versions (text format chiso.scoring.v1.FrameworkCatalog) added to "
+          "the built-in ones (env CHISO_FRAMEWORK_FILE)");
+ABSL_FLAG(std::string, log_level, chiso::EnvOr("CHISO_LOG_LEVEL", "info"),
+          "debug, info, warning or error (env CHISO_LOG_LEVEL)");
+ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(5),
+          "How long health reports NOT_SERVING before shutdown starts");
+
+int main(int argc, char** argv) {
+  chiso::BlockShutdownSignals();
+  absl::SetProgramUsageMessage(
+      "chiso scoring service: index frameworks, results, rankings, trends and plan scorecards");
+  absl::ParseCommandLine(argc, argv);
+
+  if (absl::Status s = chiso::ApplyLogLevel(absl::GetFlag(FLAGS_log_level)); !s.ok()) {
+    std::cerr << s.message() << "\n";
+    return 2;
+  }
+
+  absl::StatusOr<chiso::Catalog> catalog = chiso::Catalog::Load(absl::GetFlag(FLAGS_catalog_file));
+  if (!catalog.ok()) return chiso::FailToStart("scoring", catalog.status());
+  absl::StatusOr<std::vector<chiso::scoring::v1::Framework>> versions =
+      chiso::scoring::LoadCatalogFrameworks(*catalog, absl::GetFlag(FLAGS_framework_file));
+  if (!versions.ok()) return chiso::FailToStart("scoring", versions.status());
+
+  absl::StatusOr<std::unique_ptr<chiso::storage::Database>> db = chiso::OpenServiceDatabase(
+      absl::GetFlag(FLAGS_data_dir), "scoring.db", chiso::scoring::ScoringMigrations());
+  if (!db.ok()) return chiso::FailToStart("scoring", db.status());
+
+  // The other services are needed only by ComputeScorecard and by results
+  // about units; the scoring service serves the rest while they are away, so
+  // its health does not depend on them.
+  std::unique_ptr<chiso::scoring::PlanReader> plans = chiso::scoring::NewGrpcPlanReader(
+      grpc::CreateChannel(absl::GetFlag(FLAGS_plan_addr), grpc::InsecureChannelCredentials()));
+  std::unique_ptr<chiso::scoring::DirectoryReader> directory =
+      chiso::scoring::NewGrpcDirectoryReader(grpc::CreateChannel(
+          absl::GetFlag(FLAGS_assignment_addr), grpc::InsecureChannelCredentials()));
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  chiso::scoring::ScoringMetrics metrics(*registry);
+  std::unique_ptr<chiso::scoring::ScoringStore> store =
+      chiso::scoring::NewSqlScoringStore(db->get());
+  chiso::IdGenerator ids;
+  chiso::scoring::ScoringManager manager(store.get(), &*catalog, *std::move(versions),
+                                         directory.get(), plans.get(), chiso::civil::Clock::Real(),
+                                         &ids, &metrics);
+  chiso::scoring::ScoringServiceImpl service(&manager);
+
+  chiso::ServerOptions options;
+  options.service_name = "scoring";
+  options.listen_address = absl::GetFlag(FLAGS_listen);
+  options.metrics_address = absl::GetFlag(FLAGS_metrics_listen);
+  options.drain_grace = absl::GetFlag(FLAGS_drain_grace);
+  absl::StatusOr<std::unique_ptr<chiso::Server>> server = chiso::Server::Start(
+      options, {{chiso::scoring::v1::ScoringService::service_full_name(), &service}}, registry,
+      [&manager, &db]() -> absl::Status {
+        if (absl::Status s = (*db)->Ping(); !s.ok()) return s;
+        return manager.RefreshMetrics();
+      });
+  if (!server.ok()) return chiso::FailToStart("scoring", server.status());
+
+  chiso::WaitForShutdownSignal(**server);
+  (*server)->Wait();
+  return 0;
+}
