@@ -89,10 +89,9 @@ struct GradeRule {
 
 // What the arithmetic needs of a chiso.scoring.v1.Framework, parsed once.
 struct FrameworkRules {
-  chiso::scoring::v1::Aggregation aggregation =
-      chiso::scoring::v1::AGGREGATION_UNSPECIFIED;
-  int64_t scale = 0;       // thousandths; 0 when the aggregation has none
-  int total_decimals = 2;  // 1..3, for display
+  chiso::scoring::v1::Aggregation aggregation = chiso::scoring::v1::AGGREGATION_UNSPECIFIED;
+  int64_t scale = 0;                      // thousandths; 0 when the aggregation has none
+  int total_decimals = 2;                 // 1..3, for display
   std::vector<ComponentRule> components;  // published order
   std::vector<GradeRule> bands;           // highest lower bound first
 
@@ -187,9 +186,9 @@ struct TrendPointOutcome {
 
 struct TrendOutcome {
   std::vector<TrendPointOutcome> points;  // parallel to the input
-  int best_year = 0;             // earliest when tied; 0 when no point has the basis value
-  int worst_year = 0;            // latest when tied
-  int consecutive_declines = 0;  // run of declines ending at the last point
+  int best_year = 0;                      // earliest when tied; 0 when no point has the basis value
+  int worst_year = 0;                     // latest when tied
+  int consecutive_declines = 0;           // run of declines ending at the last point
 };
 
 // `points` in increasing year order. `by_rank`: compare ranks (lower is
@@ -208,8 +207,7 @@ TrendOutcome ComputeTrend(const std::vector<TrendInput>& points, bool by_rank,
 // Whether `actual` satisfies `comparator` `target`: AT_LEAST ≥, ABOVE >,
 // AT_MOST ≤, BELOW <. UNSPECIFIED is read as AT_LEAST. ("đạt trên 7,80" is
 // not met by exactly 7.80; "từ 70 điểm trở lên" is met by 70.)
-bool Satisfies(const Exact& actual, chiso::common::v1::Comparator comparator,
-               const Exact& target);
+bool Satisfies(const Exact& actual, chiso::common::v1::Comparator comparator, const Exact& target);
 
 // Distance still to go, positive when short: target − actual for AT_LEAST
 // and ABOVE, actual − target for AT_MOST and BELOW (ranks: 14 against "top
