@@ -619,6 +619,7 @@ absl::Status ValidateResultShape(const Result& result) {
 
 absl::Status ScoreResult(Result& result, const Framework& framework) {
   result.clear_computed_total();
+  result.clear_display_total();
   result.clear_grade();
   result.clear_total_difference();
   result.clear_total_mismatch();
@@ -711,6 +712,11 @@ absl::Status ScoreResult(Result& result, const Framework& framework) {
   const std::optional<Exact> computed = ComputeTotal(*rules, scores);
   if (computed.has_value()) {
     *result.mutable_computed_total() = ToDecimal(*computed, rules->total_decimals);
+  }
+  if (published.has_value()) {
+    *result.mutable_display_total() = result.published_total();
+  } else if (computed.has_value()) {
+    result.mutable_display_total()->set_value(Format(*computed, rules->total_decimals));
   }
   if (published.has_value() || computed.has_value()) {
     result.set_grade(GradeOf(*rules, published.has_value() ? *published : *computed));

@@ -32,7 +32,8 @@ constexpr UInt128 kUInt64Max = std::numeric_limits<uint64_t>::max();
 constexpr int64_t kThousand = 1000;
 constexpr int64_t kMillion = 1000 * 1000;
 constexpr int kMaxFormatDecimals = 6;
-constexpr int kDecimalDigits = 3;  // chiso.common.v1.Decimal holds thousandths
+// Computed values are written exactly up to this many fractional digits.
+constexpr int kDecimalDigits = 6;
 
 UInt128 Magnitude(Int128 v) {
   return v < 0 ? UInt128{0} - static_cast<UInt128>(v) : static_cast<UInt128>(v);

@@ -56,12 +56,13 @@ Exact Abs(const Exact& a);
 // to zero has no minus sign. Rounds once, from the exact value.
 std::string Format(const Exact& value, int decimals);
 
-// The value as a Decimal proto (at most three fractional digits, the
-// contract of chiso.common.v1.Decimal): exact when the value has at most
-// three fractional digits, written without trailing zeros beyond the
-// thousandths it needs but with at least `min_decimals` digits (so 72.775
-// is "72.775", 55 with min_decimals 2 is "55.00"); otherwise rounded half up
-// to three digits (55.0125 -> "55.013"; use Format for display).
+// The value as a Decimal proto, for what the service computes (totals,
+// medians, gaps, points to gain): exact when the value has at most six
+// fractional digits, written with the fewest digits it needs but at least
+// `min_decimals` (0..6): 72.775 is "72.775", 55.0125 is "55.0125", 55 with
+// min_decimals 2 is "55.00". A value that does not terminate within six
+// digits (a mean over 7 components) is rounded half up at the sixth. Inputs
+// stay at three digits (ParseThousandths); use Format for display.
 chiso::common::v1::Decimal ToDecimal(const Exact& value, int min_decimals = 0);
 
 // Parses a Decimal proto's value ("7.80", "70", "-1.5"; a decimal comma is

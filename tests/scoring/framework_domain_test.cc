@@ -278,8 +278,9 @@ TEST(FrameworkDomainScoreTest, SeedDdci2019ComputesItsTotal) {
   const Framework& ddci = Builtin("frameworks/ddci-2016-department");
   ASSERT_TRUE(ScoreResult(r, ddci).ok()) << ScoreResult(r, ddci);
   EXPECT_EQ(r.framework(), "frameworks/ddci-2016-department");
-  // 44.01 / 80 × 100 = 55.0125: ToDecimal rounds to thousandths, display to 2.
-  EXPECT_EQ(r.computed_total().value(), "55.013");
+  // 44.01 / 80 × 100 = 55.0125, kept exact; shown as 55.01.
+  EXPECT_EQ(r.computed_total().value(), "55.0125");
+  EXPECT_EQ(r.display_total().value(), "55.01");
   absl::StatusOr<FrameworkRules> rules = RulesOf(ddci);
   ASSERT_TRUE(rules.ok());
   std::vector<std::optional<int64_t>> scores;
@@ -303,8 +304,8 @@ TEST(FrameworkDomainScoreTest, SeedDdciTargetsOfCaoLoc) {
   Result r = MakeResult("DDCI", Level::LEVEL_DISTRICT, 2024, "Cao Lộc", district,
                         {"9.06", "8.79", "7.40", "5.93", "8.90", "9.26", "9.33", "5.78"});
   ASSERT_TRUE(ScoreResult(r, Builtin("frameworks/ddci-2016-district")).ok());
-  EXPECT_EQ(r.computed_total().value(), "80.563");  // 80.5625
-  EXPECT_EQ(Format(ExactOf(r.computed_total()), 2), "80.56");
+  EXPECT_EQ(r.computed_total().value(), "80.5625");  // exact
+  EXPECT_EQ(r.display_total().value(), "80.56");      // as the plan prints it
 }
 
 TEST(FrameworkDomainScoreTest, ReordersAndCanonicalisesComponentScores) {
@@ -325,7 +326,7 @@ TEST(FrameworkDomainScoreTest, ReordersAndCanonicalisesComponentScores) {
   EXPECT_EQ(reversed.component_scores(0).score().value(), "6.77");
   EXPECT_EQ(reversed.component_scores(4).score().value(), "4.50");
   EXPECT_EQ(reversed.component_scores(7).component(), "DYNAMISM");
-  EXPECT_EQ(reversed.computed_total().value(), "55.013");
+  EXPECT_EQ(reversed.computed_total().value(), "55.0125");
 }
 
 TEST(FrameworkDomainScoreTest, QuangNinhPci2019IsExactly73Point40) {
@@ -346,6 +347,7 @@ TEST(FrameworkDomainScoreTest, BacGiangPci2022IsWithinRounding) {
   r.mutable_published_total()->set_value("72.80");
   ASSERT_TRUE(ScoreResult(r, Builtin("frameworks/pci-2022-province")).ok());
   EXPECT_EQ(r.computed_total().value(), "72.775");
+  EXPECT_EQ(r.display_total().value(), "72.80");  // as published
   EXPECT_EQ(Format(ExactOf(r.computed_total()), 2), "72.78");
   EXPECT_EQ(r.total_difference().value(), "0.025");
   EXPECT_FALSE(r.total_mismatch());

@@ -105,7 +105,7 @@ ScoredResult Seed002Result2019() {
   }
   r.set_published_rank(20);
   r.set_published_rank_of(23);
-  *r.mutable_computed_total() = Dec("55.013");
+  *r.mutable_computed_total() = Dec("55.0125");
   return scored;
 }
 
@@ -347,9 +347,9 @@ TEST_F(Seed002Test, PointsToGainWeighTheShortfallByTenOverEight) {
   const sv1::ComputeScorecardResponse card = Build(2019);
   // (7.70 − 6.83) × 10 / 8 = 1.0875, written to the thousandths the Decimal
   // contract allows (half up).
-  EXPECT_EQ(LineOf(card, "o2").points_to_gain().value(), "1.088");
+  EXPECT_EQ(LineOf(card, "o2").points_to_gain().value(), "1.0875");
   // (6.0 − 2.65) × 10 / 8 = 4.1875.
-  EXPECT_EQ(LineOf(card, "o4").points_to_gain().value(), "4.188");
+  EXPECT_EQ(LineOf(card, "o4").points_to_gain().value(), "4.1875");
   // (7.5 − 4.50) × 10 / 8 = 3.75.
   EXPECT_EQ(Milli(LineOf(card, "o5").points_to_gain()), 3750);
   // (7.0 − 6.78) × 10 / 8 = 0.275.
@@ -383,12 +383,12 @@ TEST_F(Seed002Test, TheTotalAndTheRankFallShort) {
   const sv1::ScorecardLine& total = LineOf(card, "o10");
   EXPECT_EQ(total.component(), "");
   EXPECT_EQ(total.attainment(), sv1::ATTAINMENT_NOT_MET);
-  // 10 × 44.01 / 8 = 55.0125, as the Decimal contract writes it.
-  EXPECT_EQ(total.actual().value().value(), "55.013");
+  // 10 × 44.01 / 8 = 55.0125, exact.
+  EXPECT_EQ(total.actual().value().value(), "55.0125");
   EXPECT_EQ(total.actual().rank(), 20);
   EXPECT_EQ(total.actual().rank_of(), 23);
-  // 70 − 55.0125 = 14.9875, judged on the exact total, not on 55.013.
-  EXPECT_EQ(total.gap().value(), "14.988");
+  // 70 − 55.0125 = 14.9875, exact.
+  EXPECT_EQ(total.gap().value(), "14.9875");
 
   const sv1::ScorecardLine& rank = LineOf(card, "o9");
   EXPECT_EQ(rank.measure(), cv1::MEASURE_RANK);
@@ -411,8 +411,8 @@ TEST(Scorecard, TheTotalIsWrittenAsTheDomainWritesComputedTotals) {
       BuildScorecard(Seed002Plan(), Stnmt(), 2019, Summary(), source, kNow);
   ASSERT_TRUE(card.ok()) << card.status();
   EXPECT_EQ(LineOf(*card, "o10").actual().value().value(), scored.result.computed_total().value());
-  EXPECT_EQ(Milli(LineOf(*card, "o10").actual().value()), 55013);
-  EXPECT_EQ(LineOf(*card, "o10").gap().value(), "14.988");
+  EXPECT_EQ(LineOf(*card, "o10").actual().value().value(), "55.0125");
+  EXPECT_EQ(LineOf(*card, "o10").gap().value(), "14.9875");
 }
 
 TEST_F(Seed002Test, PrioritiesPutMostPointsFirst) {
@@ -428,7 +428,7 @@ TEST_F(Seed002Test, PrioritiesPutMostPointsFirst) {
   EXPECT_EQ(first.objective_id(), "o4");
   EXPECT_EQ(first.score().value(), "2.65");
   EXPECT_EQ(first.reference().value(), "6.0");
-  EXPECT_EQ(first.points_to_gain().value(), "4.188");
+  EXPECT_EQ(first.points_to_gain().value(), "4.1875");
   EXPECT_EQ(card.priorities(7).points_to_gain().value(), "0.275");
 }
 
@@ -477,7 +477,7 @@ TEST_F(Seed002Test, InTheTargetYearWithoutResultsEveryLineHasNoData) {
   EXPECT_THAT(source_.latest_years, ElementsAre(2020));
   ASSERT_EQ(card.priorities_size(), 8);
   EXPECT_EQ(card.priorities(0).component(), "EQUAL_COMPETITION");
-  EXPECT_EQ(card.priorities(0).points_to_gain().value(), "4.188");
+  EXPECT_EQ(card.priorities(0).points_to_gain().value(), "4.1875");
   EXPECT_TRUE(source_.peer_calls.empty());
 }
 
@@ -526,8 +526,8 @@ TEST(Scorecard, AtLeastIsMetByAnEqualValue) {
   EXPECT_EQ(line.attainment(), sv1::ATTAINMENT_MET);
   EXPECT_EQ(Milli(line.gap()), 0);
   EXPECT_EQ(Milli(line.points_to_gain()), 0);
-  // The exact total 55.0125 reaches 55.012 but not 55.013 (which the
-  // rounded computed_total would).
+  // The exact total 55.0125 reaches 55.012 but not 55.013 (which a total
+  // rounded to thousandths would).
   EXPECT_EQ(ok->lines(1).attainment(), sv1::ATTAINMENT_MET);
   EXPECT_EQ(ok->lines(2).attainment(), sv1::ATTAINMENT_NOT_MET);
   EXPECT_EQ(ok->met_count(), 2);
@@ -639,13 +639,13 @@ TEST(Scorecard, ComponentsWithoutATargetAreMeasuredToTheirMaximum) {
   EXPECT_EQ(first.component(), "EQUAL_COMPETITION");
   EXPECT_EQ(first.objective_id(), "");
   EXPECT_EQ(first.reference().value(), "10");
-  EXPECT_EQ(first.points_to_gain().value(), "9.188");
+  EXPECT_EQ(first.points_to_gain().value(), "9.1875");
   // TIME_COSTS, measured to its target: 1.0875, the least.
   const sv1::ComponentPriority& last = card->priorities(7);
   EXPECT_EQ(last.component(), "TIME_COSTS");
   EXPECT_EQ(last.objective_id(), "o1");
   EXPECT_EQ(last.reference().value(), "7.70");
-  EXPECT_EQ(last.points_to_gain().value(), "1.088");
+  EXPECT_EQ(last.points_to_gain().value(), "1.0875");
 }
 
 // ---------------------------------------------------------------------------

@@ -140,7 +140,7 @@ TEST(ScoringMathTest, Seed002Ddci2019TotalIs55_0125ShownAs55_01) {
   EXPECT_EQ(Format(*total, rules.total_decimals), "55.01");
   EXPECT_EQ(Format(*total, 4), "55.0125");
   EXPECT_EQ(Format(*total, 3), "55.013");
-  EXPECT_EQ(ToDecimal(*total).value(), "55.013");
+  EXPECT_EQ(ToDecimal(*total).value(), "55.0125");  // exact
 }
 
 TEST(ScoringMathTest, Seed002Targets2020Total70_25MeetsSeventyOrMore) {
@@ -470,15 +470,16 @@ TEST(ScoringMathTest, ToDecimalIsExactWithinThousandths) {
   EXPECT_EQ(ToDecimal(X("-1.5")).value(), "-1.5");
   EXPECT_EQ(ToDecimal(Exact{}).value(), "0");
   EXPECT_EQ(ToDecimal(Exact{}, 2).value(), "0.00");
-  EXPECT_EQ(ToDecimal(Exact::Integer(1), 7).value(), "1.000");  // at most three digits
-  // More digits than thousandths: rounded half up to three.
-  EXPECT_EQ(ToDecimal(Exact::Ratio(550125, 10000)).value(), "55.013");
-  EXPECT_EQ(ToDecimal(Exact::Ratio(1, 3)).value(), "0.333");
-  EXPECT_EQ(ToDecimal(Exact::Ratio(-2, 3)).value(), "-0.667");
-  EXPECT_EQ(ToDecimal(Exact::Ratio(-1, 3000)).value(), "0.000");
-  EXPECT_EQ(ToDecimal(Exact::Ratio(-1, 2000)).value(), "-0.001");
-  // Every text ToDecimal writes parses back.
-  for (const Exact& e : {X("72.775"), Exact::Ratio(1, 3), Exact::Ratio(-2, 7), X("-0.5")}) {
+  EXPECT_EQ(ToDecimal(Exact::Integer(1), 7).value(), "1.000000");  // at most six digits
+  // Up to six digits the value is exact; beyond, rounded half up at the sixth.
+  EXPECT_EQ(ToDecimal(Exact::Ratio(550125, 10000)).value(), "55.0125");
+  EXPECT_EQ(ToDecimal(Exact::Ratio(43875, 10000)).value(), "4.3875");
+  EXPECT_EQ(ToDecimal(Exact::Ratio(1, 3)).value(), "0.333333");
+  EXPECT_EQ(ToDecimal(Exact::Ratio(-2, 3)).value(), "-0.666667");
+  EXPECT_EQ(ToDecimal(Exact::Ratio(-1, 3000000)).value(), "0.000000");
+  EXPECT_EQ(ToDecimal(Exact::Ratio(-1, 2000000)).value(), "-0.000001");
+  // What has at most three digits parses back as an input.
+  for (const Exact& e : {X("72.775"), X("-0.5"), Exact::Integer(70)}) {
     EXPECT_TRUE(ParseThousandths("value", ToDecimal(e)).ok()) << ToDecimal(e).value();
   }
 }
@@ -630,7 +631,7 @@ TEST(ScoringMathTest, RankMedianOfEvenCountIsMeanOfTheMiddleTwo) {
   const RankingOutcome halves =
       Rank(Items({{"a", "0.001"}, {"b", "0.002"}}), /*higher_is_better=*/true);
   EXPECT_EQ(halves.median, Exact::Ratio(3, 2000));
-  EXPECT_EQ(ToDecimal(halves.median).value(), "0.002");  // 0.0015 rounded half up
+  EXPECT_EQ(ToDecimal(halves.median).value(), "0.0015");  // exact, one digit past the scores
 }
 
 TEST(ScoringMathTest, RankAllTiedNoneBelowMedian) {
