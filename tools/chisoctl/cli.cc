@@ -33,6 +33,7 @@
 #include "tools/chisoctl/notification_commands.h"
 #include "tools/chisoctl/plan_file.h"
 #include "tools/chisoctl/rpc.h"
+#include "tools/chisoctl/scoring_commands.h"
 #include "tools/chisoctl/table.h"
 
 namespace chiso::chisoctl {
@@ -83,6 +84,14 @@ Notification commands (the notification service, --notification-addr):
   webhook create|get|list|pause|resume|delete
                                        deliveries to other systems (secret from a file)
 Run "chisoctl inbox --help" (queue, webhook) for their commands.
+
+Scoring commands (the scoring service, --scoring-addr):
+  framework list|get|create|delete     versions of index frameworks (bộ chỉ số)
+  results import|list                  results per unit and year, CSV import
+  ranking FRAMEWORK YEAR               a peer group ranked, with its median
+  trend SUBJECT FRAMEWORK              one subject over the years
+  scorecard PLAN                       a plan's targets: met or not, and who acts
+Run "chisoctl framework --help" (results) or "chisoctl ranking --help" (trend, scorecard).
 Run "chisoctl plan <command> --help" for the flags of one command.
 
 NAME is "plans/ID" or just ID.
@@ -95,6 +104,9 @@ Global flags (before or after the command):
   --notification-addr=HOST:PORT
                        the notification service (default: $CHISO_NOTIFICATION_ADDR, else
                        localhost:50054)
+  --scoring-addr=HOST:PORT
+                       the scoring service (default: $CHISO_SCORING_ADDR, else
+                       localhost:50053)
   --json               print the response as protobuf JSON (snake_case names, every
                        field present) instead of a table; for scripts
   --timeout=DURATION   deadline of each call: 10s, 500ms, 1m (default 10s)
@@ -139,7 +151,7 @@ struct Verb {
 };
 
 std::vector<FlagSpec> GlobalFlags() {
-  return {{"addr"},        {"assignment-addr"}, {"notification-addr"},
+  return {{"addr"},        {"assignment-addr"}, {"notification-addr"}, {"scoring-addr"},
           {"json", false}, {"timeout"},         {"help", false, 'h'}};
 }
 
@@ -844,10 +856,12 @@ int RunChisoctl(const std::vector<std::string>& args, std::ostream& out, std::os
     return RunAssignmentCommand(args, next, parsed, env, out, err);
   }
   if (IsNotificationArea(area)) return RunNotificationCommand(args, next, parsed, env, out, err);
+  if (IsScoringArea(area)) return RunScoringCommand(args, next, parsed, env, out, err);
   if (area != "plan") {
     return Usage(err, absl::StrCat("unknown command \"", area,
                                    "\" (expected plan, unit, person, task, inbox, queue, "
-                                   "webhook or health)"));
+                                   "webhook, framework, results, ranking, trend, scorecard "
+                                   "or health)"));
   }
 
   // The plan command: its verb, then the verb's flags and arguments.
