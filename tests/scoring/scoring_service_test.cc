@@ -909,7 +909,8 @@ TEST_F(ScoringServiceTest, ScoresResultsWithTheVersionValidForThem) {
   tnmt.mutable_subject()->set_unit(tnmt_);
   Result unit_result = MustCreateResult(tnmt);
   EXPECT_EQ(unit_result.subject().display_name(), "Sở Tài nguyên và Môi trường");
-  EXPECT_EQ(unit_result.computed_total().value(), "55.013");
+  EXPECT_EQ(unit_result.computed_total().value(), "55.0125") << "exact";
+  EXPECT_EQ(unit_result.display_total().value(), "55.01");
 
   Result got;
   ASSERT_TRUE(GetResult(scored.name(), &got).ok());
@@ -930,7 +931,7 @@ TEST_F(ScoringServiceTest, PublishedTotalsAreGradedAndMismatchesFlagged) {
   *off.mutable_published_total() = Dec("75.00");
   Result flagged = MustCreateResult(off);
   EXPECT_TRUE(flagged.total_mismatch());
-  EXPECT_EQ(flagged.total_difference().value(), "1.60");
+  EXPECT_EQ(flagged.total_difference().value(), "1.6");
 }
 
 TEST_F(ScoringServiceTest, CreateResultRejectsEveryBrokenRule) {
@@ -1357,12 +1358,40 @@ TEST_F(ScoringServiceTest, RanksByPublishedRanksWhenSomeResultsHaveNoScore) {
   EXPECT_FALSE(resp.entries(0).has_score());
   EXPECT_FALSE(resp.has_median_score());
 
-  ASSERT_TRUE(Ranking(LangSonRanking(""), &resp).ok());
+  grpc::Status total = Ranking(LangSonRanking(""), &resp);
+  ASSERT_TRUE(total.ok()) << total.error_message();
   EXPECT_EQ(resp.basis(), v1::RANKING_BASIS_PUBLISHED_RANKS);
   ASSERT_EQ(resp.entries_size(), 1);
   EXPECT_EQ(resp.entries(0).rank(), 20) << "seed 002: 20/23 overall";
   EXPECT_TRUE(resp.entries(0).below_median());
   EXPECT_EQ(resp.below_median_count(), 1);
+}
+
+TEST_F(ScoringServiceTest, RanksByExactTotalsWhenEveryResultHasOne) {
+  Result tnmt = Ddci("", 2019, kTnmt2019);  // 55.0125
+  tnmt.mutable_subject()->set_unit(tnmt_);
+  tnmt.set_peer_group("Khối thử");
+  MustCreateResult(tnmt);
+  for (const char* score : {"7.00", "6.00", "5.00"}) {
+    Result r = Ddci(absl::StrCat("Sở ", score), 2019, std::vector<std::string>(8, score));
+    r.set_peer_group("Khối thử");
+    MustCreateResult(r);
+  }
+  v1::GetRankingRequest req = LangSonRanking("");
+  req.set_peer_group("Khối thử");
+  v1::GetRankingResponse resp;
+  grpc::Status s = Ranking(req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.basis(), v1::RANKING_BASIS_SCORES);
+  EXPECT_EQ(resp.count(), 4);
+  EXPECT_EQ(resp.median_score().value(), "57.50625") << "(60 + 55.0125) / 2, exact";
+  EXPECT_EQ(resp.median_rank().value(), "2.5");
+  ASSERT_EQ(resp.entries_size(), 4);
+  EXPECT_EQ(resp.entries(2).subject().unit(), tnmt_);
+  EXPECT_EQ(resp.entries(2).score().value(), "55.0125");
+  EXPECT_EQ(resp.entries(2).rank(), 3);
+  EXPECT_TRUE(resp.entries(2).below_median());
+  EXPECT_EQ(resp.below_median_count(), 2);
 }
 
 TEST_F(ScoringServiceTest, RanksProvincesByPublishedParIndexRanks) {
@@ -1535,11 +1564,11 @@ pv1::Plan TwoObjectivePlan(const std::string& name, const std::string& issuer_un
 TEST_F(ScoringServiceTest, ComputesTheScorecardOfAPlanForItsIssuer) {
   const std::string plan_name = absl::StrCat("plans/", h_->ids().Next());
   h_->plans().Put(TwoObjectivePlan(plan_name, tnmt_));
-  // 2020: TIME_COSTS 7.80 is above 7.70; the total 71.00 reaches 70.
+  // 2020: TIME_COSTS 7.80 is above 7.70; the total 71.25 reaches 70.
   Result r = Ddci("", 2020, {"7.90", "7.80", "6.60", "6.10", "7.60", "7.10", "6.40", "7.50"});
   r.mutable_subject()->set_unit(tnmt_);
   Result recorded = MustCreateResult(r);
-  EXPECT_EQ(recorded.computed_total().value(), "71.00");
+  EXPECT_EQ(recorded.computed_total().value(), "71.25");
 
   v1::ComputeScorecardRequest req;
   req.set_plan(plan_name);
@@ -1659,7 +1688,7 @@ TEST_F(ScoringServiceTest, MetricsExportUnitScoresCountsAndVersions) {
   EXPECT_THAT(metrics, HasSubstr(absl::StrCat("chiso_component_score{component=\"TIME_COSTS\",",
                                               labels, "} 7.8")));
   EXPECT_THAT(metrics,
-              HasSubstr(absl::StrCat("chiso_component_score{component=\"\",", labels, "} 71")));
+              HasSubstr(absl::StrCat("chiso_component_score{component=\"\",", labels, "} 71.25")));
   EXPECT_THAT(metrics, Not(HasSubstr("Quảng Ninh"))) << "entities are not units";
   EXPECT_THAT(metrics, HasSubstr("chiso_scoring_results 2"));
   EXPECT_THAT(metrics, HasSubstr("chiso_framework_versions{origin=\"catalog\"} 4"));

@@ -1,0 +1,180 @@
+#ifndef CHISO_SERVICES_SCORING_SCORING_STORE_H_
+#define CHISO_SERVICES_SCORING_SCORING_STORE_H_
+
+// Persistence of the scoring service behind a narrow interface: the framework
+// versions defined through the API (the catalog versions live in memory) and
+// the recorded results. Each is kept whole (its protobuf encoding) plus the
+// columns the service filters, orders and enforces uniqueness on (a result's
+// SubjectKey, framework code and year are unique). The store
+// knows no business rules: callers pass them in as callbacks that run inside
+// the transaction, so a check and the write it guards see the same data.
+//
+// Etags are the row's revision ("1", "2", …); every write bumps it and an
+// update that finds the revision changed under it fails with Aborted.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "chiso/scoring/v1/scoring_service.pb.h"
+#include "common/storage/database.h"
+
+namespace chiso::scoring {
+
+using chiso::scoring::v1::Framework;
+using chiso::scoring::v1::Result;
+
+// Which results to list; every set field must match.
+struct ResultQuery {
+  std::string subject_key;                                                  // exact SubjectKey
+  std::string framework_code;                                               // exact code
+  chiso::scoring::v1::Level level = chiso::scoring::v1::LEVEL_UNSPECIFIED;  // 0: any
+  int from_year = 0;                                                        // 0: no lower bound
+  int to_year = 0;                                                          // 0: no upper bound
+  std::optional<std::string> peer_group;                                    // exact, when set
+  bool mismatch_only = false;
+  // Keyset cursor: ResultOrderKey of the last result returned; "" for the
+  // first page.
+  std::string after;
+  int limit = 50;
+};
+
+struct ResultPage {
+  // In list order: framework code, year (newest first), subject order key,
+  // then id.
+  std::vector<Result> results;
+  bool more = false;  // results exist beyond this page
+};
+
+// Results of one group: code, level (unspecified: every level), year and
+// peer group (exact; "" is the results without a peer group).
+struct GroupQuery {
+  std::string framework_code;
+  chiso::scoring::v1::Level level = chiso::scoring::v1::LEVEL_UNSPECIFIED;
+  int year = 0;
+  std::string peer_group;
+};
+
+// What the domain metrics export.
+struct MetricsSnapshot {
+  int64_t result_count = 0;
+  int64_t api_framework_count = 0;
+  // Results about units (not entities) in the latest `years` years recorded.
+  std::vector<Result> unit_results;
+};
+
+// One result to write in ImportResults. `replace` names the result
+// ("results/{id}") the row replaces, "" for a new one.
+struct ImportRow {
+  Result result;
+  std::string replace;
+};
+
+class ScoringStore {
+ public:
+  virtual ~ScoringStore() = default;
+
+  // ---- Framework versions (origin API) ------------------------------------
+
+  // Inserts `framework` (its name "frameworks/{id}" already assigned) after
+  // `check` approves it against the versions stored at that moment (for the
+  // overlap rule). Errors: AlreadyExists when the id is taken; those of
+  // `check`.
+  virtual absl::StatusOr<Framework> CreateFramework(
+      const Framework& framework,
+      const std::function<absl::Status(const std::vector<Framework>& stored)>& check) = 0;
+  // Errors: NotFound "frameworks/{id} not found".
+  virtual absl::StatusOr<Framework> GetFramework(const std::string& id) = 0;
+  // Every stored version, ordered by id.
+  virtual absl::StatusOr<std::vector<Framework>> ListFrameworks() = 0;
+  // In one transaction: reads the version, lets `mutate` change it (given the
+  // other stored versions), then passes every result scored by it to
+  // `rescore`, which re-scores it in place or fails; writes the version and
+  // the re-scored results. A non-OK status from a callback aborts everything
+  // and is returned. Errors: NotFound; Aborted when another writer changed
+  // the version in between.
+  virtual absl::StatusOr<Framework> UpdateFramework(
+      const std::string& id,
+      const std::function<absl::Status(Framework&, const std::vector<Framework>& others)>& mutate,
+      const std::function<absl::Status(Result&, const Framework&)>& rescore) = 0;
+  // Deletes the version if `check` allows it. Errors: NotFound;
+  // FailedPrecondition when recorded results use it (the message names one
+  // and the count).
+  virtual absl::Status DeleteFramework(
+      const std::string& id, const std::function<absl::Status(const Framework&)>& check) = 0;
+
+  // ---- Results ------------------------------------------------------------
+
+  // Inserts a new result (name already assigned) after `prepare` has checked
+  // and scored it against the stored versions, in one transaction. Errors:
+  // AlreadyExists when the subject already has a result for the framework
+  // code and year (the message names it); those of `prepare`.
+  virtual absl::StatusOr<Result> CreateResult(
+      const Result& result,
+      const std::function<absl::Status(Result&, const std::vector<Framework>& stored)>&
+          prepare) = 0;
+  // Errors: NotFound "results/{id} not found".
+  virtual absl::StatusOr<Result> GetResult(const std::string& id) = 0;
+  // Reads the result, lets `mutate` change it (given the stored versions),
+  // and writes it back, in one transaction. Subject, framework code and year
+  // must not change. Errors: NotFound; Aborted (another writer changed it in
+  // between); those of `mutate`.
+  virtual absl::StatusOr<Result> UpdateResult(
+      const std::string& id,
+      const std::function<absl::Status(Result&, const std::vector<Framework>& stored)>& mutate) = 0;
+  // Deletes the result if `check` allows it. Errors: NotFound.
+  virtual absl::Status DeleteResult(const std::string& id,
+                                    const std::function<absl::Status(const Result&)>& check) = 0;
+  // Results matching `query` in list order. Errors: InvalidArgument
+  // "page_token: malformed" when `after` is not an order key.
+  virtual absl::StatusOr<ResultPage> ListResults(const ResultQuery& query) = 0;
+  // Writes every row or none, in one transaction: new rows are inserted,
+  // rows with `replace` overwrite that result (keeping its name and create
+  // time; the rows' subject, code and year must be the replaced one's).
+  // `verify`, given the stored versions, runs first and may refuse (e.g.
+  // when a version the rows were scored with has changed since). Errors:
+  // AlreadyExists when a new row collides with a recorded result; NotFound
+  // when a result to replace is gone; those of `verify`.
+  virtual absl::Status ImportResults(
+      const std::vector<ImportRow>& rows,
+      const std::function<absl::Status(const std::vector<Framework>& stored)>& verify) = 0;
+
+  // ---- Reads for rankings, trends and scorecards ---------------------------
+
+  // The result of the subject (SubjectKey) for the code and year, if any.
+  virtual absl::StatusOr<std::optional<Result>> FindResult(const std::string& subject_key,
+                                                           const std::string& framework_code,
+                                                           int year) = 0;
+  // The subject's result for the code in the latest year ≤ `up_to_year`.
+  virtual absl::StatusOr<std::optional<Result>> LatestResult(const std::string& subject_key,
+                                                             const std::string& framework_code,
+                                                             int up_to_year) = 0;
+  // The subject's results for the code with years in [from_year, to_year]
+  // (0: unbounded), oldest first.
+  virtual absl::StatusOr<std::vector<Result>> SubjectResults(const std::string& subject_key,
+                                                             const std::string& framework_code,
+                                                             int from_year, int to_year) = 0;
+  // Every result of the group, in no particular order.
+  virtual absl::StatusOr<std::vector<Result>> GroupResults(const GroupQuery& query) = 0;
+  // Counts and the unit results of the latest `years` years (by the largest
+  // year recorded about a unit).
+  virtual absl::StatusOr<MetricsSnapshot> Snapshot(int years) = 0;
+};
+
+// The schema of the scoring service, per dialect.
+const std::vector<storage::Migration>& ScoringMigrations();
+
+// The position of a result in list order, as ResultQuery::after takes it.
+std::string ResultOrderKey(const Result& result);
+
+// A ScoringStore on `db` (migrated by the caller with ScoringMigrations()).
+std::unique_ptr<ScoringStore> NewSqlScoringStore(storage::Database* db);
+
+}  // namespace chiso::scoring
+
+#endif  // CHISO_SERVICES_SCORING_SCORING_STORE_H_
