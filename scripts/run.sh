@@ -15,6 +15,7 @@ mkdir -p "$var/redis" "$var/log"
 services=(
   "plan 50051 9101 services/plan/chiso-plan"
   "assignment 50052 9102 services/assignment/chiso-assignment"
+  "scoring 50053 9103 services/scoring/chiso-scoring"
   "notification 50054 9104 services/notification/chiso-notification"
 )
 redis_port=6390
@@ -74,8 +75,13 @@ wait_port redis 127.0.0.1 "$redis_port" "${pids[-1]}"
 
 for entry in "${services[@]}"; do
   read -r name port mport binary <<<"$entry"
+  case "$name" in
+    # Scoring keeps no reminders; it reads plans and the directory.
+    scoring) extra=(--plan_addr="127.0.0.1:50051" --assignment_addr="127.0.0.1:50052") ;;
+    *) extra=(--redis="127.0.0.1:$redis_port") ;;
+  esac
   "$bin/$binary" --listen="$host:$port" --metrics_listen="$host:$mport" \
-    --data_dir="$var" --redis="127.0.0.1:$redis_port" --drain_grace=1s \
+    --data_dir="$var" --drain_grace=1s "${extra[@]}" \
     2>>"$var/log/$name.log" &
   pids+=($!); names+=("$name")
   wait_port "$name" 127.0.0.1 "$port" "${pids[-1]}"

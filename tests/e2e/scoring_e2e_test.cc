@@ -24,6 +24,7 @@
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "tests/support/child_process.h"
+#include "tests/support/service_process.h"
 
 namespace chiso {
 namespace {
@@ -32,17 +33,10 @@ namespace av1 = chiso::assignment::v1;
 namespace cv1 = chiso::common::v1;
 namespace pv1 = chiso::plan::v1;
 namespace sv1 = chiso::scoring::v1;
-using test_support::ChildProcess;
-using test_support::FreePort;
+using test_support::MakeService;
+using test_support::ServiceChannel;
+using test_support::ServiceProcess;
 using test_support::TailOf;
-
-struct Service {
-  std::string name;
-  std::string binary;
-  int port = 0;
-  ChildProcess process;
-  std::string log;
-};
 
 // One DDCI component of seed 002: its 2019 score and rank of 23, the 2020
 // target ("đạt trên", strictly above).
@@ -67,9 +61,9 @@ class ScoringEndToEndTest : public ::testing::Test {
     char tmpl[] = "/tmp/chiso-e2e-scoring-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
-    plan_ = Make("plan", CHISO_PLAN_BIN);
-    assignment_ = Make("assignment", CHISO_ASSIGNMENT_BIN);
-    scoring_ = Make("scoring", CHISO_SCORING_BIN);
+    plan_ = MakeService("plan", CHISO_PLAN_BIN, dir_);
+    assignment_ = MakeService("assignment", CHISO_ASSIGNMENT_BIN, dir_);
+    scoring_ = MakeService("scoring", CHISO_SCORING_BIN, dir_);
     ASSERT_TRUE(StartService(*plan_, {}));
     ASSERT_TRUE(StartService(
         *assignment_, {absl::StrCat("--plan_addr=127.0.0.1:", plan_->port), "--today=2020-05-04"}));
@@ -82,49 +76,16 @@ class ScoringEndToEndTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    for (Service* s : {scoring_.get(), assignment_.get(), plan_.get()}) {
+    for (ServiceProcess* s : {scoring_.get(), assignment_.get(), plan_.get()}) {
       if (s != nullptr) (void)s->process.Stop();
     }
     if (!dir_.empty()) (void)system(absl::StrCat("rm -rf '", dir_, "'").c_str());
   }
 
-  std::unique_ptr<Service> Make(const std::string& name, const std::string& binary) {
-    auto s = std::make_unique<Service>();
-    s->name = name;
-    s->binary = binary;
-    s->port = FreePort();
-    s->log = absl::StrCat(dir_, "/", name, ".log");
-    return s;
-  }
+  std::shared_ptr<grpc::Channel> Channel(const ServiceProcess& s) { return ServiceChannel(s.port); }
 
-  std::shared_ptr<grpc::Channel> Channel(const Service& s) {
-    return grpc::CreateChannel(absl::StrCat("127.0.0.1:", s.port),
-                               grpc::InsecureChannelCredentials());
-  }
-
-  bool StartService(Service& s, std::vector<std::string> extra) {
-    std::vector<std::string> argv = {s.binary, absl::StrCat("--listen=127.0.0.1:", s.port),
-                                     "--metrics_listen=", absl::StrCat("--data_dir=", dir_),
-                                     "--drain_grace=0s"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    absl::Status started = s.process.Start(argv, s.log);
-    EXPECT_TRUE(started.ok()) << started;
-    auto health = grpc::health::v1::Health::NewStub(Channel(s));
-    const absl::Time deadline = absl::Now() + absl::Seconds(60);
-    while (absl::Now() < deadline) {
-      if (!s.process.Running()) break;
-      grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
-      grpc::health::v1::HealthCheckRequest req;
-      grpc::health::v1::HealthCheckResponse res;
-      if (health->Check(&ctx, req, &res).ok() &&
-          res.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
-        return true;
-      }
-      absl::SleepFor(absl::Milliseconds(100));
-    }
-    ADD_FAILURE() << s.name << " did not become healthy; log:\n" << TailOf(s.log);
-    return false;
+  bool StartService(ServiceProcess& s, const std::vector<std::string>& extra) {
+    return test_support::StartService(s, dir_, extra);
   }
 
   std::string CreateUnit(const std::string& code, const std::string& name, av1::UnitKind kind,
@@ -270,7 +231,7 @@ class ScoringEndToEndTest : public ::testing::Test {
   }
 
   std::string dir_;
-  std::unique_ptr<Service> plan_, assignment_, scoring_;
+  std::unique_ptr<ServiceProcess> plan_, assignment_, scoring_;
   std::unique_ptr<pv1::PlanService::Stub> plans_;
   std::unique_ptr<av1::AssignmentService::Stub> directory_;
   std::unique_ptr<sv1::ScoringService::Stub> scoring_stub_;

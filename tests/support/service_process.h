@@ -1,0 +1,44 @@
+#ifndef CHISO_TESTS_SUPPORT_SERVICE_PROCESS_H_
+#define CHISO_TESTS_SUPPORT_SERVICE_PROCESS_H_
+
+// A service binary run as a child process by an end-to-end test: started on
+// a free port with its own data directory, and waited for until its gRPC
+// health check answers SERVING.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "grpcpp/channel.h"
+#include "tests/support/child_process.h"
+
+namespace chiso::test_support {
+
+struct ServiceProcess {
+  std::string name;
+  std::string binary;
+  int port = 0;
+  ChildProcess process;
+  std::string log;
+};
+
+// A service `name` of `binary` on a free port, logging to `<dir>/<name>.log`.
+std::unique_ptr<ServiceProcess> MakeService(const std::string& name, const std::string& binary,
+                                            const std::string& dir);
+
+// A channel to the service that retries a refused connection after 100 ms
+// (at most 500 ms), so a test that
+// dials before the child listens does not sit in gRPC's default backoff
+// (1 s growing to 2 min).
+std::shared_ptr<grpc::Channel> ServiceChannel(int port);
+
+// Starts the service with --listen, --metrics_listen= (off), --data_dir=`dir`
+// and --drain_grace=0s, then `extra`, and waits up to `limit` for SERVING.
+// On failure adds a test failure quoting the end of its log and returns false.
+bool StartService(ServiceProcess& service, const std::string& dir,
+                  const std::vector<std::string>& extra, absl::Duration limit = absl::Seconds(60));
+
+}  // namespace chiso::test_support
+
+#endif  // CHISO_TESTS_SUPPORT_SERVICE_PROCESS_H_
