@@ -139,15 +139,6 @@ std::string Canonical(absl::string_view value) {
   return canonical.ok() ? *canonical : std::string(value);
 }
 
-// The measuring body as a key: its unit when resolved, else its name's match
-// key; "" for national indices.
-std::string MeasuredByKey(const Framework& framework) {
-  const chiso::common::v1::UnitRef& by = framework.measured_by();
-  if (!by.unit().empty()) return absl::StrCat("unit:", by.unit());
-  const std::string key = text::MatchKey(by.display_name());
-  return key.empty() ? "" : absl::StrCat("name:", key);
-}
-
 bool NeedsScale(Aggregation aggregation) {
   return aggregation == Aggregation::AGGREGATION_WEIGHTED_SUM_SCALED ||
          aggregation == Aggregation::AGGREGATION_MEAN_SCALED;
@@ -322,6 +313,13 @@ std::string ComponentCodes(const Framework& framework) {
 }
 
 }  // namespace
+
+std::string MeasuredByKey(const Framework& framework) {
+  const chiso::common::v1::UnitRef& by = framework.measured_by();
+  if (!by.unit().empty()) return absl::StrCat("unit:", by.unit());
+  const std::string key = text::MatchKey(by.display_name());
+  return key.empty() ? "" : absl::StrCat("name:", key);
+}
 
 bool IsValidCode(absl::string_view code) {
   if (code.empty() || code.size() > 64) return false;

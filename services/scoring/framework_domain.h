@@ -60,6 +60,11 @@ absl::Status ValidateFramework(const Framework& framework, const Catalog* catalo
 // catalog knows, and the display name from the index's Vietnamese name.
 void FillNamesFromCatalog(Framework& framework, const Catalog& catalog);
 
+// The measuring body of a version as a key: "unit:units/{id}" when resolved,
+// else "name:" + the name's match key (diacritics and case folded); "" for
+// national indices.
+std::string MeasuredByKey(const Framework& framework);
+
 // Errors: AlreadyExists when a version in `existing` other than `candidate`
 // itself (same name) has the same code, level and measured_by unit and an
 // overlapping span of years; the message names it ("frameworks/pci-2022-
@@ -86,8 +91,7 @@ absl::StatusOr<std::vector<Framework>> LoadCatalogFrameworks(const Catalog& cata
 
 // The versions among `all` with `code` and `level` whose years include
 // `year`, in `all`'s order.
-std::vector<const Framework*> VersionsFor(const std::vector<Framework>& all,
-                                          absl::string_view code,
+std::vector<const Framework*> VersionsFor(const std::vector<Framework>& all, absl::string_view code,
                                           chiso::scoring::v1::Level level, int year);
 
 // A key identifying a subject for uniqueness and lookups: "unit:units/{id}" or

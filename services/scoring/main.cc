@@ -95,6 +95,8 @@ int main(int argc, char** argv) {
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.metrics_address = absl::GetFlag(FLAGS_metrics_listen);
   options.drain_grace = absl::GetFlag(FLAGS_drain_grace);
+  // ImportResults takes CSV files up to 10 MiB.
+  options.max_receive_message_bytes = 11 << 20;
   absl::StatusOr<std::unique_ptr<chiso::Server>> server = chiso::Server::Start(
       options, {{chiso::scoring::v1::ScoringService::service_full_name(), &service}}, registry,
       [&manager, &db]() -> absl::Status {

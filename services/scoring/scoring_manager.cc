@@ -190,11 +190,28 @@ std::vector<std::string> NamesOf(const std::vector<const Framework*>& versions) 
 }
 
 // The version that scores `result`: the one it names, which must cover its
-// code, level and year, or the only one that does.
+// code, level and year, or the only one that does. A version defined through
+// the API takes precedence over a built-in one for the years they share, so
+// administrators correct or extend the catalog without a release.
 absl::StatusOr<const Framework*> ChooseVersion(const Result& result,
                                                const std::vector<Framework>& all) {
-  const std::vector<const Framework*> candidates =
+  std::vector<const Framework*> candidates =
       VersionsFor(all, result.framework_code(), result.level(), result.year());
+  if (result.framework().empty()) {
+    // Drop a catalog version when an API version of the same measuring body
+    // covers the year; versions of different bodies stay ambiguous.
+    std::vector<const Framework*> kept;
+    for (const Framework* v : candidates) {
+      const bool overridden =
+          v->origin() != pb::FRAMEWORK_ORIGIN_API &&
+          std::any_of(candidates.begin(), candidates.end(), [v](const Framework* other) {
+            return other->origin() == pb::FRAMEWORK_ORIGIN_API &&
+                   MeasuredByKey(*other) == MeasuredByKey(*v);
+          });
+      if (!overridden) kept.push_back(v);
+    }
+    candidates = std::move(kept);
+  }
   if (!result.framework().empty()) {
     if (absl::StatusOr<std::string> id = ParseFrameworkName("result.framework", result.framework());
         !id.ok()) {
@@ -656,7 +673,9 @@ absl::StatusOr<Framework> ScoringManager::CreateFramework(
           return absl::AlreadyExistsError(absl::StrCat("framework_id: ", framework.name(),
                                                        " already exists (a catalog version)"));
         }
-        return CheckNoOverlap(framework, WithCatalog(stored));
+        // Only API versions may not overlap; over a catalog version an API
+        // version takes precedence (ChooseVersion).
+        return CheckNoOverlap(framework, stored);
       });
   if (created.ok()) AfterWrite();
   return created;
@@ -759,7 +778,7 @@ absl::StatusOr<Framework> ScoringManager::UpdateFramework(
         FieldMaskUtil::MergeMessageTo(request.framework(), mask, options, &framework);
         FillNamesFromCatalog(framework, *catalog_);
         if (absl::Status s = ValidateFramework(framework, catalog_); !s.ok()) return s;
-        if (absl::Status s = CheckNoOverlap(framework, WithCatalog(others)); !s.ok()) return s;
+        if (absl::Status s = CheckNoOverlap(framework, others); !s.ok()) return s;
         *framework.mutable_update_time() = now;
         return absl::OkStatus();
       },

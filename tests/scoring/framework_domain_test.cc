@@ -305,7 +305,7 @@ TEST(FrameworkDomainScoreTest, SeedDdciTargetsOfCaoLoc) {
                         {"9.06", "8.79", "7.40", "5.93", "8.90", "9.26", "9.33", "5.78"});
   ASSERT_TRUE(ScoreResult(r, Builtin("frameworks/ddci-2016-district")).ok());
   EXPECT_EQ(r.computed_total().value(), "80.5625");  // exact
-  EXPECT_EQ(r.display_total().value(), "80.56");      // as the plan prints it
+  EXPECT_EQ(r.display_total().value(), "80.56");     // as the plan prints it
 }
 
 TEST(FrameworkDomainScoreTest, ReordersAndCanonicalisesComponentScores) {

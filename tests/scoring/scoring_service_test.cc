@@ -772,9 +772,6 @@ TEST_F(ScoringServiceTest, CreateFrameworkRejectsEveryBrokenRule) {
        grpc::StatusCode::INVALID_ARGUMENT, "framework.valid_years.end_year"},
       {"catalog id taken", [](Framework&) {}, "pci-2014-province", grpc::StatusCode::ALREADY_EXISTS,
        "frameworks/pci-2014-province"},
-      {"overlap with the catalog version",
-       [](Framework& f) { f.mutable_valid_years()->set_start_year(2021); }, "",
-       grpc::StatusCode::ALREADY_EXISTS, "frameworks/ddci-2016-department already covers"},
   };
   for (const Case& c : cases) {
     Framework f = DdciVersion(2022, 2024);
@@ -813,6 +810,33 @@ TEST_F(ScoringServiceTest, CatalogVersionsAreReadOnly) {
   EXPECT_NE(out.display_name(), "changed");
 }
 
+// An administrator corrects the catalog without a release: an API version
+// over a catalog version's years scores the results of those years; the
+// catalog version still scores a result that names it.
+TEST_F(ScoringServiceTest, AnApiVersionTakesPrecedenceOverTheCatalogForTheYearsTheyShare) {
+  Framework corrected = DdciVersion(2020, 2021);
+  *corrected.mutable_scale() = Dec("5");  // a different total: 5 × mean
+  Framework created = MustCreateFramework(corrected, "ddci-2020-department");
+
+  Result r = MustCreateResult(Ddci("Sở Xây dựng", 2021, kTnmt2019));
+  EXPECT_EQ(r.framework(), "frameworks/ddci-2020-department");
+  EXPECT_EQ(r.computed_total().value(), "27.50625");  // 5 × 44.01 / 8
+
+  Result older = MustCreateResult(Ddci("Sở Xây dựng", 2019, kTnmt2019));
+  EXPECT_EQ(older.framework(), "frameworks/ddci-2016-department");  // outside the API span
+  EXPECT_EQ(older.computed_total().value(), "55.0125");
+
+  Result named = Ddci("Sở Y tế", 2021, kTnmt2019);
+  named.set_framework("frameworks/ddci-2016-department");
+  EXPECT_EQ(MustCreateResult(named).computed_total().value(), "55.0125");
+
+  // API versions still may not overlap each other.
+  Framework out;
+  grpc::Status overlap = CreateFramework(DdciVersion(2021, 2022), "ddci-2021-department", &out);
+  EXPECT_EQ(overlap.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(overlap.error_message(), HasSubstr(created.name()));
+}
+
 TEST_F(ScoringServiceTest, UpdateFrameworkChecksEtagMaskAndRules) {
   Framework f = MustCreateFramework(DdciVersion(2022, 2024), "ddci-2022-department");
   Framework out;
@@ -826,10 +850,14 @@ TEST_F(ScoringServiceTest, UpdateFrameworkChecksEtagMaskAndRules) {
             grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(UpdateFramework(patch, {"etag"}, &out).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
-  patch.mutable_valid_years()->set_start_year(2020);
+  // Another API version of the same body may not be overlapped (a catalog
+  // one may: the API version takes precedence).
+  MustCreateFramework(DdciVersion(2025, 2026), "ddci-2025-department");
+  patch.mutable_valid_years()->set_end_year(2025);
   grpc::Status overlap = UpdateFramework(patch, {"valid_years"}, &out);
   EXPECT_EQ(overlap.error_code(), grpc::StatusCode::ALREADY_EXISTS);
-  patch.mutable_valid_years()->set_start_year(2022);
+  EXPECT_THAT(overlap.error_message(), HasSubstr("frameworks/ddci-2025-department"));
+  patch.mutable_valid_years()->set_end_year(2024);
   patch.clear_components();
   EXPECT_EQ(UpdateFramework(patch, {"components"}, &out).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
