@@ -201,6 +201,13 @@ absl::Status CheckComponents(const Framework& framework, const IndexDefinition* 
                      absl::StrCat(Canonical(c.max().value()), " is not above the minimum ",
                                   Canonical(c.min().value())));
     }
+    // A percentage is of the maxima's sum: scores below zero would make it
+    // meaningless (and unbounded as that sum nears zero).
+    if (framework.aggregation() == Aggregation::AGGREGATION_PERCENTAGE && *min < 0) {
+      return Invalid(absl::StrCat(field, ".min"),
+                     absl::StrCat(Canonical(c.min().value()),
+                                  " is below 0, which AGGREGATION_PERCENTAGE does not allow"));
+    }
     if (c.weight() < 0 || c.weight() > 100) {
       return Invalid(absl::StrCat(field, ".weight"),
                      absl::StrCat("must be 0–100 percent (got ", c.weight(), ")"));

@@ -46,7 +46,8 @@ bool IsValidCode(absl::string_view code);
 // Checks a version as CreateFramework receives it (output-only fields are
 // ignored): code, display name, level, valid years (2000–2100, start ≤ end),
 // 1–50 components with valid unique codes, names within length, min < max
-// within ±1,000,000, weights 0–100 summing to 100 for
+// within ±1,000,000 (min ≥ 0 for AGGREGATION_PERCENTAGE), weights 0–100
+// summing to 100 for
 // AGGREGATION_WEIGHTED_SUM_SCALED, a positive scale (≤ 1000) where the
 // aggregation needs one, total_decimals 0–3, grade bands with unique
 // non-empty grades and strictly decreasing lower bounds, provenance notes

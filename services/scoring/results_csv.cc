@@ -558,6 +558,10 @@ absl::StatusOr<CsvResults> ParseResultsCsv(absl::string_view csv) {
   RowReader rows(*columns);
   while (reader.Next(record)) {
     if (IsBlank(record)) continue;
+    if (out.row_count == kMaxCsvRows) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the file holds more than ", kMaxCsvRows, " data rows; split it"));
+    }
     ++out.row_count;
     CsvResultRow row;
     if (std::optional<RowError> error = rows.Read(record, separator, row); error.has_value()) {

@@ -17,6 +17,9 @@ namespace chiso::scoring {
 
 inline constexpr size_t kMaxCsvBytes = 10 * 1024 * 1024;
 inline constexpr int kMaxReportedRowErrors = 1000;
+// Data rows one file may hold; a national ranking of every index for every
+// province over twenty years is a few thousand.
+inline constexpr int kMaxCsvRows = 100'000;
 
 // One data row read into a Result.
 struct CsvResultRow {
@@ -48,7 +51,8 @@ struct CsvResults {
 // names that are not fixed columns: "<CODE>", "<CODE>_rank", "<CODE>_rank_of"
 // (codes upper-cased). An empty cell means not published.
 // Errors (nothing is returned): InvalidArgument when the file exceeds 10 MiB,
-// is not UTF-8 (the message gives the line), has no header, a header without
+// is not UTF-8 (the message gives the line), holds more than 100,000 data
+// rows (split it), has no header, a header without
 // `framework`, `level` or `year`, without `unit` or `entity`, a repeated
 // column, or a column name that is neither fixed nor a valid code.
 absl::StatusOr<CsvResults> ParseResultsCsv(absl::string_view csv);

@@ -1349,7 +1349,14 @@ absl::StatusOr<pb::ComputeScorecardResponse> ScoringManager::ComputeScorecard(
   absl::StatusOr<chiso::assignment::v1::PlanSummary> summary =
       directory_->GetPlanSummary(request.plan());
   if (!summary.ok()) return summary.status();
-  return BuildScorecard(*plan, *subject, request.year(), *summary, *this, clock_->Now());
+  absl::StatusOr<pb::ComputeScorecardResponse> card =
+      BuildScorecard(*plan, *subject, request.year(), *summary, *this, clock_->Now());
+  // A malformed number comes from the stored plan, not from this request.
+  if (card.status().code() == absl::StatusCode::kInvalidArgument) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(request.plan(), " cannot be judged: ", card.status().message()));
+  }
+  return card;
 }
 
 // ---- ScoreSource ---------------------------------------------------------------------------

@@ -511,7 +511,10 @@ TrendOutcome ComputeTrend(const std::vector<TrendInput>& points, bool by_rank,
   }
   if (best != nullptr) out.best_year = best->year;
   if (worst != nullptr) out.worst_year = worst->year;
-  out.consecutive_declines = run;
+  // The run ends at the last point: one without the value did not decline.
+  const bool last_has_value =
+      !points.empty() && (by_rank ? points.back().rank > 0 : points.back().score.has_value());
+  out.consecutive_declines = last_has_value ? run : 0;
   return out;
 }
 

@@ -194,8 +194,10 @@ struct TrendOutcome {
 
 // `points` in increasing year order. `by_rank`: compare ranks (lower is
 // better) instead of scores (`higher_is_better` says which way scores go).
-// Points missing the basis value are skipped for best/worst and break no
-// run: a decline compares with the previous point that has the value. Seed
+// Points missing the basis value are skipped for best/worst: a decline
+// compares with the previous point that has the value. The run of declines
+// ends at the last point, so it is 0 when the last point has no value (the
+// proto: "0 when the last point did not decline"). Seed
 // 001's PAR INDEX ranks 2012–2021 (48 33 26 50 46 47 45 54 61 63) give best
 // 2014, worst 2021, 3 consecutive declines.
 TrendOutcome ComputeTrend(const std::vector<TrendInput>& points, bool by_rank,

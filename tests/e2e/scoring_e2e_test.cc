@@ -331,19 +331,24 @@ TEST_F(ScoringEndToEndTest, Seed002ScorecardListsGapsPrioritiesAndLeadDivisions)
   }
   // Seven of eight components below the median of 23 units, as the plan says.
   EXPECT_EQ(below_median, 7);
-  for (const sv1::ScorecardLine& line : card.lines()) {
-    if (line.component() == "LEGAL_INSTITUTIONS") {
-      ASSERT_EQ(line.lead_units_size(), 2);
-      EXPECT_EQ(line.lead_units(1).unit(), office);
+  auto line_of = [&](const std::string& id) -> const sv1::ScorecardLine* {
+    for (const sv1::ScorecardLine& line : card.lines()) {
+      if (line.objective_id() == id) return &line;
     }
-    if (line.objective_id() == "total") {
-      EXPECT_EQ(line.actual().value().value(), "55.0125");
-    }
-    if (line.objective_id() == "rank") {
-      EXPECT_EQ(line.actual().rank(), 20);
-      EXPECT_EQ(line.gap().value(), "10");
-    }
-  }
+    return nullptr;
+  };
+  const sv1::ScorecardLine* legal = line_of("c-LEGAL_INSTITUTIONS");
+  ASSERT_NE(legal, nullptr);
+  ASSERT_EQ(legal->lead_units_size(), 2);
+  EXPECT_EQ(legal->lead_units(1).unit(), office);
+  const sv1::ScorecardLine* total = line_of("total");
+  ASSERT_NE(total, nullptr);
+  EXPECT_EQ(total->actual().value().value(), "55.0125");
+  EXPECT_EQ(total->gap().value(), "14.9875");
+  const sv1::ScorecardLine* rank = line_of("rank");
+  ASSERT_NE(rank, nullptr);
+  EXPECT_EQ(rank->actual().rank(), 20);
+  EXPECT_EQ(rank->gap().value(), "10");
   // Where effort pays most: equal competition, (6.0 − 2.65) × 10 / 8.
   ASSERT_EQ(card.priorities_size(), 8);
   EXPECT_EQ(card.priorities(0).component(), "EQUAL_COMPETITION");

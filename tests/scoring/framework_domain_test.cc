@@ -720,6 +720,11 @@ TEST(FrameworkDomainValidateTest, EachRuleNamesItsField) {
        [](Framework& f) { f.mutable_components(0)->set_weight(-1); }},
       {"framework.components: weights sum to 90",
        [](Framework& f) { f.mutable_components(0)->set_weight(40); }},
+      {"framework.components[1].min: -1 is below 0, which AGGREGATION_PERCENTAGE",
+       [](Framework& f) {
+         f.set_aggregation(Aggregation::AGGREGATION_PERCENTAGE);
+         f.mutable_components(1)->mutable_min()->set_value("-1");
+       }},
       {"framework.scale: required", [](Framework& f) { f.clear_scale(); }},
       {"framework.scale: required",
        [](Framework& f) {

@@ -347,5 +347,17 @@ TEST(ResultsCsvTest, RejectsAFileOver10MiB) {
   ExpectFileError(csv, "10 MiB");
 }
 
+// A hostile file of tiny bad rows must not turn into millions of errors held
+// in memory: past 100,000 data rows the file is refused whole.
+TEST(ResultsCsvTest, RejectsAFileWithMoreThanTheRowLimit) {
+  std::string csv = "framework,level,year,entity\n";
+  for (int i = 0; i < kMaxCsvRows; ++i) csv.append("x\n");
+  CsvResults out = MustParse(csv);
+  EXPECT_EQ(out.row_count, kMaxCsvRows);
+  EXPECT_EQ(out.errors.size(), static_cast<size_t>(kMaxCsvRows));
+  csv.append("x\n");
+  ExpectFileError(csv, "more than 100000 data rows");
+}
+
 }  // namespace
 }  // namespace chiso::scoring

@@ -812,8 +812,8 @@ TEST(ScoringMathTest, TrendTiesAndDirection) {
   EXPECT_FALSE(t.points[2].declined);
   EXPECT_TRUE(t.points[3].declined);
   EXPECT_FALSE(t.points[4].declined);
-  // A last point without the value breaks no run.
-  EXPECT_EQ(t.consecutive_declines, 1);
+  // A last point without the value did not decline: the run ending there is 0.
+  EXPECT_EQ(t.consecutive_declines, 0);
 
   // Ranks missing (0) are skipped on a rank basis.
   const std::vector<TrendInput> ranked = {
