@@ -369,27 +369,40 @@ struct Standing {
 // number ranked when the results give it). Errors: InvalidArgument when
 // `component` is in none of the versions the results use.
 absl::StatusOr<Standing> RankGroup(const std::vector<Result>& group, absl::string_view component,
-                                   const std::vector<Framework>& versions) {
+                                   const std::vector<Framework>& versions,
+                                   const std::vector<std::string>* tie_keys = nullptr) {
   bool higher_is_better = true;
   if (!component.empty()) {
     bool known = false;
-    std::set<std::string> codes;
+    const Framework* last_version = nullptr;
     for (const Result& r : group) {
+      // A group is almost always scored by one version: look it up once.
+      if (last_version != nullptr && last_version->name() == r.framework()) continue;
       const Framework* version = FindVersion(versions, r.framework());
       if (version == nullptr) continue;
-      for (const pb::Component& c : version->components()) codes.insert(c.code());
-      if (const pb::Component* c = FindComponent(*version, component); c != nullptr && !known) {
+      last_version = version;
+      if (const pb::Component* c = FindComponent(*version, component); c != nullptr) {
         known = true;
         higher_is_better = c->higher_is_better();
+        break;
       }
     }
     if (!known) {
+      std::set<std::string> codes;
+      for (const Result& r : group) {
+        const Framework* version = FindVersion(versions, r.framework());
+        if (version == nullptr) continue;
+        for (const pb::Component& c : version->components()) codes.insert(c.code());
+      }
       return Invalid("component",
                      absl::StrCat(text::QuoteForMessage(component), " is not a component of the ",
                                   group.front().framework_code(),
                                   " versions used (components: ", absl::StrJoin(codes, ", "), ")"));
     }
   }
+  auto key_of = [&](size_t i) {
+    return tie_keys != nullptr ? (*tie_keys)[i] : text::MatchKey(group[i].subject().display_name());
+  };
   std::vector<Value> values;
   values.reserve(group.size());
   bool all_scored = true;
@@ -407,8 +420,7 @@ absl::StatusOr<Standing> RankGroup(const std::vector<Result>& group, absl::strin
     items.reserve(group.size());
     int digits = 0;
     for (size_t i = 0; i < group.size(); ++i) {
-      items.push_back(
-          RankItem{*values[i].score, text::MatchKey(group[i].subject().display_name())});
+      items.push_back(RankItem{*values[i].score, key_of(i)});
       digits = std::max(digits, FractionDigits(values[i].text));
     }
     RankingOutcome outcome = Rank(items, higher_is_better);
@@ -432,7 +444,7 @@ absl::StatusOr<Standing> RankGroup(const std::vector<Result>& group, absl::strin
     published_n = std::max(published_n, values[i].rank_of);
   }
   std::vector<std::string> keys(group.size());
-  for (int i : ranked) keys[i] = text::MatchKey(group[i].subject().display_name());
+  for (int i : ranked) keys[i] = key_of(static_cast<size_t>(i));
   std::sort(ranked.begin(), ranked.end(), [&](int a, int b) {
     if (values[a].rank != values[b].rank) return values[a].rank < values[b].rank;
     if (keys[a] != keys[b]) return keys[a] < keys[b];
@@ -1350,7 +1362,7 @@ absl::StatusOr<pb::ComputeScorecardResponse> ScoringManager::ComputeScorecard(
       directory_->GetPlanSummary(request.plan());
   if (!summary.ok()) return summary.status();
   absl::StatusOr<pb::ComputeScorecardResponse> card =
-      BuildScorecard(*plan, *subject, request.year(), *summary, *this, clock_->Now());
+      JudgePlan(*plan, *subject, request.year(), *summary);
   // A malformed number comes from the stored plan, not from this request.
   if (card.status().code() == absl::StatusCode::kInvalidArgument) {
     return absl::FailedPreconditionError(
@@ -1377,32 +1389,106 @@ absl::StatusOr<std::optional<ScoredResult>> ScoringManager::LatestResult(
   return WithVersion(*std::move(result));
 }
 
-absl::StatusOr<PeerContext> ScoringManager::Peers(const Result& result,
-                                                  absl::string_view component) {
+namespace {
+
+// The standing of the result named `name` in a ranked group.
+PeerContext ContextOf(const Standing& standing, absl::string_view name) {
+  PeerContext context;
+  context.count = standing.count;
+  if (standing.median.has_value()) {
+    context.median = ToDecimal(*standing.median, standing.median_digits);
+  }
+  for (const StandingEntry& e : standing.entries) {
+    if (e.result->name() != name) continue;
+    context.rank = e.rank;
+    context.below_median = e.below_median;
+  }
+  return context;
+}
+
+GroupQuery GroupOf(const Result& result) {
   GroupQuery query;
   query.framework_code = result.framework_code();
   query.level = result.level();
   query.year = result.year();
   query.peer_group = result.peer_group();
-  absl::StatusOr<std::vector<Result>> group = store_->GroupResults(query);
+  return query;
+}
+
+}  // namespace
+
+absl::StatusOr<PeerContext> ScoringManager::Peers(const Result& result,
+                                                  absl::string_view component) {
+  absl::StatusOr<std::vector<Result>> group = store_->GroupResults(GroupOf(result));
   if (!group.ok()) return group.status();
-  PeerContext context;
-  if (group->empty()) return context;
+  if (group->empty()) return PeerContext();
   absl::StatusOr<std::vector<Framework>> all = AllVersions();
   if (!all.ok()) return all.status();
   absl::StatusOr<Standing> standing = RankGroup(*group, component, *all);
-  if (absl::IsInvalidArgument(standing.status())) return context;  // not a component here
+  if (absl::IsInvalidArgument(standing.status())) return PeerContext();  // not a component here
   if (!standing.ok()) return standing.status();
-  context.count = standing->count;
-  if (standing->median.has_value()) {
-    context.median = ToDecimal(*standing->median, standing->median_digits);
+  return ContextOf(*standing, result.name());
+}
+
+// What one scorecard reads, read once: a plan's objectives mostly share one
+// peer group, so the group is read, decoded and keyed a single time and every
+// component is ranked on it (bench/scorecard_bench.cc).
+class ScorecardReads : public ScoreSource {
+ public:
+  ScorecardReads(ScoringManager* manager, ScoringStore* store, std::vector<Framework> versions)
+      : manager_(manager), store_(store), versions_(std::move(versions)) {}
+
+  absl::StatusOr<std::optional<ScoredResult>> ResultFor(const pb::Subject& subject,
+                                                        absl::string_view framework_code,
+                                                        int year) override {
+    return manager_->ResultFor(subject, framework_code, year);
   }
-  for (const StandingEntry& e : standing->entries) {
-    if (e.result->name() != result.name()) continue;
-    context.rank = e.rank;
-    context.below_median = e.below_median;
+  absl::StatusOr<std::optional<ScoredResult>> LatestResult(const pb::Subject& subject,
+                                                           absl::string_view framework_code,
+                                                           int up_to_year) override {
+    return manager_->LatestResult(subject, framework_code, up_to_year);
   }
-  return context;
+  absl::StatusOr<PeerContext> Peers(const Result& result, absl::string_view component) override {
+    const std::string key = absl::StrCat(result.framework_code(), "\x1f", result.level(), "\x1f",
+                                         result.year(), "\x1f", result.peer_group());
+    auto it = groups_.find(key);
+    if (it == groups_.end()) {
+      absl::StatusOr<std::vector<Result>> results = store_->GroupResults(GroupOf(result));
+      if (!results.ok()) return results.status();
+      Group group;
+      group.results = *std::move(results);
+      group.keys.reserve(group.results.size());
+      for (const Result& r : group.results) {
+        group.keys.push_back(text::MatchKey(r.subject().display_name()));
+      }
+      it = groups_.emplace(key, std::move(group)).first;
+    }
+    const Group& group = it->second;
+    if (group.results.empty()) return PeerContext();
+    absl::StatusOr<Standing> standing = RankGroup(group.results, component, versions_, &group.keys);
+    if (absl::IsInvalidArgument(standing.status())) return PeerContext();
+    if (!standing.ok()) return standing.status();
+    return ContextOf(*standing, result.name());
+  }
+
+ private:
+  struct Group {
+    std::vector<Result> results;
+    std::vector<std::string> keys;  // tie keys, parallel to results
+  };
+  ScoringManager* manager_;
+  ScoringStore* store_;
+  std::vector<Framework> versions_;
+  absl::flat_hash_map<std::string, Group> groups_;
+};
+
+absl::StatusOr<pb::ComputeScorecardResponse> ScoringManager::JudgePlan(
+    const chiso::plan::v1::Plan& plan, const pb::Subject& subject, int year,
+    const chiso::assignment::v1::PlanSummary& summary) {
+  absl::StatusOr<std::vector<Framework>> all = AllVersions();
+  if (!all.ok()) return all.status();
+  ScorecardReads reads(this, store_, *std::move(all));
+  return BuildScorecard(plan, subject, year, summary, reads, clock_->Now());
 }
 
 }  // namespace chiso::scoring

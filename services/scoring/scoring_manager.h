@@ -81,6 +81,11 @@ class ScoringManager : public ScoreSource {
   absl::StatusOr<PeerContext> Peers(const Result& result, absl::string_view component) override;
 
  private:
+  // BuildScorecard over reads made once per call (versions, peer groups).
+  absl::StatusOr<pb::ComputeScorecardResponse> JudgePlan(
+      const chiso::plan::v1::Plan& plan, const pb::Subject& subject, int year,
+      const chiso::assignment::v1::PlanSummary& summary);
+
   // Catalog versions followed by the stored ones.
   absl::StatusOr<std::vector<Framework>> AllVersions();
   std::vector<Framework> WithCatalog(const std::vector<Framework>& stored) const;
