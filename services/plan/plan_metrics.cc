@@ -3,7 +3,6 @@
 #include <string>
 
 #include "common/text/text.h"
-
 #include "services/plan/plan_domain.h"
 
 namespace chiso::plan {
@@ -19,8 +18,9 @@ PlanMetrics::PlanMetrics(prometheus::Registry& registry) {
   }
   targets_ = &prometheus::BuildGauge()
                   .Name("chiso_component_target")
-                  .Help("Target of an issued plan's objective on an index component (component "
-                        "\"\" is the index as a whole), per issuing unit and target year.")
+                  .Help(
+                      "Target of an issued plan's objective on an index component (component "
+                      "\"\" is the index as a whole), per issuing unit and target year.")
                   .Register(registry);
 }
 

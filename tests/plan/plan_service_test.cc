@@ -27,8 +27,8 @@ namespace {
 using chiso::common::v1::Comparator;
 using testing::DepartmentDdciPlan;
 using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::MinimalDraft;
+using ::testing::Not;
 namespace v1 = chiso::plan::v1;
 
 // The plan service as main.cc wires it, on a database at `path`.

@@ -356,8 +356,8 @@ std::string TotalText(const spb::Result& r, bool* starred) {
     return r.published_total().value();
   }
   if (computed) {
-    const std::string& shown = r.display_total().value().empty() ? r.computed_total().value()
-                                                                 : r.display_total().value();
+    const std::string& shown =
+        r.display_total().value().empty() ? r.computed_total().value() : r.display_total().value();
     return absl::StrCat(shown, " (computed)");
   }
   return "";
