@@ -4,9 +4,14 @@
 #ifndef CHISO_TOOLS_CHISOCTL_COMMAND_TABLE_H_
 #define CHISO_TOOLS_CHISOCTL_COMMAND_TABLE_H_
 
+#include <algorithm>
 #include <ostream>
 #include <string>
 #include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
@@ -59,6 +64,23 @@ int UsageError(std::ostream& err, absl::string_view message, const C* command,
     err << "Run \"chisoctl --help\" for usage.\n";
   }
   return kExitUsage;
+}
+
+// Letters, digits, "-" and "_": what the ids of resource names are made of.
+inline bool IsIdText(absl::string_view id) {
+  return !id.empty() && std::all_of(id.begin(), id.end(), [](unsigned char c) {
+    return absl::ascii_isalnum(c) || c == '-' || c == '_';
+  });
+}
+
+// "<collection>/ID" for "<collection>/ID" or "ID"; empty when `text` is not
+// such a name.
+inline std::string AsName(absl::string_view collection, absl::string_view text) {
+  text = absl::StripAsciiWhitespace(text);
+  const std::string prefix = absl::StrCat(collection, "/");
+  absl::string_view id = text;
+  absl::ConsumePrefix(&id, prefix);
+  return IsIdText(id) ? absl::StrCat(prefix, id) : "";
 }
 
 }  // namespace chiso::chisoctl::command_table

@@ -110,22 +110,8 @@ int UsageError(std::ostream& err, absl::string_view message, const Command* comm
 // Argument values
 // ---------------------------------------------------------------------------
 
-// Letters, digits, "-" and "_": what the ids of resource names are made of.
-bool IsIdText(absl::string_view id) {
-  return !id.empty() && std::all_of(id.begin(), id.end(), [](unsigned char c) {
-    return absl::ascii_isalnum(c) || c == '-' || c == '_';
-  });
-}
-
-// "<collection>/ID" for "<collection>/ID" or "ID"; empty when `text` is not
-// such a name.
-std::string AsName(absl::string_view collection, absl::string_view text) {
-  text = absl::StripAsciiWhitespace(text);
-  const std::string prefix = absl::StrCat(collection, "/");
-  absl::string_view id = text;
-  absl::ConsumePrefix(&id, prefix);
-  return IsIdText(id) ? absl::StrCat(prefix, id) : "";
-}
+using command_table::AsName;
+using command_table::IsIdText;
 
 // "units/ID" exactly; empty otherwise.
 std::string AsUnit(absl::string_view text) {
