@@ -210,6 +210,7 @@ enum class ColumnKind {
   kRankOf,
   kTier,
   kNote,
+  kVersion,
   kScore,
   kComponentRank,
   kComponentRankOf,
@@ -228,7 +229,7 @@ constexpr std::pair<absl::string_view, ColumnKind> kFixedColumns[] = {
     {"entity", ColumnKind::kEntity},       {"peer_group", ColumnKind::kPeerGroup},
     {"total", ColumnKind::kTotal},         {"rank", ColumnKind::kRank},
     {"rank_of", ColumnKind::kRankOf},      {"tier", ColumnKind::kTier},
-    {"note", ColumnKind::kNote},
+    {"note", ColumnKind::kNote},           {"version", ColumnKind::kVersion},
 };
 
 std::string FixedColumnList() {
@@ -419,6 +420,15 @@ class RowReader {
           break;
         case ColumnKind::kTier:
           result.set_published_tier(cell);
+          break;
+        case ColumnKind::kVersion:
+          // "frameworks/{id}" or the bare id; the manager checks that it
+          // covers the row's code, level and year.
+          if (!cell.empty()) {
+            result.set_framework(absl::StartsWith(cell, "frameworks/")
+                                     ? std::string(cell)
+                                     : absl::StrCat("frameworks/", cell));
+          }
           break;
         case ColumnKind::kNote:
           result.set_note(

@@ -26,7 +26,8 @@ struct CsvResultRow {
   // 1-based line in the file where the row starts (the header is line 1;
   // a quoted field spanning lines counts every line).
   int line = 0;
-  // framework_code, level, year, subject, peer_group, component scores (with
+  // framework_code, level, year, subject, peer_group, the version named by a
+  // `version` column (in `framework`), component scores (with
   // ranks), published total, rank, rank_of, tier and note as the row gives
   // them. When the `unit` column holds a unit code rather than "units/{id}",
   // subject is left unset and `unit_code` holds it for the caller to resolve.

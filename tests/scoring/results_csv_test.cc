@@ -69,6 +69,19 @@ TEST(ResultsCsvTest, ReadsACommaSeparatedFile) {
   EXPECT_EQ(bg.result.published_tier(), "");
 }
 
+TEST(ResultsCsvTest, AVersionColumnNamesTheVersion) {
+  CsvResults out = MustParse(
+      "framework,level,year,entity,version,TIME_COSTS\n"
+      "DDCI,department,2022,Sở Y tế,ddci-cao-bang,6.83\n"
+      "DDCI,department,2022,Sở Xây dựng,frameworks/ddci-2016-department,6.83\n"
+      "DDCI,department,2022,Sở Nội vụ,,6.83\n");
+  ASSERT_TRUE(out.errors.empty()) << out.errors[0].reason();
+  ASSERT_EQ(out.rows.size(), 3u);
+  EXPECT_EQ(out.rows[0].result.framework(), "frameworks/ddci-cao-bang");
+  EXPECT_EQ(out.rows[1].result.framework(), "frameworks/ddci-2016-department");
+  EXPECT_EQ(out.rows[2].result.framework(), "");  // chosen by code, level and year
+}
+
 TEST(ResultsCsvTest, ReadsASemicolonFileWithDecimalCommas) {
   CsvResults out = MustParse(
       "framework;level;year;entity;TRANSPARENCY;TIME_COSTS;total\n"

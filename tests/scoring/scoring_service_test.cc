@@ -1193,6 +1193,30 @@ TEST_F(ScoringServiceTest, ImportIsAllOrNothingAndReportsEveryBadRow) {
   EXPECT_EQ(listed.results(0).peer_group(), "Khối sở");
 }
 
+// Where two measuring bodies define DDCI for the same level and year, a row
+// is ambiguous unless its `version` column names one.
+TEST_F(ScoringServiceTest, ImportNamesTheVersionWhereBodiesShareAnIndex) {
+  MustCreateFramework(DdciVersion(2016, 2021, "UBND tỉnh Cao Bằng"), "ddci-cao-bang");
+  const std::string csv =
+      "framework,level,year,entity,version,TRANSPARENCY,TIME_COSTS,INFORMAL_CHARGES,"
+      "EQUAL_COMPETITION,BUSINESS_SUPPORT,LEGAL_INSTITUTIONS,LEADERSHIP,DYNAMISM\n"
+      "DDCI,department,2019,Sở Y tế,ddci-cao-bang,6.77,6.83,5.53,2.65,4.50,6.78,4.69,6.26\n"
+      "DDCI,department,2019,Sở Xây dựng,,6.77,6.83,5.53,2.65,4.50,6.78,4.69,6.26\n";
+  v1::ImportResultsResponse out;
+  ASSERT_TRUE(Import(csv, &out, /*skip_invalid=*/true).ok());
+  EXPECT_EQ(out.imported_count(), 1);
+  ASSERT_EQ(out.errors_size(), 1);
+  EXPECT_EQ(out.errors(0).line(), 3);
+  EXPECT_THAT(out.errors(0).reason(), HasSubstr("several DDCI versions"));
+  v1::ListResultsRequest list;
+  list.mutable_filter()->set_entity("Sở Y tế");
+  v1::ListResultsResponse listed;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(h_->stub().ListResults(&ctx, list, &listed).ok());
+  ASSERT_EQ(listed.results_size(), 1);
+  EXPECT_EQ(listed.results(0).framework(), "frameworks/ddci-cao-bang");
+}
+
 TEST_F(ScoringServiceTest, ImportValidateOnlyWritesNothing) {
   const std::string csv = absl::StrCat(kImportHeader, "DDCI,department,2019,Sở A,Khối sở,7.10,,\n",
                                        "DDCI,department,2019,Sở B,Khối sở,7.20,,\n");
