@@ -64,6 +64,11 @@ class RemindersEndToEndTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    // Close our connections first: a server shutting down waits seconds for
+    // connected clients to go away.
+    inbox_.reset();
+    tasks_.reset();
+    plans_.reset();
     for (ServiceProcess* s : {notification_.get(), assignment_.get(), plan_.get()}) {
       if (s != nullptr) (void)s->process.Stop();
     }

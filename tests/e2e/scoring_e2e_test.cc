@@ -76,6 +76,11 @@ class ScoringEndToEndTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    // Close our connections first: a server shutting down waits seconds for
+    // connected clients to go away.
+    scoring_stub_.reset();
+    directory_.reset();
+    plans_.reset();
     for (ServiceProcess* s : {scoring_.get(), assignment_.get(), plan_.get()}) {
       if (s != nullptr) (void)s->process.Stop();
     }
