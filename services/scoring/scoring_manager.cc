@@ -637,11 +637,20 @@ absl::Status ScoringManager::ResolveSubject(pb::Subject& subject, absl::string_v
   }
 }
 
-void ScoringManager::AfterWrite() { (void)RefreshMetrics(); }
+void ScoringManager::AfterWrite() { metrics_stale_.store(true); }
 
 absl::Status ScoringManager::RefreshMetrics() {
+  absl::MutexLock lock(&refresh_mu_);
+  const absl::Time now = absl::Now();
+  if (!metrics_stale_.exchange(false) && now - last_refresh_ < absl::Minutes(1)) {
+    return store_->ListFrameworks().status();  // the store answers
+  }
   absl::StatusOr<MetricsSnapshot> snapshot = store_->Snapshot(kMetricsYears);
-  if (!snapshot.ok()) return snapshot.status();
+  if (!snapshot.ok()) {
+    metrics_stale_.store(true);
+    return snapshot.status();
+  }
+  last_refresh_ = now;
   if (metrics_ != nullptr) {
     metrics_->Set(snapshot->result_count, static_cast<int64_t>(catalog_versions_.size()),
                   snapshot->api_framework_count, snapshot->unit_results);

@@ -14,6 +14,7 @@
 // The manager is also the ScoreSource of the scorecard: results come from the
 // store, peer standings from the same ranking GetRanking computes.
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "chiso/scoring/v1/scoring_service.pb.h"
 #include "common/catalog/catalog.h"
 #include "common/civil/clock.h"
@@ -67,8 +70,11 @@ class ScoringManager : public ScoreSource {
       const pb::ComputeScorecardRequest& request);
 
   // Re-reads what the domain metrics export (result count, component scores
-  // of units in the latest 10 years, versions per origin); returns the
-  // store's status, so it doubles as the health check.
+  // of units in the latest 10 years, versions per origin) when a write changed
+  // them or a minute has passed; otherwise only checks that the store
+  // answers. Returns the store's status, so it doubles as the health check
+  // (which calls it every health interval). Writes never wait on it: a bulk
+  // of single-result writes costs one recount per interval, not one per write.
   absl::Status RefreshMetrics();
 
   // ---- ScoreSource --------------------------------------------------------------
@@ -104,6 +110,11 @@ class ScoringManager : public ScoreSource {
   const civil::Clock* clock_;
   IdGenerator* ids_;
   ScoringMetrics* metrics_;
+
+  // Metrics bookkeeping: a write marks them stale; RefreshMetrics recounts.
+  std::atomic<bool> metrics_stale_{true};
+  absl::Mutex refresh_mu_;
+  absl::Time last_refresh_ ABSL_GUARDED_BY(refresh_mu_) = absl::InfinitePast();
 };
 
 }  // namespace chiso::scoring
