@@ -311,10 +311,18 @@ std::optional<Exact> ParseExact(absl::string_view text) {
   return Exact::Ratio(negative ? -num : num, den);
 }
 
-absl::StatusOr<Value> ValueOf(const Result& result, absl::string_view component) {
+// `hint`: where the component is expected among the result's scores (stored
+// results keep their version's order), or -1; any position is still found.
+absl::StatusOr<Value> ValueOf(const Result& result, absl::string_view component, int hint = -1) {
   Value out;
   const Decimal* decimal = nullptr;
-  if (component.empty()) {
+  if (!component.empty() && hint >= 0 && hint < result.component_scores_size() &&
+      result.component_scores(hint).component() == component) {
+    const pb::ComponentScore& c = result.component_scores(hint);
+    if (!c.score().value().empty()) decimal = &c.score();
+    out.rank = c.rank();
+    out.rank_of = c.rank_of();
+  } else if (component.empty()) {
     if (!result.published_total().value().empty()) {
       decimal = &result.published_total();
     } else if (!result.computed_total().value().empty()) {
@@ -372,6 +380,7 @@ absl::StatusOr<Standing> RankGroup(const std::vector<Result>& group, absl::strin
                                    const std::vector<Framework>& versions,
                                    const std::vector<std::string>* tie_keys = nullptr) {
   bool higher_is_better = true;
+  int hint = -1;  // the component's position in the group's version
   if (!component.empty()) {
     bool known = false;
     const Framework* last_version = nullptr;
@@ -381,11 +390,14 @@ absl::StatusOr<Standing> RankGroup(const std::vector<Result>& group, absl::strin
       const Framework* version = FindVersion(versions, r.framework());
       if (version == nullptr) continue;
       last_version = version;
-      if (const pb::Component* c = FindComponent(*version, component); c != nullptr) {
+      for (int i = 0; i < version->components_size(); ++i) {
+        if (version->components(i).code() != component) continue;
         known = true;
-        higher_is_better = c->higher_is_better();
+        higher_is_better = version->components(i).higher_is_better();
+        hint = i;
         break;
       }
+      if (known) break;
     }
     if (!known) {
       std::set<std::string> codes;
@@ -407,7 +419,7 @@ absl::StatusOr<Standing> RankGroup(const std::vector<Result>& group, absl::strin
   values.reserve(group.size());
   bool all_scored = true;
   for (const Result& r : group) {
-    absl::StatusOr<Value> v = ValueOf(r, component);
+    absl::StatusOr<Value> v = ValueOf(r, component, hint);
     if (!v.ok()) return v.status();
     all_scored = all_scored && v->score.has_value();
     values.push_back(*std::move(v));
