@@ -109,10 +109,12 @@ class InstrumentedStore : public ScoringStore {
   void Reset() { timings_ = Timings(); }
   const Timings& timings() const { return timings_; }
 
+  using ScoringStore::CreateFramework;
   absl::StatusOr<Framework> CreateFramework(
       const Framework& framework,
-      const std::function<absl::Status(const std::vector<Framework>&)>& check) override {
-    return inner_->CreateFramework(framework, check);
+      const std::function<absl::Status(const std::vector<Framework>&)>& check,
+      const Adoption& adopt) override {
+    return inner_->CreateFramework(framework, check, adopt);
   }
   absl::StatusOr<Framework> GetFramework(const std::string& id) override {
     return inner_->GetFramework(id);

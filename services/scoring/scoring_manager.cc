@@ -700,8 +700,32 @@ absl::StatusOr<Framework> ScoringManager::CreateFramework(
   const Timestamp now = civil::ToTimestamp(clock_->Now());
   *framework.mutable_create_time() = now;
   *framework.mutable_update_time() = now;
-  absl::StatusOr<Framework> created =
-      store_->CreateFramework(framework, [&](const std::vector<Framework>& stored) {
+  // The catalog versions of the same index, level and measuring body whose
+  // years the new version shares: their results in those years follow it, so
+  // a peer group is never ranked on two definitions at once.
+  ScoringStore::Adoption adopt;
+  for (const Framework& c : catalog_versions_) {
+    if (c.code() != framework.code() || c.level() != framework.level() ||
+        MeasuredByKey(c) != MeasuredByKey(framework) ||
+        c.valid_years().end_year() < framework.valid_years().start_year() ||
+        c.valid_years().start_year() > framework.valid_years().end_year()) {
+      continue;
+    }
+    adopt.from.push_back(c.name());
+  }
+  adopt.rescore = [&](Result& result, const Framework& version) -> absl::Status {
+    Result rescored = result;
+    if (absl::Status s = ScoreResult(rescored, version); !s.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "framework: ", result.name(), " (", Describe(result), "), scored by ", result.framework(),
+          ", would not validate under the new version: ", s.message()));
+    }
+    result = std::move(rescored);
+    return absl::OkStatus();
+  };
+  absl::StatusOr<Framework> created = store_->CreateFramework(
+      framework,
+      [&](const std::vector<Framework>& stored) {
         if (FindCatalogVersion(framework.name()) != nullptr) {
           return absl::AlreadyExistsError(absl::StrCat("framework_id: ", framework.name(),
                                                        " already exists (a catalog version)"));
@@ -709,7 +733,8 @@ absl::StatusOr<Framework> ScoringManager::CreateFramework(
         // Only API versions may not overlap; over a catalog version an API
         // version takes precedence (ChooseVersion).
         return CheckNoOverlap(framework, stored);
-      });
+      },
+      adopt);
   if (created.ok()) AfterWrite();
   return created;
 }

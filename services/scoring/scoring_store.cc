@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/storage/query.h"
 #include "common/text/text.h"
@@ -272,9 +273,11 @@ class SqlScoringStore : public ScoringStore {
 
   // ---- Framework versions ---------------------------------------------------
 
+  using ScoringStore::CreateFramework;
   absl::StatusOr<Framework> CreateFramework(
       const Framework& input,
-      const std::function<absl::Status(const std::vector<Framework>&)>& check) override {
+      const std::function<absl::Status(const std::vector<Framework>&)>& check,
+      const Adoption& adopt) override {
     Framework framework = input;
     framework.clear_etag();
     const std::string id = IdOf(framework.name());
@@ -305,7 +308,34 @@ class SqlScoringStore : public ScoringStore {
         return absl::AlreadyExistsError(
             absl::StrCat("framework_id: ", framework.name(), " already exists"));
       }
-      return n.status();
+      if (!n.ok()) return n.status();
+      if (adopt.from.empty()) return absl::OkStatus();
+
+      // The results of the overridden versions in the new span follow it.
+      Params adopt_param;
+      std::vector<std::string> names;
+      for (const std::string& from : adopt.from) names.push_back(adopt_param(from));
+      absl::StatusOr<std::vector<Row>> rows = tx.Query(
+          absl::StrCat(kResultColumns, " WHERE framework IN (", absl::StrJoin(names, ", "),
+                       ") AND year >= ",
+                       adopt_param(static_cast<int64_t>(framework.valid_years().start_year())),
+                       " AND year <= ",
+                       adopt_param(static_cast<int64_t>(framework.valid_years().end_year())),
+                       " ORDER BY id"),
+          adopt_param.values);
+      if (!rows.ok()) return rows.status();
+      absl::StatusOr<std::vector<Result>> results = DecodeResults(*rows);
+      if (!results.ok()) return results.status();
+      for (Result& result : *results) {
+        absl::StatusOr<int64_t> revision = RevisionOf(result.name(), result.etag());
+        if (!revision.ok()) return revision.status();
+        if (absl::Status s = adopt.rescore(result, framework); !s.ok()) return s;
+        *result.mutable_update_time() = framework.update_time();
+        if (absl::StatusOr<int64_t> r = RewriteResult(tx, result, *revision); !r.ok()) {
+          return r.status();
+        }
+      }
+      return absl::OkStatus();
     });
     if (!status.ok()) return status;
     framework.set_etag("1");

@@ -81,13 +81,29 @@ class ScoringStore {
 
   // ---- Framework versions (origin API) ------------------------------------
 
+  // The results a new version takes over: those scored by one of the
+  // versions named in `from` in a year of the new version's span. Each is
+  // passed to `rescore`, which re-scores it with the new version in place or
+  // fails (aborting the creation).
+  struct Adoption {
+    std::vector<std::string> from;
+    std::function<absl::Status(Result&, const Framework&)> rescore;
+  };
+
   // Inserts `framework` (its name "frameworks/{id}" already assigned) after
   // `check` approves it against the versions stored at that moment (for the
-  // overlap rule). Errors: AlreadyExists when the id is taken; those of
-  // `check`.
+  // overlap rule), and in the same transaction re-scores the results of
+  // `adopt`. Errors: AlreadyExists when the id is taken; those of `check`
+  // and `adopt.rescore`; Aborted when an adopted result changed meanwhile.
   virtual absl::StatusOr<Framework> CreateFramework(
       const Framework& framework,
-      const std::function<absl::Status(const std::vector<Framework>& stored)>& check) = 0;
+      const std::function<absl::Status(const std::vector<Framework>& stored)>& check,
+      const Adoption& adopt) = 0;
+  absl::StatusOr<Framework> CreateFramework(
+      const Framework& framework,
+      const std::function<absl::Status(const std::vector<Framework>& stored)>& check) {
+    return CreateFramework(framework, check, Adoption());
+  }
   // Errors: NotFound "frameworks/{id} not found".
   virtual absl::StatusOr<Framework> GetFramework(const std::string& id) = 0;
   // Every stored version, ordered by id.

@@ -843,6 +843,54 @@ TEST_F(ScoringServiceTest, AnApiVersionTakesPrecedenceOverTheCatalogForTheYearsT
   EXPECT_THAT(overlap.error_message(), HasSubstr(created.name()));
 }
 
+// Results the catalog version scored in the years a new API version takes
+// over follow the new version, in the same transaction, so a peer group is
+// never ranked on two definitions; results outside its years stay.
+TEST_F(ScoringServiceTest, ANewVersionOverTheCatalogRescoresTheResultsOfItsYears) {
+  Result in_span = MustCreateResult(Ddci("Sở Xây dựng", 2021, kTnmt2019));
+  Result outside = MustCreateResult(Ddci("Sở Xây dựng", 2019, kTnmt2019));
+  ASSERT_EQ(in_span.framework(), "frameworks/ddci-2016-department");
+  ASSERT_EQ(in_span.computed_total().value(), "55.0125");
+
+  Framework corrected = DdciVersion(2020, 2021);
+  *corrected.mutable_scale() = Dec("5");
+  MustCreateFramework(corrected, "ddci-2020-department");
+
+  v1::GetResultRequest get;
+  get.set_name(in_span.name());
+  Result now;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(h_->stub().GetResult(&ctx, get, &now).ok());
+  }
+  EXPECT_EQ(now.framework(), "frameworks/ddci-2020-department");
+  EXPECT_EQ(now.computed_total().value(), "27.50625");
+  EXPECT_NE(now.etag(), in_span.etag());
+  get.set_name(outside.name());
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(h_->stub().GetResult(&ctx, get, &now).ok());
+  }
+  EXPECT_EQ(now.framework(), "frameworks/ddci-2016-department");
+  EXPECT_EQ(now.computed_total().value(), "55.0125");
+
+  // A new version under which a recorded result would not validate is
+  // refused, naming the result, and nothing changes.
+  Framework narrow = DdciVersion(2019, 2019);
+  narrow.mutable_components(1)->mutable_max()->set_value("5");  // TIME_COSTS 6.83 > 5
+  Framework out;
+  grpc::Status refused = CreateFramework(narrow, "ddci-2019-department", &out);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(refused.error_message(), HasSubstr(outside.name()));
+  {
+    grpc::ClientContext ctx;
+    v1::GetFrameworkRequest req;
+    req.set_name("frameworks/ddci-2019-department");
+    Framework f;
+    EXPECT_EQ(h_->stub().GetFramework(&ctx, req, &f).error_code(), grpc::StatusCode::NOT_FOUND);
+  }
+}
+
 TEST_F(ScoringServiceTest, UpdateFrameworkChecksEtagMaskAndRules) {
   Framework f = MustCreateFramework(DdciVersion(2022, 2024), "ddci-2022-department");
   Framework out;
