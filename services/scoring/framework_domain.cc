@@ -321,11 +321,11 @@ std::string ComponentCodes(const Framework& framework) {
 
 }  // namespace
 
-std::string MeasuredByKey(const Framework& framework) {
-  const chiso::common::v1::UnitRef& by = framework.measured_by();
-  if (!by.unit().empty()) return absl::StrCat("unit:", by.unit());
-  const std::string key = text::MatchKey(by.display_name());
-  return key.empty() ? "" : absl::StrCat("name:", key);
+bool SameMeasuringBody(const Framework& a, const Framework& b) {
+  const chiso::common::v1::UnitRef& x = a.measured_by();
+  const chiso::common::v1::UnitRef& y = b.measured_by();
+  if (!x.unit().empty() && !y.unit().empty()) return x.unit() == y.unit();
+  return text::MatchKey(x.display_name()) == text::MatchKey(y.display_name());
 }
 
 bool IsValidCode(absl::string_view code) {
@@ -430,13 +430,12 @@ void FillNamesFromCatalog(Framework& framework, const Catalog& catalog) {
 }
 
 absl::Status CheckNoOverlap(const Framework& candidate, const std::vector<Framework>& existing) {
-  const std::string by = MeasuredByKey(candidate);
   const int start = candidate.valid_years().start_year();
   const int end = candidate.valid_years().end_year();
   for (const Framework& other : existing) {
     if (!candidate.name().empty() && other.name() == candidate.name()) continue;
     if (other.code() != candidate.code() || other.level() != candidate.level() ||
-        MeasuredByKey(other) != by) {
+        !SameMeasuringBody(other, candidate)) {
       continue;
     }
     const int other_start = other.valid_years().start_year();
@@ -445,7 +444,7 @@ absl::Status CheckNoOverlap(const Framework& candidate, const std::vector<Framew
     std::string message =
         absl::StrCat(other.name(), " already covers ", other_start, "–", other_end, " for ",
                      other.code(), " at ", LevelWord(other.level()), " level");
-    if (!by.empty()) {
+    if (!other.measured_by().unit().empty() || !other.measured_by().display_name().empty()) {
       absl::StrAppend(&message, " measured by ",
                       other.measured_by().display_name().empty()
                           ? other.measured_by().unit()

@@ -61,10 +61,11 @@ absl::Status ValidateFramework(const Framework& framework, const Catalog* catalo
 // catalog knows, and the display name from the index's Vietnamese name.
 void FillNamesFromCatalog(Framework& framework, const Catalog& catalog);
 
-// The measuring body of a version as a key: "unit:units/{id}" when resolved,
-// else "name:" + the name's match key (diacritics and case folded); "" for
-// national indices.
-std::string MeasuredByKey(const Framework& framework);
+// True when two versions are measured by the same body: the same unit when
+// both name one, else the same name (diacritics and case folded), so a body
+// given once by unit and once by name alone is still one body; national
+// indices (no body) match each other.
+bool SameMeasuringBody(const Framework& a, const Framework& b);
 
 // Errors: AlreadyExists when a version in `existing` other than `candidate`
 // itself (same name) has the same code, level and measured_by unit and an

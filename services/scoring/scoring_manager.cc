@@ -205,8 +205,7 @@ absl::StatusOr<const Framework*> ChooseVersion(const Result& result,
       const bool overridden =
           v->origin() != pb::FRAMEWORK_ORIGIN_API &&
           std::any_of(candidates.begin(), candidates.end(), [v](const Framework* other) {
-            return other->origin() == pb::FRAMEWORK_ORIGIN_API &&
-                   MeasuredByKey(*other) == MeasuredByKey(*v);
+            return other->origin() == pb::FRAMEWORK_ORIGIN_API && SameMeasuringBody(*other, *v);
           });
       if (!overridden) kept.push_back(v);
     }
@@ -706,7 +705,7 @@ absl::StatusOr<Framework> ScoringManager::CreateFramework(
   ScoringStore::Adoption adopt;
   for (const Framework& c : catalog_versions_) {
     if (c.code() != framework.code() || c.level() != framework.level() ||
-        MeasuredByKey(c) != MeasuredByKey(framework) ||
+        !SameMeasuringBody(c, framework) ||
         c.valid_years().end_year() < framework.valid_years().start_year() ||
         c.valid_years().start_year() > framework.valid_years().end_year()) {
       continue;

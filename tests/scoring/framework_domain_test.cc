@@ -882,6 +882,16 @@ TEST(FrameworkDomainOverlapTest, LevelAndMeasuringBodySeparateVersions) {
                                                   "covers 2016–2100 for DDCI at department "
                                                   "level measured by UBND tỉnh Lạng Sơn"));
 
+  // The same body given by its unit on one side and by name alone on the
+  // other is still one body; two different units are two bodies.
+  other.mutable_measured_by()->set_display_name("UBND tỉnh Lạng Sơn");
+  other.mutable_measured_by()->set_unit("units/01j00000000000000000000ls0");
+  EXPECT_EQ(CheckNoOverlap(other, Builtins()).code(), absl::StatusCode::kAlreadyExists);
+  Framework by_unit = other;
+  by_unit.set_name("frameworks/ddci-2030-department");
+  by_unit.mutable_measured_by()->set_unit("units/01j00000000000000000000cb0");
+  EXPECT_TRUE(CheckNoOverlap(by_unit, {other}).ok());
+
   // A national version is not the province's own.
   other.clear_measured_by();
   EXPECT_TRUE(CheckNoOverlap(other, Builtins()).ok());
