@@ -93,7 +93,7 @@ std::string RandomScore(std::mt19937& rng) {
 
 // ---- A store wrapper: times the reads (Reset between scorecards). ----
 
-class InstrumentedStore : public ScoringStore {
+class InstrumentedStore : public ForwardingScoringStore {
  public:
   struct Timings {
     absl::Duration group;       // GroupResults
@@ -104,67 +104,24 @@ class InstrumentedStore : public ScoringStore {
     int result_calls = 0;
   };
 
-  explicit InstrumentedStore(ScoringStore* inner) : inner_(inner) {}
+  explicit InstrumentedStore(ScoringStore* inner) : ForwardingScoringStore(inner) {}
 
   void Reset() { timings_ = Timings(); }
   const Timings& timings() const { return timings_; }
 
-  using ScoringStore::CreateFramework;
-  absl::StatusOr<Framework> CreateFramework(
-      const Framework& framework,
-      const std::function<absl::Status(const std::vector<Framework>&)>& check,
-      const Adoption& adopt) override {
-    return inner_->CreateFramework(framework, check, adopt);
-  }
-  absl::StatusOr<Framework> GetFramework(const std::string& id) override {
-    return inner_->GetFramework(id);
-  }
   absl::StatusOr<std::vector<Framework>> ListFrameworks() override {
     const absl::Time start = absl::Now();
-    absl::StatusOr<std::vector<Framework>> out = inner_->ListFrameworks();
+    absl::StatusOr<std::vector<Framework>> out = inner()->ListFrameworks();
     timings_.frameworks += absl::Now() - start;
     ++timings_.framework_calls;
     return out;
-  }
-  absl::StatusOr<Framework> UpdateFramework(
-      const std::string& id,
-      const std::function<absl::Status(Framework&, const std::vector<Framework>&)>& mutate,
-      const std::function<absl::Status(Result&, const Framework&)>& rescore) override {
-    return inner_->UpdateFramework(id, mutate, rescore);
-  }
-  absl::Status DeleteFramework(
-      const std::string& id, const std::function<absl::Status(const Framework&)>& check) override {
-    return inner_->DeleteFramework(id, check);
-  }
-  absl::StatusOr<Result> CreateResult(
-      const Result& result,
-      const std::function<absl::Status(Result&, const std::vector<Framework>&)>& prepare) override {
-    return inner_->CreateResult(result, prepare);
-  }
-  absl::StatusOr<Result> GetResult(const std::string& id) override { return inner_->GetResult(id); }
-  absl::StatusOr<Result> UpdateResult(
-      const std::string& id,
-      const std::function<absl::Status(Result&, const std::vector<Framework>&)>& mutate) override {
-    return inner_->UpdateResult(id, mutate);
-  }
-  absl::Status DeleteResult(const std::string& id,
-                            const std::function<absl::Status(const Result&)>& check) override {
-    return inner_->DeleteResult(id, check);
-  }
-  absl::StatusOr<ResultPage> ListResults(const ResultQuery& query) override {
-    return inner_->ListResults(query);
-  }
-  absl::Status ImportResults(
-      const std::vector<ImportRow>& rows,
-      const std::function<absl::Status(const std::vector<Framework>&)>& verify) override {
-    return inner_->ImportResults(rows, verify);
   }
   absl::StatusOr<std::optional<Result>> FindResult(const std::string& subject_key,
                                                    const std::string& framework_code,
                                                    int year) override {
     const absl::Time start = absl::Now();
     absl::StatusOr<std::optional<Result>> out =
-        inner_->FindResult(subject_key, framework_code, year);
+        inner()->FindResult(subject_key, framework_code, year);
     timings_.results += absl::Now() - start;
     ++timings_.result_calls;
     return out;
@@ -174,27 +131,20 @@ class InstrumentedStore : public ScoringStore {
                                                      int up_to_year) override {
     const absl::Time start = absl::Now();
     absl::StatusOr<std::optional<Result>> out =
-        inner_->LatestResult(subject_key, framework_code, up_to_year);
+        inner()->LatestResult(subject_key, framework_code, up_to_year);
     timings_.results += absl::Now() - start;
     ++timings_.result_calls;
     return out;
   }
-  absl::StatusOr<std::vector<Result>> SubjectResults(const std::string& subject_key,
-                                                     const std::string& framework_code,
-                                                     int from_year, int to_year) override {
-    return inner_->SubjectResults(subject_key, framework_code, from_year, to_year);
-  }
   absl::StatusOr<std::vector<Result>> GroupResults(const GroupQuery& query) override {
     const absl::Time start = absl::Now();
-    absl::StatusOr<std::vector<Result>> out = inner_->GroupResults(query);
+    absl::StatusOr<std::vector<Result>> out = inner()->GroupResults(query);
     timings_.group += absl::Now() - start;
     ++timings_.group_calls;
     return out;
   }
-  absl::StatusOr<MetricsSnapshot> Snapshot(int years) override { return inner_->Snapshot(years); }
 
  private:
-  ScoringStore* inner_;
   Timings timings_;
 };
 

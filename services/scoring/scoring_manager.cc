@@ -1155,6 +1155,11 @@ absl::StatusOr<pb::ImportResultsResponse> ScoringManager::ImportResults(
   if ((!bad_lines.empty() && !request.skip_invalid()) || request.validate_only() || rows.empty()) {
     return response;
   }
+  // The API versions the rows were scored against, as they were then.
+  std::map<std::string, std::string> api_versions_then;
+  for (const Framework& f : *all) {
+    if (f.origin() == pb::FRAMEWORK_ORIGIN_API) api_versions_then[f.name()] = f.etag();
+  }
   absl::Status status =
       store_->ImportResults(rows, [&](const std::vector<Framework>& stored) -> absl::Status {
         for (const auto& [name, etag] : used_api_versions) {
@@ -1163,6 +1168,14 @@ absl::StatusOr<pb::ImportResultsResponse> ScoringManager::ImportResults(
             return absl::AbortedError(
                 absl::StrCat(name, " changed during the import; import the file again"));
           }
+        }
+        // A version created, changed or deleted meanwhile may choose another
+        // version for some rows (one over a catalog version takes its years).
+        std::map<std::string, std::string> api_versions_now;
+        for (const Framework& f : stored) api_versions_now[f.name()] = f.etag();
+        if (api_versions_now != api_versions_then) {
+          return absl::AbortedError(
+              "framework versions changed during the import; import the file again");
         }
         return absl::OkStatus();
       });

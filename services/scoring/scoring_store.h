@@ -183,6 +183,85 @@ class ScoringStore {
 };
 
 // The schema of the scoring service, per dialect.
+// A store that forwards every call to another one: the base of decorators
+// that time or intercept a few calls (bench/scorecard_bench.cc, tests).
+class ForwardingScoringStore : public ScoringStore {
+ public:
+  explicit ForwardingScoringStore(ScoringStore* inner) : inner_(inner) {}
+
+  using ScoringStore::CreateFramework;
+  absl::StatusOr<Framework> CreateFramework(
+      const Framework& framework,
+      const std::function<absl::Status(const std::vector<Framework>&)>& check,
+      const Adoption& adopt) override {
+    return inner_->CreateFramework(framework, check, adopt);
+  }
+  absl::StatusOr<Framework> GetFramework(const std::string& id) override {
+    return inner_->GetFramework(id);
+  }
+  absl::StatusOr<std::vector<Framework>> ListFrameworks() override {
+    return inner_->ListFrameworks();
+  }
+  absl::StatusOr<Framework> UpdateFramework(
+      const std::string& id,
+      const std::function<absl::Status(Framework&, const std::vector<Framework>&)>& mutate,
+      const std::function<absl::Status(Result&, const Framework&)>& rescore) override {
+    return inner_->UpdateFramework(id, mutate, rescore);
+  }
+  absl::Status DeleteFramework(
+      const std::string& id, const std::function<absl::Status(const Framework&)>& check) override {
+    return inner_->DeleteFramework(id, check);
+  }
+  absl::StatusOr<Result> CreateResult(
+      const Result& result,
+      const std::function<absl::Status(Result&, const std::vector<Framework>&)>& prepare) override {
+    return inner_->CreateResult(result, prepare);
+  }
+  absl::StatusOr<Result> GetResult(const std::string& id) override { return inner_->GetResult(id); }
+  absl::StatusOr<Result> UpdateResult(
+      const std::string& id,
+      const std::function<absl::Status(Result&, const std::vector<Framework>&)>& mutate) override {
+    return inner_->UpdateResult(id, mutate);
+  }
+  absl::Status DeleteResult(const std::string& id,
+                            const std::function<absl::Status(const Result&)>& check) override {
+    return inner_->DeleteResult(id, check);
+  }
+  absl::StatusOr<ResultPage> ListResults(const ResultQuery& query) override {
+    return inner_->ListResults(query);
+  }
+  absl::Status ImportResults(
+      const std::vector<ImportRow>& rows,
+      const std::function<absl::Status(const std::vector<Framework>&)>& verify) override {
+    return inner_->ImportResults(rows, verify);
+  }
+  absl::StatusOr<std::optional<Result>> FindResult(const std::string& subject_key,
+                                                   const std::string& framework_code,
+                                                   int year) override {
+    return inner_->FindResult(subject_key, framework_code, year);
+  }
+  absl::StatusOr<std::optional<Result>> LatestResult(const std::string& subject_key,
+                                                     const std::string& framework_code,
+                                                     int up_to_year) override {
+    return inner_->LatestResult(subject_key, framework_code, up_to_year);
+  }
+  absl::StatusOr<std::vector<Result>> SubjectResults(const std::string& subject_key,
+                                                     const std::string& framework_code,
+                                                     int from_year, int to_year) override {
+    return inner_->SubjectResults(subject_key, framework_code, from_year, to_year);
+  }
+  absl::StatusOr<std::vector<Result>> GroupResults(const GroupQuery& query) override {
+    return inner_->GroupResults(query);
+  }
+  absl::StatusOr<MetricsSnapshot> Snapshot(int years) override { return inner_->Snapshot(years); }
+
+ protected:
+  ScoringStore* inner() { return inner_; }
+
+ private:
+  ScoringStore* inner_;
+};
+
 const std::vector<storage::Migration>& ScoringMigrations();
 
 // The position of a result in list order, as ResultQuery::after takes it.

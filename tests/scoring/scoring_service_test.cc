@@ -1271,6 +1271,62 @@ TEST_F(ScoringServiceTest, ImportNamesTheVersionWhereBodiesShareAnIndex) {
   EXPECT_EQ(listed.results(0).framework(), "frameworks/ddci-cao-bang");
 }
 
+// A store that runs `before_import` just before an import's transaction, to
+// interleave another writer deterministically.
+class InterleavingStore : public ForwardingScoringStore {
+ public:
+  using ForwardingScoringStore::ForwardingScoringStore;
+  std::function<void()> before_import;
+  absl::Status ImportResults(
+      const std::vector<ImportRow>& rows,
+      const std::function<absl::Status(const std::vector<Framework>&)>& verify) override {
+    if (before_import) std::exchange(before_import, nullptr)();
+    return ForwardingScoringStore::ImportResults(rows, verify);
+  }
+};
+
+// Rows are scored before the import's transaction; a version created in
+// between over the catalog one would have taken some of them, so the import
+// is refused whole (ABORTED) rather than written with the old version.
+TEST(ScoringImportRaceTest, AVersionCreatedDuringAnImportAbortsIt) {
+  Catalog catalog = *Catalog::Builtin();
+  std::unique_ptr<storage::Database> db = *storage::OpenSqlite(":memory:");
+  ASSERT_TRUE(storage::Migrate(*db, ScoringMigrations()).ok());
+  std::unique_ptr<ScoringStore> sql = NewSqlScoringStore(db.get());
+  InterleavingStore store(sql.get());
+  InMemoryDirectoryReader directory;
+  InMemoryPlanReader plans;
+  civil::FakeClock clock(
+      absl::FromCivil(absl::CivilSecond(2024, 3, 1, 2, 0, 0), absl::UTCTimeZone()));
+  IdGenerator ids;
+  ScoringManager manager(&store, &catalog, *ParseFrameworkFile(kTestVersions, catalog), &directory,
+                         &plans, &clock, &ids, nullptr);
+
+  store.before_import = [&] {
+    v1::CreateFrameworkRequest create;
+    *create.mutable_framework() = DdciVersion(2020, 2021);
+    create.set_framework_id("ddci-2020-department");
+    ASSERT_TRUE(manager.CreateFramework(create).ok());
+  };
+  v1::ImportResultsRequest request;
+  request.set_csv(
+      "framework,level,year,entity,TRANSPARENCY,TIME_COSTS,INFORMAL_CHARGES,EQUAL_COMPETITION,"
+      "BUSINESS_SUPPORT,LEGAL_INSTITUTIONS,LEADERSHIP,DYNAMISM\n"
+      "DDCI,department,2021,Sở Y tế,6.77,6.83,5.53,2.65,4.50,6.78,4.69,6.26\n");
+  absl::StatusOr<v1::ImportResultsResponse> imported = manager.ImportResults(request);
+  EXPECT_EQ(imported.status().code(), absl::StatusCode::kAborted) << imported.status();
+
+  // Imported again, the row is scored by the new version.
+  imported = manager.ImportResults(request);
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  EXPECT_EQ(imported->imported_count(), 1);
+  v1::ListResultsRequest list;
+  absl::StatusOr<v1::ListResultsResponse> listed = manager.ListResults(list);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->results_size(), 1);
+  EXPECT_EQ(listed->results(0).framework(), "frameworks/ddci-2020-department");
+}
+
 TEST_F(ScoringServiceTest, ImportValidateOnlyWritesNothing) {
   const std::string csv = absl::StrCat(kImportHeader, "DDCI,department,2019,Sở A,Khối sở,7.10,,\n",
                                        "DDCI,department,2019,Sở B,Khối sở,7.20,,\n");
