@@ -611,6 +611,21 @@ absl::StatusOr<std::vector<Framework>> ScoringManager::AllVersions() {
   return WithCatalog(*stored);
 }
 
+std::vector<std::string> ScoringManager::OverriddenCatalogVersions(
+    const Framework& framework) const {
+  std::vector<std::string> names;
+  for (const Framework& c : catalog_versions_) {
+    if (c.code() != framework.code() || c.level() != framework.level() ||
+        !SameMeasuringBody(c, framework) ||
+        c.valid_years().end_year() < framework.valid_years().start_year() ||
+        c.valid_years().start_year() > framework.valid_years().end_year()) {
+      continue;
+    }
+    names.push_back(c.name());
+  }
+  return names;
+}
+
 const Framework* ScoringManager::FindCatalogVersion(absl::string_view name) const {
   return FindVersion(catalog_versions_, name);
 }
@@ -703,15 +718,7 @@ absl::StatusOr<Framework> ScoringManager::CreateFramework(
   // years the new version shares: their results in those years follow it, so
   // a peer group is never ranked on two definitions at once.
   ScoringStore::Adoption adopt;
-  for (const Framework& c : catalog_versions_) {
-    if (c.code() != framework.code() || c.level() != framework.level() ||
-        !SameMeasuringBody(c, framework) ||
-        c.valid_years().end_year() < framework.valid_years().start_year() ||
-        c.valid_years().start_year() > framework.valid_years().end_year()) {
-      continue;
-    }
-    adopt.from.push_back(c.name());
-  }
+  adopt.from = OverriddenCatalogVersions(framework);
   adopt.rescore = [&](Result& result, const Framework& version) -> absl::Status {
     Result rescored = result;
     if (absl::Status s = ScoreResult(rescored, version); !s.ok()) {
@@ -855,7 +862,8 @@ absl::StatusOr<Framework> ScoringManager::UpdateFramework(
         }
         result = std::move(rescored);
         return absl::OkStatus();
-      });
+      },
+      [this](const Framework& changed) { return OverriddenCatalogVersions(changed); });
   if (updated.ok()) AfterWrite();
   return updated;
 }

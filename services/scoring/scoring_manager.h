@@ -96,6 +96,9 @@ class ScoringManager : public ScoreSource {
   absl::StatusOr<std::vector<Framework>> AllVersions();
   std::vector<Framework> WithCatalog(const std::vector<Framework>& stored) const;
   const Framework* FindCatalogVersion(absl::string_view name) const;
+  // The catalog versions whose years `framework` (an API version) takes over:
+  // same code, level and measuring body, overlapping years.
+  std::vector<std::string> OverriddenCatalogVersions(const Framework& framework) const;
   absl::StatusOr<std::optional<ScoredResult>> WithVersion(std::optional<Result> result);
   // Checks the subject of a new result against the directory and sets its
   // display name. Errors: NotFound for an unknown unit; Unavailable.

@@ -362,10 +362,12 @@ class SqlScoringStore : public ScoringStore {
     return frameworks;
   }
 
+  using ScoringStore::UpdateFramework;
   absl::StatusOr<Framework> UpdateFramework(
       const std::string& id,
       const std::function<absl::Status(Framework&, const std::vector<Framework>&)>& mutate,
-      const std::function<absl::Status(Result&, const Framework&)>& rescore) override {
+      const std::function<absl::Status(Result&, const Framework&)>& rescore,
+      const std::function<std::vector<std::string>(const Framework&)>& adopt_from) override {
     Framework out;
     absl::Status status = db_->Transact([&](Tx& tx) -> absl::Status {
       absl::StatusOr<std::vector<Framework>> stored = AllFrameworks(tx);
@@ -403,12 +405,24 @@ class SqlScoringStore : public ScoringStore {
             absl::StrCat(framework->name(), " was changed by another writer; read it again"));
       }
 
-      // Results scored by this version follow its new definition.
+      // Results scored by this version follow its new definition, and so do
+      // those of the versions it now takes years over.
       Params using_param;
-      absl::StatusOr<std::vector<Row>> rows = tx.Query(
-          absl::StrCat(kResultColumns, " WHERE framework = ", using_param(framework->name()),
-                       " ORDER BY id"),
-          using_param.values);
+      std::vector<std::string> names = {using_param(framework->name())};
+      std::string sql_using = absl::StrCat(kResultColumns, " WHERE framework = ", names.front());
+      const std::vector<std::string> adopted =
+          adopt_from ? adopt_from(*framework) : std::vector<std::string>();
+      if (!adopted.empty()) {
+        std::vector<std::string> from;
+        for (const std::string& name : adopted) from.push_back(using_param(name));
+        absl::StrAppend(
+            &sql_using, " OR (framework IN (", absl::StrJoin(from, ", "), ") AND year >= ",
+            using_param(static_cast<int64_t>(framework->valid_years().start_year())),
+            " AND year <= ", using_param(static_cast<int64_t>(framework->valid_years().end_year())),
+            ")");
+      }
+      absl::StatusOr<std::vector<Row>> rows =
+          tx.Query(absl::StrCat(sql_using, " ORDER BY id"), using_param.values);
       if (!rows.ok()) return rows.status();
       absl::StatusOr<std::vector<Result>> results = DecodeResults(*rows);
       if (!results.ok()) return results.status();

@@ -110,14 +110,23 @@ class ScoringStore {
   virtual absl::StatusOr<std::vector<Framework>> ListFrameworks() = 0;
   // In one transaction: reads the version, lets `mutate` change it (given the
   // other stored versions), then passes every result scored by it to
-  // `rescore`, which re-scores it in place or fails; writes the version and
-  // the re-scored results. A non-OK status from a callback aborts everything
-  // and is returned. Errors: NotFound; Aborted when another writer changed
-  // the version in between.
+  // `rescore`, which re-scores it in place or fails, and so too the results
+  // of the versions `adopt_from` names for the changed version, in a year of
+  // its span (those it now takes over); writes the version and the re-scored
+  // results. A non-OK status from a callback aborts everything and is
+  // returned. Errors: NotFound; Aborted when another writer changed the
+  // version in between.
   virtual absl::StatusOr<Framework> UpdateFramework(
       const std::string& id,
       const std::function<absl::Status(Framework&, const std::vector<Framework>& others)>& mutate,
-      const std::function<absl::Status(Result&, const Framework&)>& rescore) = 0;
+      const std::function<absl::Status(Result&, const Framework&)>& rescore,
+      const std::function<std::vector<std::string>(const Framework&)>& adopt_from) = 0;
+  absl::StatusOr<Framework> UpdateFramework(
+      const std::string& id,
+      const std::function<absl::Status(Framework&, const std::vector<Framework>& others)>& mutate,
+      const std::function<absl::Status(Result&, const Framework&)>& rescore) {
+    return UpdateFramework(id, mutate, rescore, nullptr);
+  }
   // Deletes the version if `check` allows it. Errors: NotFound;
   // FailedPrecondition when recorded results use it (the message names one
   // and the count).
@@ -202,11 +211,13 @@ class ForwardingScoringStore : public ScoringStore {
   absl::StatusOr<std::vector<Framework>> ListFrameworks() override {
     return inner_->ListFrameworks();
   }
+  using ScoringStore::UpdateFramework;
   absl::StatusOr<Framework> UpdateFramework(
       const std::string& id,
       const std::function<absl::Status(Framework&, const std::vector<Framework>&)>& mutate,
-      const std::function<absl::Status(Result&, const Framework&)>& rescore) override {
-    return inner_->UpdateFramework(id, mutate, rescore);
+      const std::function<absl::Status(Result&, const Framework&)>& rescore,
+      const std::function<std::vector<std::string>(const Framework&)>& adopt_from) override {
+    return inner_->UpdateFramework(id, mutate, rescore, adopt_from);
   }
   absl::Status DeleteFramework(
       const std::string& id, const std::function<absl::Status(const Framework&)>& check) override {

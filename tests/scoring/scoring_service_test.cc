@@ -891,6 +891,26 @@ TEST_F(ScoringServiceTest, ANewVersionOverTheCatalogRescoresTheResultsOfItsYears
   }
 }
 
+// Widening an API version over more of a catalog version's years moves the
+// results of those years to it, as creating it there would have.
+TEST_F(ScoringServiceTest, WideningAVersionOverTheCatalogTakesItsResultsAlong) {
+  Framework corrected = DdciVersion(2021, 2021);
+  *corrected.mutable_scale() = Dec("5");
+  Framework created = MustCreateFramework(corrected, "ddci-2021-department");
+  Result r2020 = MustCreateResult(Ddci("Sở Xây dựng", 2020, kTnmt2019));
+  ASSERT_EQ(r2020.framework(), "frameworks/ddci-2016-department");
+
+  Framework patch = created;
+  patch.mutable_valid_years()->set_start_year(2020);
+  Framework out;
+  grpc::Status s = UpdateFramework(patch, {"valid_years"}, &out);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  Result now;
+  ASSERT_TRUE(GetResult(r2020.name(), &now).ok());
+  EXPECT_EQ(now.framework(), "frameworks/ddci-2021-department");
+  EXPECT_EQ(now.computed_total().value(), "27.50625");
+}
+
 TEST_F(ScoringServiceTest, UpdateFrameworkChecksEtagMaskAndRules) {
   Framework f = MustCreateFramework(DdciVersion(2022, 2024), "ddci-2022-department");
   Framework out;
