@@ -247,6 +247,24 @@ absl::StatusOr<int64_t> RevisionOf(absl::string_view name, const std::string& et
   return revision;
 }
 
+// Passes each result of `rows` to `rescore` with `framework` and writes it
+// back, stamped with the version's update time. Stops at the first error.
+absl::Status RescoreResults(Tx& tx, const std::vector<Row>& rows, const Framework& framework,
+                            const std::function<absl::Status(Result&, const Framework&)>& rescore) {
+  absl::StatusOr<std::vector<Result>> results = DecodeResults(rows);
+  if (!results.ok()) return results.status();
+  for (Result& result : *results) {
+    absl::StatusOr<int64_t> revision = RevisionOf(result.name(), result.etag());
+    if (!revision.ok()) return revision.status();
+    if (absl::Status s = rescore(result, framework); !s.ok()) return s;
+    *result.mutable_update_time() = framework.update_time();
+    if (absl::StatusOr<int64_t> r = RewriteResult(tx, result, *revision); !r.ok()) {
+      return r.status();
+    }
+  }
+  return absl::OkStatus();
+}
+
 // The parts of a ResultOrderKey.
 struct OrderKey {
   std::string code;
@@ -324,18 +342,7 @@ class SqlScoringStore : public ScoringStore {
                        " ORDER BY id"),
           adopt_param.values);
       if (!rows.ok()) return rows.status();
-      absl::StatusOr<std::vector<Result>> results = DecodeResults(*rows);
-      if (!results.ok()) return results.status();
-      for (Result& result : *results) {
-        absl::StatusOr<int64_t> revision = RevisionOf(result.name(), result.etag());
-        if (!revision.ok()) return revision.status();
-        if (absl::Status s = adopt.rescore(result, framework); !s.ok()) return s;
-        *result.mutable_update_time() = framework.update_time();
-        if (absl::StatusOr<int64_t> r = RewriteResult(tx, result, *revision); !r.ok()) {
-          return r.status();
-        }
-      }
-      return absl::OkStatus();
+      return RescoreResults(tx, *rows, framework, adopt.rescore);
     });
     if (!status.ok()) return status;
     framework.set_etag("1");
@@ -424,17 +431,7 @@ class SqlScoringStore : public ScoringStore {
       absl::StatusOr<std::vector<Row>> rows =
           tx.Query(absl::StrCat(sql_using, " ORDER BY id"), using_param.values);
       if (!rows.ok()) return rows.status();
-      absl::StatusOr<std::vector<Result>> results = DecodeResults(*rows);
-      if (!results.ok()) return results.status();
-      for (Result& result : *results) {
-        absl::StatusOr<int64_t> revision = RevisionOf(result.name(), result.etag());
-        if (!revision.ok()) return revision.status();
-        if (absl::Status s = rescore(result, *framework); !s.ok()) return s;
-        *result.mutable_update_time() = framework->update_time();
-        if (absl::StatusOr<int64_t> r = RewriteResult(tx, result, *revision); !r.ok()) {
-          return r.status();
-        }
-      }
+      if (absl::Status s = RescoreResults(tx, *rows, *framework, rescore); !s.ok()) return s;
       framework->set_etag(absl::StrCat(*read_revision + 1));
       out = *std::move(framework);
       return absl::OkStatus();
