@@ -325,7 +325,11 @@ bool SameMeasuringBody(const Framework& a, const Framework& b) {
   const chiso::common::v1::UnitRef& x = a.measured_by();
   const chiso::common::v1::UnitRef& y = b.measured_by();
   if (!x.unit().empty() && !y.unit().empty()) return x.unit() == y.unit();
-  return text::MatchKey(x.display_name()) == text::MatchKey(y.display_name());
+  const std::string x_name = text::MatchKey(x.display_name());
+  const std::string y_name = text::MatchKey(y.display_name());
+  // A body known only by its unit is not a national index (no body at all).
+  if (x.unit().empty() != y.unit().empty() && (x_name.empty() || y_name.empty())) return false;
+  return x_name == y_name;
 }
 
 bool IsValidCode(absl::string_view code) {

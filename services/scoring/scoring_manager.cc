@@ -217,7 +217,19 @@ absl::StatusOr<const Framework*> ChooseVersion(const Result& result,
       return id.status();
     }
     for (const Framework* v : candidates) {
-      if (v->name() == result.framework()) return v;
+      if (v->name() != result.framework()) continue;
+      // A catalog version that an API version of the same body has taken the
+      // year from no longer scores it: one definition per peer group.
+      for (const Framework* other : candidates) {
+        if (v->origin() != pb::FRAMEWORK_ORIGIN_API &&
+            other->origin() == pb::FRAMEWORK_ORIGIN_API && SameMeasuringBody(*other, *v)) {
+          return Invalid("result.framework",
+                         absl::StrCat(v->name(), " no longer scores ", result.framework_code(),
+                                      " in ", result.year(), ": ", other->name(),
+                                      " took its place; name that or leave framework empty"));
+        }
+      }
+      return v;
     }
     const bool exists = std::any_of(
         all.begin(), all.end(), [&](const Framework& f) { return f.name() == result.framework(); });
@@ -1108,7 +1120,8 @@ absl::StatusOr<pb::ImportResultsResponse> ScoringManager::ImportResults(
     absl::StatusOr<const Framework*> version = ChooseVersion(result, *all);
     if (!version.ok()) {
       pb::RowError error = RowErrorOf(line, result, version.status());
-      error.set_column("framework");
+      // A version the row names is the `version` cell's fault.
+      error.set_column(csv_row.result.framework().empty() ? "framework" : "version");
       errors.push_back(std::move(error));
       continue;
     }

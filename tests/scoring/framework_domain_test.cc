@@ -895,6 +895,13 @@ TEST(FrameworkDomainOverlapTest, LevelAndMeasuringBodySeparateVersions) {
   // A national version is not the province's own.
   other.clear_measured_by();
   EXPECT_TRUE(CheckNoOverlap(other, Builtins()).ok());
+  // Nor is one measured by a unit given without its name.
+  Framework national = Builtin("frameworks/pci-2022-province");
+  Framework by_unit_only = national;
+  by_unit_only.set_name("frameworks/pci-2022-province-unit");
+  by_unit_only.mutable_measured_by()->set_unit("units/01j00000000000000000000ls0");
+  EXPECT_FALSE(SameMeasuringBody(national, by_unit_only));
+  EXPECT_TRUE(CheckNoOverlap(by_unit_only, {national}).ok());
 }
 
 // ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "common/log/log.h"
 #include "common/server/server.h"
@@ -832,9 +833,14 @@ TEST_F(ScoringServiceTest, AnApiVersionTakesPrecedenceOverTheCatalogForTheYearsT
   EXPECT_EQ(older.framework(), "frameworks/ddci-2016-department");  // outside the API span
   EXPECT_EQ(older.computed_total().value(), "55.0125");
 
+  // The catalog version no longer scores the years it gave up, even by name:
+  // one definition per peer group.
   Result named = Ddci("Sở Y tế", 2021, kTnmt2019);
   named.set_framework("frameworks/ddci-2016-department");
-  EXPECT_EQ(MustCreateResult(named).computed_total().value(), "55.0125");
+  Result refused;
+  grpc::Status by_name = CreateResult(named, &refused);
+  EXPECT_EQ(by_name.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(by_name.error_message(), HasSubstr("frameworks/ddci-2020-department took its place"));
 
   // API versions still may not overlap each other.
   Framework out;
@@ -1282,6 +1288,15 @@ TEST_F(ScoringServiceTest, ImportNamesTheVersionWhereBodiesShareAnIndex) {
   ASSERT_EQ(out.errors_size(), 1);
   EXPECT_EQ(out.errors(0).line(), 3);
   EXPECT_THAT(out.errors(0).reason(), HasSubstr("several DDCI versions"));
+  EXPECT_EQ(out.errors(0).column(), "framework");
+  // A version that does not cover the row is the version cell's fault.
+  v1::ImportResultsResponse wrong;
+  ASSERT_TRUE(Import(absl::StrReplaceAll(csv, {{",ddci-cao-bang,", ",pci-2014-province,"}}), &wrong,
+                     /*skip_invalid=*/false, /*replace_existing=*/true)
+                  .ok());
+  ASSERT_GE(wrong.errors_size(), 1);
+  EXPECT_EQ(wrong.errors(0).line(), 2);
+  EXPECT_EQ(wrong.errors(0).column(), "version");
   v1::ListResultsRequest list;
   list.mutable_filter()->set_entity("Sở Y tế");
   v1::ListResultsResponse listed;
