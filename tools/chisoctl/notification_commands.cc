@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <sstream>
 #include <utility>
@@ -570,21 +571,11 @@ int NotificationCommands::InboxList() {
   if (auto rc = Limit(&limit)) return *rc;
 
   npb::ListNotificationsResponse result;
-  while (true) {
-    request.set_page_size(std::min(limit - result.notifications_size(), kMaxPageSize));
-    npb::ListNotificationsResponse page;
-    grpc::Status status = Call(&Stub::ListNotifications, request, &page);
-    if (!status.ok()) return Failed(status);
-    for (npb::Notification& n : *page.mutable_notifications()) {
-      if (result.notifications_size() < limit) *result.add_notifications() = std::move(n);
-    }
-    result.set_next_page_token(page.next_page_token());
-    if (page.next_page_token().empty() || page.notifications().empty() ||
-        result.notifications_size() >= limit) {
-      break;
-    }
-    request.set_page_token(page.next_page_token());
-  }
+  grpc::Status status = CollectPages(
+      request, limit, kMaxPageSize,
+      [&](const auto& req, auto* page) { return Call(&Stub::ListNotifications, req, page); },
+      [](auto& response) { return response.mutable_notifications(); }, &result);
+  if (!status.ok()) return Failed(status);
   if (json_) return Json(result);
   RenderNotifications(result, inboxes, subtree, out_);
   MoreResults(result.next_page_token(), limit, "notifications");
@@ -680,21 +671,11 @@ int NotificationCommands::QueueDead() {
   if (auto rc = Limit(&limit)) return *rc;
 
   npb::ListDeadLettersResponse result;
-  while (true) {
-    request.set_page_size(std::min(limit - result.dead_letters_size(), kMaxPageSize));
-    npb::ListDeadLettersResponse page;
-    grpc::Status status = Call(&Stub::ListDeadLetters, request, &page);
-    if (!status.ok()) return Failed(status);
-    for (npb::DeadLetter& d : *page.mutable_dead_letters()) {
-      if (result.dead_letters_size() < limit) *result.add_dead_letters() = std::move(d);
-    }
-    result.set_next_page_token(page.next_page_token());
-    if (page.next_page_token().empty() || page.dead_letters().empty() ||
-        result.dead_letters_size() >= limit) {
-      break;
-    }
-    request.set_page_token(page.next_page_token());
-  }
+  grpc::Status status = CollectPages(
+      request, limit, kMaxPageSize,
+      [&](const auto& req, auto* page) { return Call(&Stub::ListDeadLetters, req, page); },
+      [](auto& response) { return response.mutable_dead_letters(); }, &result);
+  if (!status.ok()) return Failed(status);
   if (json_) return Json(result);
   RenderDeadLetters(result, out_);
   MoreResults(result.next_page_token(), limit, "dead letters");
@@ -805,16 +786,12 @@ int NotificationCommands::WebhookGet() {
 
 int NotificationCommands::WebhookList() {
   npb::ListWebhooksRequest request;
-  request.set_page_size(kMaxPageSize);
   npb::ListWebhooksResponse result;
-  while (true) {
-    npb::ListWebhooksResponse page;
-    grpc::Status status = Call(&Stub::ListWebhooks, request, &page);
-    if (!status.ok()) return Failed(status);
-    for (npb::Webhook& w : *page.mutable_webhooks()) *result.add_webhooks() = std::move(w);
-    if (page.next_page_token().empty() || page.webhooks().empty()) break;
-    request.set_page_token(page.next_page_token());
-  }
+  grpc::Status status = CollectPages(
+      request, std::numeric_limits<int>::max(), kMaxPageSize,
+      [&](const auto& req, auto* page) { return Call(&Stub::ListWebhooks, req, page); },
+      [](auto& response) { return response.mutable_webhooks(); }, &result);
+  if (!status.ok()) return Failed(status);
   if (json_) return Json(result);
   RenderWebhookList(result, out_);
   return kExitOk;

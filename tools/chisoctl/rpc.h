@@ -3,7 +3,9 @@
 
 // The one way chisoctl calls a service: a unary RPC bounded by --timeout.
 
+#include <algorithm>
 #include <chrono>
+#include <utility>
 
 #include "absl/time/time.h"
 #include "grpcpp/client_context.h"
@@ -20,6 +22,30 @@ grpc::Status CallWithDeadline(Stub& stub,
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(timeout));
   return (stub.*method)(&context, request, response);
+}
+
+// Calls a List method page by page — `call(request, &page)` — and moves the
+// items of each page (`items(response)` gives the repeated field) into `out`
+// until the service has no more or `out` holds `limit`. Each page asks for at
+// most `max_page_size`; `out`'s next_page_token is the last page's, so a
+// caller can say that more items match. Returns the first failed status.
+template <typename Request, typename Response, typename CallFn, typename ItemsFn>
+grpc::Status CollectPages(Request request, int limit, int max_page_size, CallFn call, ItemsFn items,
+                          Response* out) {
+  while (true) {
+    request.set_page_size(std::min(limit - items(*out)->size(), max_page_size));
+    Response page;
+    grpc::Status status = call(request, &page);
+    if (!status.ok()) return status;
+    for (auto& item : *items(page)) {
+      if (items(*out)->size() < limit) *items(*out)->Add() = std::move(item);
+    }
+    out->set_next_page_token(page.next_page_token());
+    if (page.next_page_token().empty() || items(page)->empty() || items(*out)->size() >= limit) {
+      return grpc::Status::OK;
+    }
+    request.set_page_token(page.next_page_token());
+  }
 }
 
 }  // namespace chiso::chisoctl

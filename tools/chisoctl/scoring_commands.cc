@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <sstream>
 #include <system_error>
@@ -625,16 +626,12 @@ int ScoringCommands::FrameworkList() {
     if (auto rc = Check(origin)) return *rc;
     filter->set_origin(static_cast<spb::FrameworkOrigin>(*origin));
   }
-  request.set_page_size(kMaxPageSize);
   spb::ListFrameworksResponse result;
-  while (true) {
-    spb::ListFrameworksResponse page;
-    grpc::Status status = Call(&Stub::ListFrameworks, request, &page);
-    if (!status.ok()) return Failed(status);
-    for (spb::Framework& f : *page.mutable_frameworks()) *result.add_frameworks() = std::move(f);
-    if (page.next_page_token().empty() || page.frameworks().empty()) break;
-    request.set_page_token(page.next_page_token());
-  }
+  grpc::Status status = CollectPages(
+      request, std::numeric_limits<int>::max(), kMaxPageSize,
+      [&](const auto& req, auto* page) { return Call(&Stub::ListFrameworks, req, page); },
+      [](auto& response) { return response.mutable_frameworks(); }, &result);
+  if (!status.ok()) return Failed(status);
   if (json_) return Json(result);
   RenderFrameworkList(result, out_);
   return kExitOk;
@@ -843,21 +840,11 @@ int ScoringCommands::ResultsList() {
   if (auto rc = Limit(kDefaultListLimit, &limit)) return *rc;
 
   spb::ListResultsResponse result;
-  while (true) {
-    request.set_page_size(std::min(limit - result.results_size(), kMaxPageSize));
-    spb::ListResultsResponse page;
-    grpc::Status status = Call(&Stub::ListResults, request, &page);
-    if (!status.ok()) return Failed(status);
-    for (spb::Result& r : *page.mutable_results()) {
-      if (result.results_size() < limit) *result.add_results() = std::move(r);
-    }
-    result.set_next_page_token(page.next_page_token());
-    if (page.next_page_token().empty() || page.results().empty() ||
-        result.results_size() >= limit) {
-      break;
-    }
-    request.set_page_token(page.next_page_token());
-  }
+  grpc::Status status = CollectPages(
+      request, limit, kMaxPageSize,
+      [&](const auto& req, auto* page) { return Call(&Stub::ListResults, req, page); },
+      [](auto& response) { return response.mutable_results(); }, &result);
+  if (!status.ok()) return Failed(status);
   if (json_) return Json(result);
   RenderResults(result, out_);
   More(result.next_page_token(), limit, "results");
