@@ -85,16 +85,7 @@ class RemindersEndToEndTest : public ::testing::Test {
 
   std::string CreateUnit(const std::string& code, const std::string& name, av1::UnitKind kind,
                          const std::string& parent) {
-    grpc::ClientContext ctx;
-    av1::CreateUnitRequest req;
-    req.mutable_unit()->set_code(code);
-    req.mutable_unit()->set_display_name(name);
-    req.mutable_unit()->set_kind(kind);
-    req.mutable_unit()->set_parent(parent);
-    av1::Unit out;
-    grpc::Status s = tasks_->CreateUnit(&ctx, req, &out);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return out.name();
+    return test_support::CreateUnit(*tasks_, code, name, kind, parent);
   }
 
   std::string IssuedPlan() {

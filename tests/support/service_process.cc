@@ -83,4 +83,19 @@ bool StartService(ServiceProcess& s, const std::string& dir, const std::vector<s
   return false;
 }
 
+std::string CreateUnit(chiso::assignment::v1::AssignmentService::Stub& stub,
+                       const std::string& code, const std::string& name,
+                       chiso::assignment::v1::UnitKind kind, const std::string& parent) {
+  grpc::ClientContext ctx;
+  chiso::assignment::v1::CreateUnitRequest req;
+  req.mutable_unit()->set_code(code);
+  req.mutable_unit()->set_display_name(name);
+  req.mutable_unit()->set_kind(kind);
+  req.mutable_unit()->set_parent(parent);
+  chiso::assignment::v1::Unit out;
+  grpc::Status s = stub.CreateUnit(&ctx, req, &out);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return out.name();
+}
+
 }  // namespace chiso::test_support

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "chiso/assignment/v1/assignment_service.grpc.pb.h"
 #include "grpcpp/channel.h"
 #include "tests/support/child_process.h"
 
@@ -38,6 +39,12 @@ std::shared_ptr<grpc::Channel> ServiceChannel(int port);
 // On failure adds a test failure quoting the end of its log and returns false.
 bool StartService(ServiceProcess& service, const std::string& dir,
                   const std::vector<std::string>& extra, absl::Duration limit = absl::Seconds(60));
+
+// Creates a unit through the assignment service and returns its name
+// ("units/{id}"); adds a test failure and returns "" when the call fails.
+std::string CreateUnit(chiso::assignment::v1::AssignmentService::Stub& stub,
+                       const std::string& code, const std::string& name,
+                       chiso::assignment::v1::UnitKind kind, const std::string& parent);
 
 }  // namespace chiso::test_support
 
