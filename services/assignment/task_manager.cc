@@ -206,8 +206,22 @@ absl::StatusOr<PlanFacts> TaskManager::FactsOf(const std::string& plan_name) {
 }
 
 absl::Status TaskManager::Refresh(std::vector<apb::Task>& tasks) {
+  return RefreshAsOf(Today(), tasks);
+}
+
+absl::StatusOr<absl::CivilDay> TaskManager::SummaryDay(const Date& as_of) const {
+  if (!IsSet(as_of)) return Today();
+  absl::StatusOr<absl::CivilDay> day = civil::MakeDate(as_of.year(), as_of.month(), as_of.day());
+  if (!day.ok() || as_of.year() < 2000 || as_of.year() > 2100) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("as_of: ", as_of.year(), "-", as_of.month(), "-", as_of.day(),
+                     " is not a date of the years 2000-2100"));
+  }
+  return day;
+}
+
+absl::Status TaskManager::RefreshAsOf(absl::CivilDay today, std::vector<apb::Task>& tasks) {
   std::map<std::string, PlanFacts> facts;
-  const absl::CivilDay today = Today();
   for (apb::Task& task : tasks) {
     auto it = facts.find(task.plan());
     if (it == facts.end()) {
@@ -851,6 +865,9 @@ absl::StatusOr<apb::UnitSummary> TaskManager::GetUnitSummary(
     const apb::GetUnitSummaryRequest& request) {
   absl::StatusOr<std::string> unit_id = ParseName("unit", "units/", request.unit());
   if (!unit_id.ok()) return unit_id.status();
+  absl::StatusOr<absl::CivilDay> day = SummaryDay(request.as_of());
+  if (!day.ok()) return day.status();
+  const absl::CivilDay today = *day;
   absl::StatusOr<Unit> unit = store_->GetUnit(*unit_id);
   if (!unit.ok()) return unit.status();
   if (!request.plan().empty()) {
@@ -869,7 +886,7 @@ absl::StatusOr<apb::UnitSummary> TaskManager::GetUnitSummary(
   for (apb::Task& t : *tasks) {
     if (request.plan().empty() || t.plan() == request.plan()) selected.push_back(std::move(t));
   }
-  if (absl::Status s = Refresh(selected); !s.ok()) return s;
+  if (absl::Status s = RefreshAsOf(today, selected); !s.ok()) return s;
   std::set<std::string> names;
   for (const std::string& id : ids) names.insert(absl::StrCat("units/", id));
   std::vector<apb::Task> lead, coordinating;
@@ -882,7 +899,6 @@ absl::StatusOr<apb::UnitSummary> TaskManager::GetUnitSummary(
       }
     }
   }
-  const absl::CivilDay today = Today();
   apb::UnitSummary summary;
   summary.set_unit(unit->name());
   summary.set_display_name(unit->display_name());
@@ -930,12 +946,14 @@ absl::StatusOr<apb::PlanSummary> TaskManager::GetPlanSummary(
     const apb::GetPlanSummaryRequest& request) {
   absl::StatusOr<std::string> plan_id = ParseName("plan", "plans/", request.plan());
   if (!plan_id.ok()) return plan_id.status();
+  absl::StatusOr<absl::CivilDay> day = SummaryDay(request.as_of());
+  if (!day.ok()) return day.status();
+  const absl::CivilDay today = *day;
   absl::StatusOr<chiso::plan::v1::Plan> plan = plans_->GetPlan(request.plan());
   if (!plan.ok()) return plan.status();
   const PlanFacts facts = NoteFacts(*plan);
   absl::StatusOr<std::vector<apb::Task>> tasks = store_->ListAllTasksForPlan(*plan_id);
   if (!tasks.ok()) return tasks.status();
-  const absl::CivilDay today = Today();
   for (apb::Task& t : *tasks) ComputeDerived(facts, today, options_.due_soon_days, t);
   apb::PlanSummary summary;
   summary.set_plan(request.plan());

@@ -168,6 +168,10 @@ class TaskManager {
                                                             bool subtree);
   // Recomputes derived fields of `tasks`, fetching each plan once.
   absl::Status Refresh(std::vector<apb::Task>& tasks);
+  // Computes the derived fields as of `day` rather than today.
+  absl::Status RefreshAsOf(absl::CivilDay day, std::vector<apb::Task>& tasks);
+  // The day a summary judges by: `as_of` when set (validated), else today.
+  absl::StatusOr<absl::CivilDay> SummaryDay(const chiso::common::v1::Date& as_of) const;
 
   AssignmentStore* store_;
   PlanClient* plans_;

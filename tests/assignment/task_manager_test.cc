@@ -509,6 +509,44 @@ TEST_F(TaskManagerTest, SummariesPerUnitAndPlan) {
   EXPECT_EQ(manager_->GetPlanSummary(plan_request).status().code(), absl::StatusCode::kNotFound);
 }
 
+// A summary as of another day judges timeliness on that day: the review a
+// leader asks for ("where will we stand at the end of the quarter?").
+TEST_F(TaskManagerTest, SummariesAsOfAChosenDay) {
+  MustCreate(Draft("Số hóa hồ sơ", economy_, D(2024, 3, 10)));
+  MustCreate(Draft("Giảm thời gian thẩm định", finance_, D(2024, 9, 1)));
+  SetDay(2024, 3, 1);
+
+  apb::GetUnitSummaryRequest unit_request;
+  unit_request.set_unit(district_.name());
+  unit_request.set_include_subtree(true);
+  absl::StatusOr<apb::UnitSummary> today = manager_->GetUnitSummary(unit_request);
+  ASSERT_TRUE(today.ok()) << today.status();
+  EXPECT_EQ(today->lead_tasks().overdue(), 0);
+
+  *unit_request.mutable_as_of() = D(2024, 9, 11);
+  absl::StatusOr<apb::UnitSummary> later = manager_->GetUnitSummary(unit_request);
+  ASSERT_TRUE(later.ok()) << later.status();
+  EXPECT_EQ(later->lead_tasks().overdue(), 2);
+  ASSERT_EQ(later->overdue_tasks_size(), 2);
+  EXPECT_EQ(later->overdue_tasks(0).title(), "Số hóa hồ sơ");
+  EXPECT_EQ(later->overdue_tasks(0).days_overdue(), 185);
+  EXPECT_EQ(later->overdue_tasks(1).days_overdue(), 10);
+
+  apb::GetPlanSummaryRequest plan_request;
+  plan_request.set_plan(kPlan);
+  *plan_request.mutable_as_of() = D(2024, 3, 20);
+  absl::StatusOr<apb::PlanSummary> plan = manager_->GetPlanSummary(plan_request);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->tasks().overdue(), 1);
+
+  *plan_request.mutable_as_of() = D(2024, 2, 30);
+  EXPECT_EQ(manager_->GetPlanSummary(plan_request).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  *unit_request.mutable_as_of() = D(1999, 12, 31);
+  EXPECT_EQ(manager_->GetUnitSummary(unit_request).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 // ---- ImportTasks -----------------------------------------------------------
 // Drafts in the style of a fictional 2024 district plan of Khau Lừ.
 
