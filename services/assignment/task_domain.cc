@@ -385,7 +385,11 @@ std::vector<std::string> SplitUnitNames(absl::string_view input) {
     std::vector<absl::string_view> words = absl::StrSplit(key, ' ', absl::SkipEmpty());
     std::vector<absl::string_view> prev(prev_key_words.begin(), prev_key_words.end());
     const bool council_pair = EndsWithCouncil(prev) && StartsWithCommittee(words);
-    if (parts.empty() || (StartsUnit(words) && !council_pair)) {
+    // A unit word alone names no unit: "Thủ trưởng các phòng, ban" is one
+    // collective, not "… phòng" and a unit called "ban".
+    const bool bare_word = words.size() == 1 && !seg.words.empty() &&
+                           seg.words[0] == absl::AsciiStrToLower(seg.words[0]);
+    if (parts.empty() || (StartsUnit(words) && !council_pair && !bare_word)) {
       parts.push_back(seg_text);
       prev_key_words.clear();
     } else if (seg.separator == "," || seg.separator == ";") {

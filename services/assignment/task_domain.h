@@ -93,7 +93,8 @@ PlanFacts PlanFactsOf(const chiso::plan::v1::Plan& plan);
 // the separator belongs to the name: "Phòng Tài nguyên và Môi trường", "Sở
 // Văn hóa, Thể thao và Du lịch" are one unit each. The pair "HĐND và UBND"
 // ("Hội đồng nhân dân và Ủy ban nhân dân") is never cut, so "Văn phòng
-// HĐND và UBND huyện" is one unit. Parts are NFC with whitespace
+// HĐND và UBND huyện" is one unit, and neither is a lower-case unit word
+// standing alone ("Thủ trưởng các phòng, ban" is one name). Parts are NFC with whitespace
 // collapsed; empty parts are dropped. Returns one part for a single unit,
 // none for empty text.
 std::vector<std::string> SplitUnitNames(absl::string_view text);

@@ -1146,6 +1146,17 @@ absl::StatusOr<apb::ImportTasksResponse> TaskManager::ImportTasks(
     base.set_description(draft.description());
     base.set_deliverable(draft.deliverable());
     *base.mutable_schedule() = draft.schedule();
+    const bool no_timeframe = draft.schedule().milestones().empty() &&
+                              absl::StripAsciiWhitespace(draft.schedule().phrase()).empty();
+    if (no_timeframe) {
+      // Plans often give a task no timeframe at all: it is work of the whole
+      // plan period. The task is tracked as such rather than dropped, and a
+      // person is told to give it a deadline; no date is made up.
+      base.mutable_schedule()->add_milestones()->mutable_continuous();
+      AddWarning(result, apb::IMPORT_WARNING_CODE_NO_TIMEFRAME, "schedule",
+                 "the document gives no timeframe; the task was created as continuous work "
+                 "over the plan period (give it a deadline with UpdateTask)");
+    }
     if (!draft.objective_id().empty()) {
       base.set_objective_id(draft.objective_id());
     } else if (!draft.framework().empty()) {

@@ -96,6 +96,13 @@ class TaskValidationTest : public ::testing::Test {
 // SplitUnitNames: the one-lead heuristic
 // ---------------------------------------------------------------------------
 
+TEST(SplitUnitNamesTest, ALowerCaseUnitWordAloneStaysWithTheNameBeforeIt) {
+  EXPECT_THAT(SplitUnitNames("Thủ trưởng các phòng, ban"),
+              ElementsAre("Thủ trưởng các phòng, ban"));
+  EXPECT_THAT(SplitUnitNames("Thủ trưởng các phòng, ban và UBND các xã, thị trấn"),
+              ElementsAre("Thủ trưởng các phòng, ban", "UBND các xã, thị trấn"));
+}
+
 TEST(SplitUnitNamesTest, OneUnitWhoseNameContainsVa) {
   EXPECT_THAT(SplitUnitNames("Phòng Tài nguyên và Môi trường"),
               ElementsAre("Phòng Tài nguyên và Môi trường"));

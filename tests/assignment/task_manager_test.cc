@@ -741,6 +741,23 @@ TEST_F(TaskManagerTest, ImportCreatesNoTaskForATimeframeThatDoesNotResolve) {
   EXPECT_EQ(StoredTaskCount(*store_), 0);
 }
 
+// Many plans give a task no timeframe at all (work of the whole plan year):
+// the task is created as continuous work, with a warning to give it a
+// deadline, instead of being dropped.
+TEST_F(TaskManagerTest, ImportCreatesATaskWithoutTimeframeAsContinuousWork) {
+  absl::StatusOr<apb::ImportTasksResponse> response = manager_->ImportTasks(
+      ImportRequest({ImportDraft("Tiếp công dân, xử lý phản ánh", "Phòng TC-KH", "", 90, 91)}));
+  ASSERT_TRUE(response.ok()) << response.status();
+  const apb::DraftResult& result = response->results(0);
+  EXPECT_EQ(result.outcome(), apb::DRAFT_OUTCOME_CREATED);
+  EXPECT_THAT(Codes(result), ElementsAre(apb::IMPORT_WARNING_CODE_NO_TIMEFRAME));
+  ASSERT_EQ(result.tasks_size(), 1);
+  const apb::Task task = Get(result.tasks(0));
+  ASSERT_EQ(task.schedule().milestones_size(), 1);
+  EXPECT_TRUE(task.schedule().milestones(0).has_continuous());
+  EXPECT_FALSE(task.has_next_due_date());
+}
+
 TEST_F(TaskManagerTest, ImportWithValidateOnlyCreatesNothing) {
   apb::ImportTasksRequest request = ImportRequest({ThreeLeadDraft()});
   request.set_validate_only(true);
