@@ -102,9 +102,6 @@ std::vector<Mention> Find(absl::string_view folded, const std::vector<Name>& nam
                           absl::string_view preferred_index) {
   std::vector<Mention> out;
   const std::vector<Token> tokens = Tokens(folded);
-  std::vector<std::vector<std::string>> split;
-  split.reserve(names.size());
-  for (const Name& name : names) split.push_back(absl::StrSplit(name.folded, ' '));
   size_t at = 0;
   while (at < tokens.size()) {
     // Longest name that matches here.
@@ -112,11 +109,11 @@ std::vector<Mention> Find(absl::string_view folded, const std::vector<Name>& nam
     std::vector<size_t> best;
     for (size_t i = 0; i < names.size(); ++i) {
       size_t end = 0;
-      if (!MatchAt(tokens, at, split[i], &end)) continue;
-      if (split[i].size() > best_words) {
-        best_words = split[i].size();
+      if (!MatchAt(tokens, at, names[i].words, &end)) continue;
+      if (names[i].words.size() > best_words) {
+        best_words = names[i].words.size();
         best.assign(1, i);
-      } else if (split[i].size() == best_words) {
+      } else if (names[i].words.size() == best_words) {
         best.push_back(i);
       }
     }
@@ -145,11 +142,21 @@ std::vector<Mention> Find(absl::string_view folded, const std::vector<Name>& nam
 
 }  // namespace
 
+ComponentMatcher::Name ComponentMatcher::MakeName(std::string folded, absl::string_view framework,
+                                                  absl::string_view component) {
+  Name name;
+  name.words = absl::StrSplit(folded, ' ');
+  name.folded = std::move(folded);
+  name.framework = std::string(framework);
+  name.component = std::string(component);
+  return name;
+}
+
 ComponentMatcher::ComponentMatcher(const Catalog& catalog) {
   for (const auto& index : catalog.proto().indices()) {
     auto add_index = [&](absl::string_view text) {
       const std::string folded = FoldName(text);
-      if (!folded.empty()) index_names_.push_back(Name{folded, index.code(), ""});
+      if (!folded.empty()) index_names_.push_back(MakeName(folded, index.code(), ""));
     };
     add_index(index.code());
     add_index(index.name_vi());
@@ -158,7 +165,7 @@ ComponentMatcher::ComponentMatcher(const Catalog& catalog) {
       auto add_component = [&](absl::string_view text) {
         const std::string folded = FoldName(text);
         if (!folded.empty()) {
-          component_names_.push_back(Name{folded, index.code(), component.code()});
+          component_names_.push_back(MakeName(folded, index.code(), component.code()));
         }
       };
       add_component(component.name_vi());
@@ -168,7 +175,7 @@ ComponentMatcher::ComponentMatcher(const Catalog& catalog) {
   // Spellings plans use that are not names of the catalog.
   auto extra = [&](absl::string_view text, absl::string_view code) {
     if (catalog.FindIndex(code) != nullptr) {
-      index_names_.push_back(Name{FoldName(text), std::string(code), ""});
+      index_names_.push_back(MakeName(FoldName(text), code, ""));
     }
   };
   extra("DDICI", "DDCI");

@@ -41,10 +41,13 @@ class ComponentMatcher {
 
  private:
   struct Name {
-    std::string folded;  // folded name, single-spaced
+    std::string folded;              // folded name, single-spaced
+    std::vector<std::string> words;  // `folded` split at spaces
     std::string framework;
     std::string component;
   };
+  static Name MakeName(std::string folded, absl::string_view framework,
+                       absl::string_view component);
   std::vector<Name> index_names_;
   std::vector<Name> component_names_;
 };

@@ -255,14 +255,17 @@ void CutUtf8(std::string* s, size_t max) {
 }
 
 // Builds a block from one raw line; returns false for a blank line.
-bool LineBlock(absl::string_view raw, int number, Block* block) {
+bool LineBlock(absl::string_view raw, int number, bool after_row, Block* block) {
   std::string line(raw);
   // Table rows: tabs, or Markdown pipes.
   const std::string trimmed_raw(absl::StripAsciiWhitespace(line));
   if (trimmed_raw.empty()) return false;
   // One tab after a bullet sign is only spacing ("-\tNội dung"); two or more
-  // make a row.
-  const auto tabs = std::count(trimmed_raw.begin(), trimmed_raw.end(), '\t');
+  // make a row. Leading tabs are empty cells of a row that continues the one
+  // above ("\t\tvà cập nhật …"); elsewhere they only indent a paragraph.
+  const absl::string_view right_trimmed = absl::StripTrailingAsciiWhitespace(line);
+  const absl::string_view counted = after_row ? right_trimmed : absl::string_view(trimmed_raw);
+  const auto tabs = std::count(counted.begin(), counted.end(), '\t');
   const bool bullet_start = absl::StartsWith(trimmed_raw, "-\t") ||
                             absl::StartsWith(trimmed_raw, "+\t") ||
                             absl::StartsWith(trimmed_raw, "- ") || absl::StartsWith(trimmed_raw, "+ ");
@@ -272,7 +275,7 @@ bool LineBlock(absl::string_view raw, int number, Block* block) {
   block->first_line = number;
   block->last_line = number;
   if (tabbed || piped) {
-    absl::string_view row = absl::StripTrailingAsciiWhitespace(line);
+    absl::string_view row = after_row ? right_trimmed : absl::string_view(trimmed_raw);
     if (piped) {
       row = absl::StripAsciiWhitespace(row);
       row.remove_prefix(1);
@@ -322,6 +325,16 @@ bool LineBlock(absl::string_view raw, int number, Block* block) {
     BlockKind kind = BlockKind::kParagraph;
     std::string marker;
     const size_t skip = Marker(cleaned, &kind, &marker);
+    if (skip > 0 && !block->bold) {
+      // "c) **Các phòng chuyên môn …**": bold after the marker.
+      BlockKind raw_kind = BlockKind::kParagraph;
+      std::string raw_marker;
+      const size_t raw_skip = Marker(view, &raw_kind, &raw_marker);
+      if (raw_skip > 0) {
+        const absl::string_view rest = absl::StripLeadingAsciiWhitespace(view.substr(raw_skip));
+        block->bold = absl::StartsWith(rest, "**") && rest.size() > 4;
+      }
+    }
     block->kind = kind;
     block->marker = std::move(marker);
     block->text = skip > 0 ? std::string(absl::StripAsciiWhitespace(
@@ -401,7 +414,10 @@ std::string Document::SourceText(int first_line, int last_line) const {
   std::vector<std::string> parts;
   for (int n = std::max(first_line, 1); n <= last_line && n <= static_cast<int>(lines.size());
        ++n) {
-    std::string line = text::CollapseWhitespace(lines[static_cast<size_t>(n - 1)]);
+    // Only the first 2000 bytes can be shown; collapse no more than that.
+    std::string raw = lines[static_cast<size_t>(n - 1)];
+    CutUtf8(&raw, 2048);
+    std::string line = text::CollapseWhitespace(raw);
     if (!line.empty()) parts.push_back(std::move(line));
   }
   std::string joined = absl::StrJoin(parts, "\n");
@@ -455,7 +471,9 @@ absl::StatusOr<Document> ParseDocument(absl::string_view text, const DocumentLim
   int blank_run = 0;
   for (size_t n = 0; n < doc.lines.size(); ++n) {
     Block block;
-    if (!LineBlock(doc.lines[n], static_cast<int>(n + 1), &block)) {
+    const bool after_row = blank_run == 0 && !doc.blocks.empty() &&
+                           doc.blocks.back().kind == BlockKind::kTableRow;
+    if (!LineBlock(doc.lines[n], static_cast<int>(n + 1), after_row, &block)) {
       ++blank_run;
       continue;
     }

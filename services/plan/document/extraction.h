@@ -27,10 +27,11 @@ class Report {
     Fact(field, value, block.first_line, block.last_line);
   }
 
-  // Records a warning. Codes in use: NO_NUMBER, NO_DATE, NO_ISSUER,
-  // NO_COMPONENT, NOT_A_DEADLINE, BAD_DATE, SEVERAL_LEADS, COLLECTIVE_LEAD,
-  // NO_LEAD, UNKNOWN_INDEX, AMBIGUOUS_COMPONENT, TRUNCATED, LONG_LINE,
-  // NO_TASKS, NO_OBJECTIVES.
+  // Records a warning. Codes in use (docs/IMPORT.md explains each): NO_NUMBER,
+  // NO_DATE, NO_TITLE, NO_ISSUER, NO_YEAR, BAD_DATE, NO_COMPONENT,
+  // UNKNOWN_INDEX, DUPLICATE_TARGET, NOT_A_DEADLINE, NO_FREQUENCY,
+  // SEVERAL_LEADS, COLLECTIVE_LEAD, NO_LEAD, TRUNCATED, LONG_LINE, NO_TASKS,
+  // NO_OBJECTIVES; the plan service adds NOT_SAVABLE.
   void Warn(absl::string_view code, absl::string_view message, int first_line, int last_line);
   void Warn(absl::string_view code, absl::string_view message, const Block& block) {
     Warn(code, message, block.first_line, block.last_line);

@@ -98,6 +98,31 @@ TEST(ParseDocumentTest, SplitsTableRowsIntoCells) {
   EXPECT_THAT(doc->blocks[3].cells, ElementsAre("2.", "Chỉ số PCI", "Hàng năm", "Thanh tra huyện"));
 }
 
+TEST(ParseDocumentTest, BoldAfterALetterMarkerIsAHeadingNotJoinedToTheNextParagraph) {
+  auto doc = ParseDocument(
+      "c) **Các phòng chuyên môn thuộc UBND huyện, Kho bạc Nhà nước huyện, Công an huyện, "
+      "Chi cục Thuế huyện, Bảo hiểm xã hội huyện**\n\n"
+      "Theo lĩnh vực mà đơn vị quản lý, phụ trách thực hiện nghiêm túc kỷ luật hành chính.\n");
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  ASSERT_EQ(doc->blocks.size(), 2u);
+  EXPECT_EQ(doc->blocks[0].kind, BlockKind::kLetter);
+  EXPECT_TRUE(doc->blocks[0].bold);
+}
+
+TEST(ParseDocumentTest, LeadingTabsContinueARowButOnlyIndentAParagraph) {
+  auto doc = ParseDocument(
+      "1.\tChỉ số PAPI\tTuyên truyền\tThường xuyên\tPhòng Nội vụ\n"
+      "\t\tvà cập nhật thông tin\t\t\n"
+      "\n"
+      "\tMột đoạn văn thụt lề.\n");
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  ASSERT_EQ(doc->blocks.size(), 3u);
+  EXPECT_EQ(doc->blocks[1].kind, BlockKind::kTableRow);
+  EXPECT_THAT(doc->blocks[1].cells, ElementsAre("", "", "và cập nhật thông tin"));
+  EXPECT_EQ(doc->blocks[2].kind, BlockKind::kParagraph);
+  EXPECT_EQ(doc->blocks[2].text, "Một đoạn văn thụt lề.");
+}
+
 TEST(ParseDocumentTest, ReadsCrLfAndNfdText) {
   auto doc = ParseDocument("Ke\xCC\x82\xCC\x81 hoa\xCC\xA3\x63h\r\nDo\xCC\xA3ng\r\n");
   ASSERT_TRUE(doc.ok()) << doc.status();
