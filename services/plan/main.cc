@@ -88,6 +88,8 @@ int main(int argc, char** argv) {
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.metrics_address = absl::GetFlag(FLAGS_metrics_listen);
   options.drain_grace = absl::GetFlag(FLAGS_drain_grace);
+  // ImportPlanDocument takes .docx files of up to 20 MiB.
+  options.max_receive_message_bytes = 21 << 20;
   absl::StatusOr<std::unique_ptr<chiso::Server>> server =
       chiso::Server::Start(options, {{chiso::plan::v1::PlanService::service_full_name(), &service}},
                            registry, [&manager] { return manager.RefreshMetrics(); });

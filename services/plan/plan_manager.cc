@@ -8,6 +8,7 @@
 #include "common/ids/page_token.h"
 #include "common/text/text.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/plan/document/plan_document.h"
 #include "services/plan/plan_domain.h"
 
 namespace chiso::plan {
@@ -72,6 +73,35 @@ absl::StatusOr<Plan> PlanManager::Create(const pb::CreatePlanRequest& request) {
   absl::StatusOr<Plan> created = store_->Create(plan);
   if (created.ok()) AfterWrite(created->name());
   return created;
+}
+
+absl::StatusOr<pb::ImportPlanDocumentResponse> PlanManager::Import(
+    const pb::ImportPlanDocumentRequest& request) {
+  absl::StatusOr<pb::ImportPlanDocumentResponse> response =
+      document::ImportDocument(request, *catalog_);
+  if (!response.ok()) return response.status();
+  if (!request.commit()) {
+    Plan check = response->plan();
+    if (absl::Status s = ValidateAndNormalize(*catalog_, check); !s.ok()) {
+      auto* warning = response->add_warnings();
+      warning->set_code("NOT_SAVABLE");
+      warning->set_message(absl::StrCat("the draft cannot be saved as it stands: ", s.message()));
+    }
+    return response;
+  }
+  pb::CreatePlanRequest create;
+  *create.mutable_plan() = response->plan();
+  absl::StatusOr<Plan> created = Create(create);
+  if (!created.ok()) {
+    if (created.status().code() != absl::StatusCode::kInvalidArgument) return created.status();
+    return absl::FailedPreconditionError(
+        absl::StrCat("commit: the plan read from the document cannot be saved: ",
+                     created.status().message(),
+                     " (import without commit to review it; pass `issuer` when the document "
+                     "does not name its issuing body)"));
+  }
+  *response->mutable_plan() = *std::move(created);
+  return response;
 }
 
 absl::StatusOr<Plan> PlanManager::Get(const pb::GetPlanRequest& request) {

@@ -36,6 +36,13 @@ class PlanManager {
   absl::Status Delete(const pb::DeletePlanRequest& request);
   absl::StatusOr<Plan> Issue(const pb::IssuePlanRequest& request);
   absl::StatusOr<Plan> Close(const pb::ClosePlanRequest& request);
+  // Parses a plan document (document/plan_document.h). Without `commit`
+  // nothing is stored, and a draft that could not be saved as it stands gets
+  // a NOT_SAVABLE warning naming what is missing. With `commit` the draft is
+  // created as by Create; when it cannot be, FAILED_PRECONDITION quotes the
+  // rule (e.g. no issuer: pass `issuer`), and ALREADY_EXISTS is passed on.
+  absl::StatusOr<pb::ImportPlanDocumentResponse> Import(
+      const pb::ImportPlanDocumentRequest& request);
 
   // Re-reads the counts behind the domain metrics; returns the store's
   // status, so it doubles as the health check.

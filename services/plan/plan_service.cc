@@ -39,4 +39,10 @@ grpc::Status PlanServiceImpl::ClosePlan(grpc::ServerContext*, const pb::ClosePla
   return ReplyWith(manager_->Close(*request), response);
 }
 
+grpc::Status PlanServiceImpl::ImportPlanDocument(grpc::ServerContext*,
+                                                 const pb::ImportPlanDocumentRequest* request,
+                                                 pb::ImportPlanDocumentResponse* response) {
+  return ReplyWith(manager_->Import(*request), response);
+}
+
 }  // namespace chiso::plan

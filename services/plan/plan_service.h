@@ -2,8 +2,7 @@
 #define CHISO_SERVICES_PLAN_PLAN_SERVICE_H_
 
 // The gRPC adapter of the plan service: each method calls PlanManager and
-// converts its absl::Status. ImportPlanDocument is not overridden yet, so it
-// answers UNIMPLEMENTED.
+// converts its absl::Status.
 
 #include "chiso/plan/v1/plan_service.grpc.pb.h"
 #include "services/plan/plan_manager.h"
@@ -29,6 +28,9 @@ class PlanServiceImpl final : public chiso::plan::v1::PlanService::Service {
                          Plan* response) override;
   grpc::Status ClosePlan(grpc::ServerContext* context, const pb::ClosePlanRequest* request,
                          Plan* response) override;
+  grpc::Status ImportPlanDocument(grpc::ServerContext* context,
+                                  const pb::ImportPlanDocumentRequest* request,
+                                  pb::ImportPlanDocumentResponse* response) override;
 
  private:
   PlanManager* manager_;

@@ -417,13 +417,105 @@ TEST_F(PlanServiceTest, OnlyDraftsAreDeleted) {
   ExpectStatus(Delete(draft.name()), grpc::StatusCode::NOT_FOUND, "not found");
 }
 
-TEST_F(PlanServiceTest, ImportPlanDocumentIsNotServedYet) {
-  grpc::ClientContext ctx;
+// A short plan in the style of the department plans (written for this test).
+constexpr char kImportDocument[] =
+    "Số: 21/KH-SNV\n\nBắc Kạn, ngày 4 tháng 3 năm 2024\n\nKẾ HOẠCH\n\n"
+    "Nâng cao chỉ số DDCI của Sở Nội vụ năm 2024\n\n"
+    "II. NỘI DUNG VÀ PHÂN CÔNG NHIỆM VỤ\n\n"
+    "1. Chỉ số “Chi phí thời gian”\n\n"
+    "- Chỉ tiêu phấn đấu năm 2024: đạt trên 7,50 điểm (Năm 2023 được 6,10 điểm).\n\n"
+    "- Giao Văn phòng Sở chủ trì, phối hợp với Thanh tra Sở rà soát thủ tục hành chính.\n\n"
+    "* Thời gian thực hiện: hoàn thành trước ngày 30/6/2024.\n\n"
+    "GIÁM ĐỐC\n\nTrần Văn Bình\n";
+
+v1::ImportPlanDocumentRequest ImportRequest(bool commit) {
   v1::ImportPlanDocumentRequest req;
-  req.set_text("KẾ HOẠCH");
+  req.set_text(kImportDocument);
+  req.mutable_issuer()->set_display_name("Sở Nội vụ");
+  req.set_commit(commit);
+  return req;
+}
+
+TEST_F(PlanServiceTest, ImportPlanDocumentReturnsADraftAndStoresNothing) {
+  grpc::ClientContext ctx;
   v1::ImportPlanDocumentResponse out;
-  EXPECT_EQ(h_->stub().ImportPlanDocument(&ctx, req, &out).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+  ASSERT_TRUE(h_->stub().ImportPlanDocument(&ctx, ImportRequest(false), &out).ok());
+  EXPECT_TRUE(out.plan().name().empty());
+  EXPECT_EQ(out.plan().number(), "21/KH-SNV");
+  EXPECT_EQ(out.plan().issuer().display_name(), "Sở Nội vụ");
+  ASSERT_EQ(out.plan().objectives_size(), 1);
+  EXPECT_EQ(out.plan().objectives(0).component(), "TIME_COSTS");
+  ASSERT_EQ(out.task_drafts_size(), 1);
+  EXPECT_EQ(out.task_drafts(0).lead_units(0), "Văn phòng Sở");
+  EXPECT_FALSE(out.facts().empty());
+  v1::ListPlansResponse listed;
+  ASSERT_TRUE(List(v1::ListPlansRequest(), &listed).ok());
+  EXPECT_EQ(listed.plans_size(), 0);
+}
+
+TEST_F(PlanServiceTest, ImportPlanDocumentWithCommitSavesTheDraft) {
+  grpc::ClientContext ctx;
+  v1::ImportPlanDocumentResponse out;
+  ASSERT_TRUE(h_->stub().ImportPlanDocument(&ctx, ImportRequest(true), &out).ok());
+  ASSERT_FALSE(out.plan().name().empty());
+  EXPECT_EQ(out.plan().status(), v1::PLAN_STATUS_DRAFT);
+  grpc::ClientContext get_ctx;
+  v1::GetPlanRequest get;
+  get.set_name(out.plan().name());
+  Plan stored;
+  ASSERT_TRUE(h_->stub().GetPlan(&get_ctx, get, &stored).ok());
+  EXPECT_EQ(stored.number(), "21/KH-SNV");
+  ASSERT_EQ(stored.objectives_size(), 1);
+  // The drafts refer to the saved plan's objective ids.
+  EXPECT_EQ(out.task_drafts(0).objective_id(), stored.objectives(0).id());
+
+  // The same number from the same issuer in the same year is taken now.
+  grpc::ClientContext again_ctx;
+  ExpectStatus(h_->stub().ImportPlanDocument(&again_ctx, ImportRequest(true), &out),
+               grpc::StatusCode::ALREADY_EXISTS, "21/KH-SNV");
+}
+
+TEST_F(PlanServiceTest, ImportPlanDocumentCommitNeedsAnIssuer) {
+  v1::ImportPlanDocumentRequest req;
+  req.set_text("KẾ HOẠCH\n\nCải thiện chỉ số\n");
+  req.set_commit(true);
+  grpc::ClientContext ctx;
+  v1::ImportPlanDocumentResponse out;
+  ExpectStatus(h_->stub().ImportPlanDocument(&ctx, req, &out),
+               grpc::StatusCode::FAILED_PRECONDITION, "issuer");
+  // Without commit the same document is a draft with a warning.
+  req.set_commit(false);
+  grpc::ClientContext review_ctx;
+  ASSERT_TRUE(h_->stub().ImportPlanDocument(&review_ctx, req, &out).ok());
+  bool not_savable = false;
+  for (const auto& w : out.warnings()) not_savable |= w.code() == "NOT_SAVABLE";
+  EXPECT_TRUE(not_savable);
+}
+
+TEST_F(PlanServiceTest, ImportPlanDocumentRejectsMissingAndBinaryDocuments) {
+  {
+    grpc::ClientContext ctx;
+    v1::ImportPlanDocumentResponse out;
+    ExpectStatus(h_->stub().ImportPlanDocument(&ctx, v1::ImportPlanDocumentRequest(), &out),
+                 grpc::StatusCode::INVALID_ARGUMENT, "document: required");
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::ImportPlanDocumentRequest req;
+    // A .docx sent as text: valid UTF-8 bytes, but binary.
+    req.set_text(std::string("PK\x03\x04\x14\0\x06\0word/document.xml", 25));
+    v1::ImportPlanDocumentResponse out;
+    ExpectStatus(h_->stub().ImportPlanDocument(&ctx, req, &out),
+                 grpc::StatusCode::INVALID_ARGUMENT, "document: binary data");
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::ImportPlanDocumentRequest req;
+    req.set_docx("this is not a zip archive");
+    v1::ImportPlanDocumentResponse out;
+    ExpectStatus(h_->stub().ImportPlanDocument(&ctx, req, &out),
+                 grpc::StatusCode::INVALID_ARGUMENT, "docx");
+  }
 }
 
 TEST_F(PlanServiceTest, ListFiltersAndRejectsBadFilters) {
