@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "chiso/notification/v1/reminder.pb.h"
 #include "common/reminders/queue_scripts.h"
 
 namespace chiso::reminders {
@@ -19,6 +20,10 @@ namespace {
 constexpr size_t kScheduleChunk = 500;
 constexpr size_t kMaxSyncItems = 2000;
 constexpr int kMaxListDead = 1000;
+constexpr int kMaxPendingLimit = 500;
+constexpr int kMaxPendingExamined = 5000;
+// Entries one pending script call examines: about a millisecond of Redis.
+constexpr int kPendingBatch = 500;
 
 // Indexes into Queue::keys_ (scripts::kKeyNames).
 constexpr size_t kWakeKey = 8;
@@ -26,7 +31,7 @@ constexpr size_t kGenKey = 10;
 
 struct Scripts {
   redis::Script schedule, sync_owner, cancel, claim, settle, extend, stats, ensure_epoch, list_dead,
-      requeue, hold_leadership, release_leadership;
+      pending, requeue, hold_leadership, release_leadership;
 };
 
 // Built once per process: each Script computes its SHA1 up front.
@@ -44,6 +49,7 @@ const Scripts& S() {
                        queue(scripts::kStats),
                        queue(scripts::kEnsureEpoch),
                        queue(scripts::kListDead),
+                       queue(scripts::kPending),
                        queue(scripts::kRequeue),
                        redis::Script(scripts::kHoldLeadership),
                        redis::Script(scripts::kReleaseLeadership)};
@@ -542,6 +548,70 @@ absl::StatusOr<std::vector<DeadLetter>> Queue::ListDead(int limit, absl::string_
     out.push_back(std::move(d));
   }
   return out;
+}
+
+// A Lua script per batch rather than ZRANGEBYSCORE … LIMIT and HMGET from
+// here: many reminders share one fire time (every "due" of a day fires at
+// 08:00), so resuming inside such a tie group needs the cursor's rank
+// (ZSCORE + ZRANK, or a binary search when it left), and the rank is only
+// meaningful if the set does not change before the ZRANGE that uses it;
+// LIMIT offsets would cost O(offset) and skip or repeat entries whenever a
+// worker claims in between. The script also reads each payload, attempt and
+// original fire time in the same instant as the entry, so an entry that is
+// listed is pending with that payload. A batch is bounded (500 entries), so
+// the script never holds Redis for long; the plan filter, which needs the
+// payload decoded, is applied here, after the script's cheap substring test.
+absl::StatusOr<PendingPage> Queue::Pending(const PendingQuery& query) {
+  if (query.limit < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("pending limit ", query.limit, " < 1"));
+  }
+  if (query.max_examined < 1 || query.max_examined > kMaxPendingExamined) {
+    return absl::InvalidArgumentError(absl::StrCat("pending max_examined ", query.max_examined,
+                                                   " is not 1..", kMaxPendingExamined));
+  }
+  if (query.after.has_value() && (query.after->id.empty() || query.after->fire_at_ms < 0)) {
+    return absl::InvalidArgumentError(
+        "pending paging: the position needs an id and a fire time that is not negative");
+  }
+  const int limit = std::min(query.limit, kMaxPendingLimit);
+  PendingPage page;
+  std::optional<PendingPosition> at = query.after;
+  bool more = true;
+  while (more && static_cast<int>(page.items.size()) < limit &&
+         page.examined < query.max_examined) {
+    const int budget = std::min(kPendingBatch, query.max_examined - page.examined);
+    absl::StatusOr<redis::Reply> reply =
+        Run(S().pending,
+            {at.has_value() ? absl::StrCat(at->fire_at_ms) : "", at.has_value() ? at->id : "",
+             absl::StrCat(budget), absl::StrCat(limit - static_cast<int>(page.items.size())),
+             query.id_prefix, query.plan},
+            "reminder pending");
+    if (!reply.ok()) return reply.status();
+    absl::StatusOr<const std::vector<redis::Reply>*> a = Array(*reply, 4, "pending");
+    if (!a.ok()) return a.status();
+    const std::vector<redis::Reply>& e = **a;
+    if ((e.size() - 4) % 5 != 0) return absl::InternalError("pending: malformed reply");
+    more = e[0].integer == 1;
+    const int examined = static_cast<int>(e[1].integer);
+    page.examined += examined;
+    if (examined > 0) at = PendingPosition{e[2].integer, e[3].str};
+    for (size_t i = 4; i < e.size(); i += 5) {
+      PendingReminder r;
+      r.id = e[i].str;
+      r.fire_at_ms = e[i + 1].integer;
+      r.payload = e[i + 2].str;
+      r.scheduled_fire_at_ms = e[i + 3].integer;
+      r.attempts = e[i + 4].integer;
+      if (!query.plan.empty()) {
+        chiso::notification::v1::ReminderPayload payload;
+        if (!payload.ParseFromString(r.payload) || payload.plan() != query.plan) continue;
+      }
+      page.items.push_back(std::move(r));
+    }
+    if (examined == 0) break;
+  }
+  if (more) page.next = std::move(at);
+  return page;
 }
 
 absl::Status Queue::Requeue(absl::string_view id, int64_t fire_at_ms) {

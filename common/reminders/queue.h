@@ -145,6 +145,55 @@ struct DeadLetter {
   int64_t fire_at_ms = 0;
 };
 
+// A place in the order of pending reminders: fire time, then id in byte
+// order (the order of the `due` sorted set).
+struct PendingPosition {
+  int64_t fire_at_ms = 0;
+  std::string id;
+};
+
+// Which pending reminders Queue::Pending lists.
+struct PendingQuery {
+  // Start just after this position (a previous page's `next`); unset: from
+  // the soonest. The position need not be queued any more.
+  std::optional<PendingPosition> after;
+  // Most reminders to return, at least 1; more than 500 is treated as 500.
+  int limit = 50;
+  // Only ids starting with this, e.g. "task/01HV3K/" or "plan/".
+  std::string id_prefix;
+  // Only reminders whose payload, decoded as a ReminderPayload, has exactly
+  // this `plan` ("plans/…"); a payload that cannot be decoded never matches.
+  std::string plan;
+  // Most queued reminders one call examines, 1..5000: the bound on the work
+  // of a call whatever the filters.
+  int max_examined = 5000;
+};
+
+// A reminder waiting in `due`.
+struct PendingReminder {
+  std::string id;
+  // When it fires next (its score): the scheduled fire time, or the time of
+  // the retry while it waits out a backoff.
+  int64_t fire_at_ms = 0;
+  // The fire time it was scheduled for; equal to fire_at_ms unless it is
+  // waiting out a retry (or was returned by an expired lease).
+  int64_t scheduled_fire_at_ms = 0;
+  // Delivery attempts made so far; 0 unless it was claimed before.
+  int64_t attempts = 0;
+  std::string payload;
+};
+
+struct PendingPage {
+  // The matching reminders, in (fire time, id) order.
+  std::vector<PendingReminder> items;
+  // Where the next call resumes: set when reminders are queued after the
+  // last one examined (they may or may not match); unset when the end of
+  // the queue was reached.
+  std::optional<PendingPosition> next;
+  // Queued reminders examined, matching or not.
+  int examined = 0;
+};
+
 // A Settle and the next Claim, run in one round trip (the worker's loop).
 struct SettleClaimResult {
   // One per Ack, then one per Nack.
@@ -241,6 +290,17 @@ class Queue {
   absl::StatusOr<std::vector<DeadLetter>> ListDead(int limit, absl::string_view prefix = "",
                                                    int64_t before_ms = 0,
                                                    absl::string_view before_id = "");
+  // The pending reminders (in `due`, neither leased nor dead) that match
+  // `query`, in (fire time, id) order, from just after `query.after`: at
+  // most `limit`, after examining at most `max_examined` queued reminders,
+  // so a narrow filter over a long queue can return fewer than `limit`, even
+  // none, with a `next` to page on. Changes nothing. Each batch of up to 500
+  // entries is read atomically; between batches and calls the queue may
+  // change, so a reminder moved across the cursor meanwhile can be missed
+  // or listed twice. INVALID_ARGUMENT for limit < 1, max_examined outside
+  // 1..5000, or an `after` with an empty id or a negative fire time.
+  absl::StatusOr<PendingPage> Pending(const PendingQuery& query);
+
   // Moves a dead letter back to the queue with a fresh attempt count, to fire
   // at `fire_at_ms` (0 or less: now). NOT_FOUND when it is not dead.
   absl::Status Requeue(absl::string_view id, int64_t fire_at_ms);

@@ -42,6 +42,16 @@ local function own_key(owner)
   return PREFIX .. ':own:' .. owner
 end
 
+-- Byte order, as a sorted set orders equal scores (Lua's < follows the
+-- server's locale).
+local function bytes_less(a, b)
+  for k = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, k), string.byte(b, k)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+
 -- The id is no longer pending or leased. An owner with nothing left pending
 -- or leased can receive no Ack, so its generation is no longer needed.
 local function release(id)
@@ -340,15 +350,6 @@ return {redis.call('GET', K_EPOCH), 0}
 // → {id, payload, attempts, error, dead at, fire, ...}, newest first
 inline constexpr char kListDead[] = R"lua(
 local limit, want, max, before_id = tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
--- Byte order, as a sorted set orders equal scores (Lua's < follows the
--- server's locale).
-local function bytes_less(a, b)
-  for k = 1, math.min(#a, #b) do
-    local x, y = string.byte(a, k), string.byte(b, k)
-    if x ~= y then return x < y end
-  end
-  return #a < #b
-end
 local tie = nil
 if before_id ~= '' then tie = tonumber(max) end
 local out, found, scanned, offset = {}, 0, 0, 0
@@ -373,6 +374,64 @@ while found < limit and scanned < 10000 do
     end
   end
 end
+return out
+)lua";
+
+// Read-only. ARGV: prefix, after fire ms ('' from the head), after id, most
+// entries to examine, most to return, id prefix, payload substring ('' any)
+// → {more, examined, last fire, last id,
+//    then per match: id, fire, payload, scheduled fire, attempts}
+// Examines `due` in (fire time, id) order from just after (after fire,
+// after id). "more" is 1 when entries follow the last one examined, whose
+// position ("last fire", "last id"; nil when none was) is where the next
+// call resumes. Reminders sharing one fire time are common (every "due" of a
+// day at 08:00), so the start is found by rank, never by skipping entries:
+// the cursor's own rank when it is still queued there, otherwise a binary
+// search of its tie group (it was claimed, moved or cancelled meanwhile).
+inline constexpr char kPending[] = R"lua(
+local after_fire, after_id = ARGV[2], ARGV[3]
+local budget, limit, want, needle = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7]
+local start = 0
+if after_fire ~= '' then
+  local at = redis.call('ZSCORE', K_DUE, after_id)
+  if at and tonumber(at) == tonumber(after_fire) then
+    start = redis.call('ZRANK', K_DUE, after_id) + 1
+  else
+    local lo = redis.call('ZCOUNT', K_DUE, '-inf', '(' .. after_fire)
+    local hi = lo + redis.call('ZCOUNT', K_DUE, after_fire, after_fire)
+    while lo < hi do
+      local mid = math.floor((lo + hi) / 2)
+      if bytes_less(after_id, redis.call('ZRANGE', K_DUE, mid, mid)[1]) then
+        hi = mid
+      else
+        lo = mid + 1
+      end
+    end
+    start = lo
+  end
+end
+local entries = redis.call('ZRANGE', K_DUE, start, start + budget - 1, 'WITHSCORES')
+local out = {0, 0, false, false}
+local examined, found = 0, 0
+for j = 1, #entries, 2 do
+  local id, fire = entries[j], tonumber(entries[j + 1])
+  examined = examined + 1
+  out[3], out[4] = fire, id
+  if string.sub(id, 1, #want) == want then
+    local payload = redis.call('HGET', K_JOB, id) or ''
+    if needle == '' or string.find(payload, needle, 1, true) then
+      out[#out + 1] = id
+      out[#out + 1] = fire
+      out[#out + 1] = payload
+      out[#out + 1] = tonumber(redis.call('HGET', K_FIRE, id) or fire)
+      out[#out + 1] = tonumber(redis.call('HGET', K_ATT, id) or '0')
+      found = found + 1
+      if found >= limit then break end
+    end
+  end
+end
+out[2] = examined
+if start + examined < redis.call('ZCARD', K_DUE) then out[1] = 1 end
 return out
 )lua";
 

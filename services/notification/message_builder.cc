@@ -44,20 +44,6 @@ std::optional<int> RuleNumber(absl::string_view rule, absl::string_view prefix,
   return n;
 }
 
-pb::NotificationKind KindOf(const pb::ReminderPayload& p) {
-  if (p.kind() != pb::NOTIFICATION_KIND_UNSPECIFIED && pb::NotificationKind_IsValid(p.kind())) {
-    return p.kind();
-  }
-  const absl::string_view rule = p.rule();
-  if (rule == "due") return pb::NOTIFICATION_KIND_TASK_DUE;
-  if (rule == "checkin") return pb::NOTIFICATION_KIND_TASK_CHECK_IN;
-  if (absl::StartsWith(rule, "before-")) return pb::NOTIFICATION_KIND_TASK_DUE_SOON;
-  if (absl::StartsWith(rule, "overdue-")) return pb::NOTIFICATION_KIND_TASK_OVERDUE;
-  if (absl::StartsWith(rule, "escalate-")) return pb::NOTIFICATION_KIND_TASK_ESCALATION;
-  if (absl::StartsWith(rule, "report-")) return pb::NOTIFICATION_KIND_REPORT_DUE;
-  return pb::NOTIFICATION_KIND_UNSPECIFIED;
-}
-
 std::optional<absl::CivilDay> DayOf(const chiso::common::v1::Date& d) {
   if (d.year() < 2000 || d.year() > 2100) return std::nullopt;
   const absl::CivilDay day(d.year(), d.month(), d.day());
@@ -97,6 +83,20 @@ std::string NamesWithRole(const pb::ReminderPayload& p, pb::RecipientRole role) 
 }
 
 }  // namespace
+
+pb::NotificationKind KindOf(const pb::ReminderPayload& p) {
+  if (p.kind() != pb::NOTIFICATION_KIND_UNSPECIFIED && pb::NotificationKind_IsValid(p.kind())) {
+    return p.kind();
+  }
+  const absl::string_view rule = p.rule();
+  if (rule == "due") return pb::NOTIFICATION_KIND_TASK_DUE;
+  if (rule == "checkin") return pb::NOTIFICATION_KIND_TASK_CHECK_IN;
+  if (absl::StartsWith(rule, "before-")) return pb::NOTIFICATION_KIND_TASK_DUE_SOON;
+  if (absl::StartsWith(rule, "overdue-")) return pb::NOTIFICATION_KIND_TASK_OVERDUE;
+  if (absl::StartsWith(rule, "escalate-")) return pb::NOTIFICATION_KIND_TASK_ESCALATION;
+  if (absl::StartsWith(rule, "report-")) return pb::NOTIFICATION_KIND_REPORT_DUE;
+  return pb::NOTIFICATION_KIND_UNSPECIFIED;
+}
 
 std::string FormatDueDate(const chiso::common::v1::Date& date) {
   if (date.year() == 0) return std::string();

@@ -23,6 +23,11 @@ namespace chiso::notification {
 // "30/04/2024"; "" for an unset date.
 std::string FormatDueDate(const chiso::common::v1::Date& date);
 
+// The kind of `payload`: its own when set, otherwise the kind its rule
+// implies ("before-7d" → TASK_DUE_SOON …); UNSPECIFIED for an unknown rule.
+chiso::notification::v1::NotificationKind KindOf(
+    const chiso::notification::v1::ReminderPayload& payload);
+
 // The notification of `payload` without name, delivery time or lateness
 // (set when it is stored). `calendar` counts the working days an escalated
 // task is overdue.

@@ -271,6 +271,54 @@ absl::Status CheckDeliveryFilter(absl::string_view field, const pb::DeliveryFilt
   return CheckOptionalName(absl::StrCat(field, ".plan"), kPlans, filter.plan());
 }
 
+absl::Status CheckReminderIdPrefix(absl::string_view field, absl::string_view prefix) {
+  if (static_cast<int>(prefix.size()) > kMaxReminderIdPrefixBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": at most ", kMaxReminderIdPrefixBytes,
+                                                   " bytes (got ", prefix.size(), ")"));
+  }
+  const auto bad = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", Quote(prefix),
+                     " cannot begin a reminder id <kind>/<owner id>/<YYYY-MM-DD>/<rule>: ", why));
+  };
+  const std::vector<absl::string_view> parts = absl::StrSplit(prefix, '/');
+  if (parts.size() > 4) return bad("it has more than 4 segments");
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const absl::string_view part = parts[i];
+    const bool closed = i + 1 < parts.size();  // a '/' follows
+    switch (i) {
+      case 0:
+        if ((closed && part.empty()) ||
+            !std::all_of(part.begin(), part.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
+          return bad("the kind is lowercase letters (task, plan)");
+        }
+        break;
+      case 1:
+        if ((closed && part.empty()) ||
+            !std::all_of(part.begin(), part.end(), [](char c) { return c > ' ' && c <= '~'; })) {
+          return bad("the owner id is printable ASCII without spaces");
+        }
+        break;
+      case 2:
+        for (size_t k = 0; k < part.size(); ++k) {
+          const bool dash = k == 4 || k == 7;
+          if (k >= 10 || (dash ? part[k] != '-' : !absl::ascii_isdigit(part[k]))) {
+            return bad("the date is YYYY-MM-DD");
+          }
+        }
+        if (closed && part.size() != 10) return bad("the date is YYYY-MM-DD");
+        break;
+      default:
+        if (!std::all_of(part.begin(), part.end(), [](char c) {
+              return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+            })) {
+          return bad("the rule is lowercase letters, digits and '-'");
+        }
+    }
+  }
+  return absl::OkStatus();
+}
+
 bool Matches(const pb::DeliveryFilter& filter, const pb::Notification& n) {
   if (!filter.plan().empty() && filter.plan() != n.plan()) return false;
   if (!filter.kinds().empty() &&

@@ -40,6 +40,8 @@ inline constexpr int kMinSecretBytes = 32;
 inline constexpr int kMaxSecretBytes = 256;
 inline constexpr int kDefaultMaxAttempts = 10;
 inline constexpr int kMaxMaxAttempts = 50;
+// Longest reminder id prefix a filter may give, in bytes.
+inline constexpr int kMaxReminderIdPrefixBytes = 300;
 
 std::string NotificationName(absl::string_view id);
 std::string WebhookName(absl::string_view id);
@@ -89,6 +91,14 @@ absl::Status CheckDeliveryFilter(absl::string_view field, const pb::DeliveryFilt
 // included, whose ancestors name one of the filter's units), one of its
 // kinds, its plan.
 bool Matches(const pb::DeliveryFilter& filter, const pb::Notification& n);
+
+// A reminder id prefix of a filter: empty, or text that can begin a reminder
+// id "<kind>/<owner id>/<YYYY-MM-DD>/<rule>" (kind of a–z, owner id of
+// printable ASCII without '/', the date's digits and dashes where they
+// belong, rule of a–z, 0–9 and '-'), at most kMaxReminderIdPrefixBytes. A
+// whole reminder id passes too. Errors: InvalidArgument naming `field` and
+// the part that no reminder id can have.
+absl::Status CheckReminderIdPrefix(absl::string_view field, absl::string_view prefix);
 
 // ---- Webhooks ---------------------------------------------------------------
 

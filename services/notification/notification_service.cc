@@ -72,4 +72,10 @@ grpc::Status NotificationServiceImpl::RetryDeadLetter(grpc::ServerContext*,
   return ReplyWith(operations_->RetryDeadLetter(*request), response);
 }
 
+grpc::Status NotificationServiceImpl::ListPendingReminders(
+    grpc::ServerContext*, const pb::ListPendingRemindersRequest* request,
+    pb::ListPendingRemindersResponse* response) {
+  return ReplyWith(operations_->ListPendingReminders(*request), response);
+}
+
 }  // namespace chiso::notification

@@ -43,6 +43,9 @@ class NotificationServiceImpl final : public pb::NotificationService::Service {
   grpc::Status RetryDeadLetter(grpc::ServerContext* context,
                                const pb::RetryDeadLetterRequest* request,
                                pb::RetryDeadLetterResponse* response) override;
+  grpc::Status ListPendingReminders(grpc::ServerContext* context,
+                                    const pb::ListPendingRemindersRequest* request,
+                                    pb::ListPendingRemindersResponse* response) override;
 
  private:
   InboxManager* inbox_;

@@ -21,8 +21,6 @@ namespace {
 using civil::ToTimestamp;
 using google::protobuf::util::TimeUtil;
 
-constexpr int kMaxReminderPrefixBytes = 300;
-
 google::protobuf::Duration ToDuration(absl::Duration d) {
   return TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(d));
 }
@@ -72,6 +70,47 @@ pb::Notification FromPayload(const std::string& id, const std::string& bytes,
   return n;
 }
 
+// Page keys of pending reminders: "<fire ms>\n<reminder id>".
+std::string PendingKey(const reminders::PendingPosition& at) {
+  return absl::StrCat(at.fire_at_ms, "\n", at.id);
+}
+
+absl::StatusOr<reminders::PendingPosition> ParsePendingKey(const std::string& text) {
+  const absl::Status malformed = absl::InvalidArgumentError("page_token: malformed");
+  std::vector<std::string> parts = absl::StrSplit(text, absl::MaxSplits('\n', 1));
+  reminders::PendingPosition at;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &at.fire_at_ms) || at.fire_at_ms < 0 ||
+      parts[1].empty() || !CheckReminderIdPrefix("page_token", parts[1]).ok()) {
+    return malformed;
+  }
+  at.id = std::move(parts[1]);
+  return at;
+}
+
+// A queued reminder as listed: what its payload says, and where it stands in
+// the queue. Only the queue's part when the payload cannot be decoded.
+pb::PendingReminder ToPendingReminder(const reminders::PendingReminder& queued) {
+  pb::PendingReminder out;
+  pb::ReminderPayload payload;
+  if (payload.ParseFromString(queued.payload)) {
+    out.set_kind(KindOf(payload));
+    out.set_rule(payload.rule());
+    out.set_task(payload.task());
+    out.set_plan(payload.plan());
+    if (payload.has_due_date()) *out.mutable_due_date() = payload.due_date();
+    *out.mutable_recipients() = payload.recipients();
+    for (pb::Recipient& r : *out.mutable_recipients()) r.clear_read_time();
+    out.set_subject(payload.subject());
+    out.set_lead_unit_display_name(payload.lead_unit_display_name());
+  }
+  out.set_reminder_id(queued.id);
+  *out.mutable_fire_time() = ToTimestamp(absl::FromUnixMillis(queued.fire_at_ms));
+  *out.mutable_scheduled_fire_time() =
+      ToTimestamp(absl::FromUnixMillis(queued.scheduled_fire_at_ms));
+  out.set_attempts(static_cast<int32_t>(queued.attempts));
+  return out;
+}
+
 }  // namespace
 
 OperationsManager::OperationsManager(QueueAdmin* queue, NotificationStore* store,
@@ -115,6 +154,44 @@ absl::StatusOr<pb::QueueStats> OperationsManager::GetQueueStats(
   return out;
 }
 
+absl::StatusOr<pb::ListPendingRemindersResponse> OperationsManager::ListPendingReminders(
+    const pb::ListPendingRemindersRequest& request) {
+  absl::StatusOr<int> size = NormalizePageSize(request.page_size());
+  if (!size.ok()) return size.status();
+  const pb::PendingReminderFilter& filter = request.filter();
+  if (!filter.plan().empty()) {
+    absl::StatusOr<std::string> id = ParseName("filter.plan", kPlans, filter.plan());
+    if (!id.ok()) return id.status();
+  }
+  if (absl::Status s =
+          CheckReminderIdPrefix("filter.reminder_id_prefix", filter.reminder_id_prefix());
+      !s.ok()) {
+    return s;
+  }
+  const std::string fingerprint = Fingerprint(filter.SerializeAsString());
+  reminders::PendingQuery query;
+  query.limit = *size;
+  query.id_prefix = filter.reminder_id_prefix();
+  query.plan = filter.plan();
+  if (!request.page_token().empty()) {
+    absl::StatusOr<std::string> key = DecodePageToken(request.page_token(), fingerprint);
+    if (!key.ok()) return key.status();
+    absl::StatusOr<reminders::PendingPosition> after = ParsePendingKey(*key);
+    if (!after.ok()) return after.status();
+    query.after = *std::move(after);
+  }
+  absl::StatusOr<reminders::PendingPage> page = queue_->Pending(query);
+  if (!page.ok()) return page.status();
+  pb::ListPendingRemindersResponse response;
+  for (const reminders::PendingReminder& queued : page->items) {
+    *response.add_reminders() = ToPendingReminder(queued);
+  }
+  if (page->next.has_value()) {
+    response.set_next_page_token(EncodePageToken(fingerprint, PendingKey(*page->next)));
+  }
+  return response;
+}
+
 absl::StatusOr<pb::ListDeadLettersResponse> OperationsManager::ListDeadLetters(
     const pb::ListDeadLettersRequest& request) {
   absl::StatusOr<int> size = NormalizePageSize(request.page_size());
@@ -126,9 +203,9 @@ absl::StatusOr<pb::ListDeadLettersResponse> OperationsManager::ListDeadLetters(
     if (!id.ok()) return id.status();
     webhook_id = *std::move(id);
   }
-  if (static_cast<int>(filter.reminder_id_prefix().size()) > kMaxReminderPrefixBytes) {
+  if (static_cast<int>(filter.reminder_id_prefix().size()) > kMaxReminderIdPrefixBytes) {
     return absl::InvalidArgumentError(
-        absl::StrCat("filter.reminder_id_prefix: at most ", kMaxReminderPrefixBytes, " bytes"));
+        absl::StrCat("filter.reminder_id_prefix: at most ", kMaxReminderIdPrefixBytes, " bytes"));
   }
   int64_t dead_after_ms = INT64_MIN;
   if (filter.has_dead_after()) {

@@ -1,8 +1,9 @@
 #ifndef CHISO_SERVICES_NOTIFICATION_OPERATIONS_MANAGER_H_
 #define CHISO_SERVICES_NOTIFICATION_OPERATIONS_MANAGER_H_
 
-// The operator methods of the notification service: the queue's statistics
-// and the dead letters of both kinds under one name space (see
+// The operator methods of the notification service: the queue's statistics,
+// the reminders waiting in it, and the dead letters of both kinds under one
+// name space (see
 // DeadLetterRef): reminders the queue dead-lettered, kept in Redis, and
 // webhook deliveries that failed every attempt, kept in this service's
 // database. Methods that need Redis answer Unavailable while it cannot be
@@ -33,6 +34,13 @@ class OperationsManager {
 
   // Errors: InvalidArgument for a bad window; Unavailable.
   absl::StatusOr<pb::QueueStats> GetQueueStats(const pb::GetQueueStatsRequest& request);
+  // The reminders waiting in the queue, soonest first; a page holds what one
+  // bounded read of the queue found (see reminders::Queue::Pending), so it
+  // may be short or empty and still have a next page token. Errors:
+  // InvalidArgument for a bad page size, page token (or one issued for
+  // another filter), filter.plan or filter.reminder_id_prefix; Unavailable.
+  absl::StatusOr<pb::ListPendingRemindersResponse> ListPendingReminders(
+      const pb::ListPendingRemindersRequest& request);
   // Errors: InvalidArgument for a bad page size, page token or filter;
   // Unavailable.
   absl::StatusOr<pb::ListDeadLettersResponse> ListDeadLetters(

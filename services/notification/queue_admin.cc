@@ -45,6 +45,13 @@ class RedisQueueAdmin : public QueueAdmin {
     return Mapped(queue_.Requeue(id, fire_at_ms));
   }
 
+  absl::StatusOr<reminders::PendingPage> Pending(const reminders::PendingQuery& query) override {
+    absl::MutexLock lock(&mu_);
+    absl::StatusOr<reminders::PendingPage> page = queue_.Pending(query);
+    if (!page.ok()) return Mapped(page.status());
+    return page;
+  }
+
  private:
   absl::Mutex mu_;
   reminders::Queue queue_ ABSL_GUARDED_BY(mu_);

@@ -28,6 +28,9 @@ class QueueAdmin {
   virtual absl::StatusOr<std::vector<reminders::DeadLetter>> ListDead(
       int limit, absl::string_view prefix, int64_t before_ms, absl::string_view before_id) = 0;
   virtual absl::Status Requeue(absl::string_view id, int64_t fire_at_ms) = 0;
+  // As reminders::Queue::Pending: the pending reminders in (fire time, id)
+  // order after `query.after`, a bounded number examined per call.
+  virtual absl::StatusOr<reminders::PendingPage> Pending(const reminders::PendingQuery& query) = 0;
 };
 
 // The queue on Redis: one connection shared by the callers, one call at a

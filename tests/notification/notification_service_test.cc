@@ -5,15 +5,18 @@
 #include "services/notification/notification_service.h"
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/civil/clock.h"
+#include "common/ids/page_token.h"
 #include "common/log/log.h"
 #include "common/server/server.h"
 #include "gmock/gmock.h"
@@ -25,6 +28,7 @@
 #include "services/notification/lateness_window.h"
 #include "services/notification/notification_domain.h"
 #include "services/notification/notification_store.h"
+#include "tests/notification/fake_queue_admin.h"
 #include "tests/notification/notification_fixtures.h"
 
 namespace chiso::notification {
@@ -32,53 +36,12 @@ namespace {
 
 using ::chiso::notification::testing::At;
 using ::chiso::notification::testing::Built;
+using ::chiso::notification::testing::FakeQueueAdmin;
 using ::chiso::notification::testing::NewId;
 using ::chiso::notification::testing::Unit;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-// The queue as the operator methods see it, in memory; `down` makes every
-// call fail as an unreachable Redis does.
-class FakeQueue : public QueueAdmin {
- public:
-  absl::Status down;
-  reminders::Stats stats;
-  std::vector<reminders::DeadLetter> dead;
-  std::vector<std::pair<std::string, int64_t>> requeued;
-
-  absl::StatusOr<reminders::Stats> GetStats() override {
-    if (!down.ok()) return down;
-    return stats;
-  }
-  absl::StatusOr<std::vector<reminders::DeadLetter>> ListDead(
-      int limit, absl::string_view prefix, int64_t before_ms,
-      absl::string_view before_id) override {
-    if (!down.ok()) return down;
-    std::vector<reminders::DeadLetter> out;
-    for (const reminders::DeadLetter& d : dead) {
-      const bool before = before_ms == 0 || d.dead_at_ms < before_ms ||
-                          (!before_id.empty() && d.dead_at_ms == before_ms && d.id < before_id);
-      if (absl::StartsWith(d.id, prefix) && before) out.push_back(d);
-    }
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-      return std::tie(a.dead_at_ms, a.id) > std::tie(b.dead_at_ms, b.id);
-    });
-    if (static_cast<int>(out.size()) > limit) out.resize(limit);
-    return out;
-  }
-  absl::Status Requeue(absl::string_view id, int64_t fire_at_ms) override {
-    if (!down.ok()) return down;
-    for (auto it = dead.begin(); it != dead.end(); ++it) {
-      if (it->id == id) {
-        dead.erase(it);
-        requeued.emplace_back(std::string(id), fire_at_ms);
-        return absl::OkStatus();
-      }
-    }
-    return absl::NotFoundError(absl::StrCat(id, " is not dead"));
-  }
-};
 
 class NotificationServiceTest : public ::testing::Test {
  protected:
@@ -171,7 +134,7 @@ class NotificationServiceTest : public ::testing::Test {
   std::ostringstream logs_;
   civil::FakeClock clock_;
   IdGenerator ids_;
-  FakeQueue queue_;
+  FakeQueueAdmin queue_;
   LatenessWindow lateness_;
   int sender_wakes_ = 0;
   std::unique_ptr<storage::Database> db_;
@@ -572,6 +535,219 @@ TEST_F(NotificationServiceTest, DeadLettersOfTheSameMillisecondPageWithoutGapsOr
                                           std::min(first.name(), second.name())};
   EXPECT_THAT(seen, ElementsAre("task/b/2024-04-30/due", "task/a/2024-04-30/due",
                                 "plan/c/2024-04-30/report-1d", hooks[0], hooks[1]));
+}
+
+// ---- Pending reminders ----------------------------------------------------------
+
+// A reminder waiting in the queue, its payload as a producer writes it.
+reminders::PendingReminder Queued(const std::string& id, absl::Time fire, const std::string& plan,
+                                  const std::vector<pb::Recipient>& recipients = {}) {
+  pb::ReminderPayload payload;
+  payload.set_reminder_id(id);
+  payload.set_rule(id.substr(id.rfind('/') + 1));
+  if (absl::StartsWith(id, "task/")) {
+    payload.set_task(absl::StrCat("tasks/", id.substr(5, id.find('/', 5) - 5)));
+  }
+  payload.set_plan(plan);
+  payload.mutable_due_date()->set_year(2024);
+  payload.mutable_due_date()->set_month(4);
+  payload.mutable_due_date()->set_day(30);
+  payload.set_fire_at_ms(absl::ToUnixMillis(fire));
+  for (const pb::Recipient& r : recipients) *payload.add_recipients() = r;
+  payload.set_subject(absl::StrCat("Việc ", id));
+  payload.set_lead_unit_display_name("Phòng Tài chính - Kế hoạch");
+  reminders::PendingReminder queued;
+  queued.id = id;
+  queued.fire_at_ms = absl::ToUnixMillis(fire);
+  queued.scheduled_fire_at_ms = queued.fire_at_ms;
+  queued.payload = payload.SerializeAsString();
+  return queued;
+}
+
+TEST_F(NotificationServiceTest, ListPendingRemindersChecksItsRequestBeforeReadingTheQueue) {
+  auto code_of = [&](const pb::ListPendingRemindersRequest& request) {
+    grpc::ClientContext ctx;
+    pb::ListPendingRemindersResponse response;
+    grpc::Status status = stub_->ListPendingReminders(&ctx, request, &response);
+    return std::make_pair(status.error_code(), status.error_message());
+  };
+  struct Case {
+    std::function<void(pb::ListPendingRemindersRequest&)> set;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {[](auto& r) { r.set_page_size(-1); }, "page_size"},
+      {[](auto& r) { r.mutable_filter()->set_plan("tasks/" + NewId()); }, "filter.plan"},
+      {[](auto& r) { r.mutable_filter()->set_plan("plans/"); }, "filter.plan"},
+      {[](auto& r) { r.mutable_filter()->set_reminder_id_prefix("Task/"); }, "the kind"},
+      {[](auto& r) { r.mutable_filter()->set_reminder_id_prefix("task//"); }, "the owner id"},
+      {[](auto& r) { r.mutable_filter()->set_reminder_id_prefix("task/a b"); }, "the owner id"},
+      {[](auto& r) { r.mutable_filter()->set_reminder_id_prefix("task/a/30-04"); }, "the date"},
+      {[](auto& r) { r.mutable_filter()->set_reminder_id_prefix("task/a/2024-04/"); }, "the date"},
+      {[](auto& r) { r.mutable_filter()->set_reminder_id_prefix("task/a/2024-04-30/Due"); },
+       "the rule"},
+      {[](auto& r) { r.mutable_filter()->set_reminder_id_prefix("task/a/2024-04-30/due/x"); },
+       "more than 4 segments"},
+      {[](auto& r) { r.mutable_filter()->set_reminder_id_prefix(std::string(301, 'a')); },
+       "at most 300 bytes"},
+      {[](auto& r) { r.set_page_token("not-a-token"); }, "page_token: malformed"},
+      {[](auto& r) { r.set_page_token(EncodePageToken(Fingerprint(""), "soon\ntask/a")); },
+       "page_token: malformed"},
+      {[](auto& r) { r.set_page_token(EncodePageToken(Fingerprint(""), "5\nTask a")); },
+       "page_token: malformed"},
+  };
+  for (const Case& c : cases) {
+    pb::ListPendingRemindersRequest request;
+    c.set(request);
+    const auto [code, message] = code_of(request);
+    EXPECT_EQ(code, grpc::StatusCode::INVALID_ARGUMENT) << request.ShortDebugString();
+    EXPECT_THAT(message, HasSubstr(c.message)) << request.ShortDebugString();
+  }
+  EXPECT_THAT(queue_.pending_queries, IsEmpty());
+
+  // Prefixes that can begin a reminder id, down to a whole one, are fine.
+  for (const char* prefix : {"t", "task", "task/", "task/01HV3K", "plan/60-KH/2024-0",
+                             "task/a/2024-04-30/", "task/a/2024-04-30/overdue-2"}) {
+    pb::ListPendingRemindersRequest request;
+    request.mutable_filter()->set_reminder_id_prefix(prefix);
+    EXPECT_EQ(code_of(request).first, grpc::StatusCode::OK) << prefix;
+  }
+
+  queue_.down = absl::UnavailableError("reminder queue (redis): connection refused");
+  const auto [code, message] = code_of(pb::ListPendingRemindersRequest());
+  EXPECT_EQ(code, grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(message, HasSubstr("reminder queue (redis)"));
+}
+
+TEST_F(NotificationServiceTest, PendingRemindersAreListedSoonestFirstFromTheirPayloads) {
+  const std::string plan = "plans/" + NewId();
+  const absl::Time eight = At(2024, 4, 30, 1, 0);  // 08:00 in Hà Nội
+  queue_.pending = {
+      Queued("task/b/2024-04-30/due", eight, plan,
+             {Unit(finance_, "Phòng Tài chính - Kế hoạch"),
+              Unit(office_, "Văn phòng", {}, pb::RECIPIENT_ROLE_COORDINATING_UNIT)}),
+      Queued("task/a/2024-04-30/due", eight, plan),
+      Queued("plan/p/2024-04-30/report-1d", eight - absl::Hours(24), plan),
+  };
+  reminders::PendingReminder retry = Queued("task/c/2024-04-30/overdue-1", eight, plan);
+  retry.fire_at_ms += 90'000;
+  retry.attempts = 2;
+  queue_.pending.push_back(retry);
+  reminders::PendingReminder junk;
+  junk.id = "task/d/2024-04-30/due";
+  junk.fire_at_ms = retry.fire_at_ms + 1;
+  junk.scheduled_fire_at_ms = junk.fire_at_ms;
+  junk.payload = "\xff\xff";
+  queue_.pending.push_back(junk);
+
+  pb::ListPendingRemindersResponse response;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(stub_->ListPendingReminders(&ctx, pb::ListPendingRemindersRequest(), &response).ok());
+  ASSERT_EQ(response.reminders_size(), 5);
+  EXPECT_TRUE(response.next_page_token().empty());
+  std::vector<std::string> ids;
+  for (const pb::PendingReminder& r : response.reminders()) ids.push_back(r.reminder_id());
+  EXPECT_THAT(ids, ElementsAre("plan/p/2024-04-30/report-1d", "task/a/2024-04-30/due",
+                               "task/b/2024-04-30/due", "task/c/2024-04-30/overdue-1",
+                               "task/d/2024-04-30/due"));
+  ASSERT_EQ(queue_.pending_queries.size(), 1u);
+  EXPECT_EQ(queue_.pending_queries[0].limit, 50);  // page_size 0
+  EXPECT_FALSE(queue_.pending_queries[0].after.has_value());
+
+  const pb::PendingReminder& b = response.reminders(2);
+  EXPECT_EQ(b.kind(), pb::NOTIFICATION_KIND_TASK_DUE);
+  EXPECT_EQ(b.rule(), "due");
+  EXPECT_EQ(b.task(), "tasks/b");
+  EXPECT_EQ(b.plan(), plan);
+  EXPECT_EQ(b.due_date().day(), 30);
+  EXPECT_EQ(b.fire_time().seconds(), absl::ToUnixSeconds(eight));
+  EXPECT_EQ(b.scheduled_fire_time().seconds(), absl::ToUnixSeconds(eight));
+  EXPECT_EQ(b.attempts(), 0);
+  ASSERT_EQ(b.recipients_size(), 2);
+  EXPECT_EQ(b.recipients(1).unit(), office_);
+  EXPECT_EQ(b.recipients(1).role(), pb::RECIPIENT_ROLE_COORDINATING_UNIT);
+  EXPECT_EQ(b.subject(), "Việc task/b/2024-04-30/due");
+  EXPECT_EQ(b.lead_unit_display_name(), "Phòng Tài chính - Kế hoạch");
+  EXPECT_EQ(response.reminders(0).kind(), pb::NOTIFICATION_KIND_REPORT_DUE);
+  EXPECT_TRUE(response.reminders(0).task().empty());
+  // Waiting out a retry: fires 90 s after the time it was scheduled for.
+  const pb::PendingReminder& c = response.reminders(3);
+  EXPECT_EQ(c.kind(), pb::NOTIFICATION_KIND_TASK_OVERDUE);
+  EXPECT_EQ(c.attempts(), 2);
+  EXPECT_EQ(c.fire_time().seconds() - c.scheduled_fire_time().seconds(), 90);
+  // A payload that cannot be decoded shows what the queue knows.
+  const pb::PendingReminder& d = response.reminders(4);
+  EXPECT_EQ(d.kind(), pb::NOTIFICATION_KIND_UNSPECIFIED);
+  EXPECT_TRUE(d.subject().empty());
+  EXPECT_EQ(d.fire_time().seconds(), absl::ToUnixSeconds(eight) + 90);
+
+  // The plan and prefix filters reach the queue as given; the page size is
+  // capped at 500.
+  pb::ListPendingRemindersRequest filtered;
+  filtered.set_page_size(1000);
+  filtered.mutable_filter()->set_plan(plan);
+  filtered.mutable_filter()->set_reminder_id_prefix("task/");
+  grpc::ClientContext filtered_ctx;
+  ASSERT_TRUE(stub_->ListPendingReminders(&filtered_ctx, filtered, &response).ok());
+  EXPECT_EQ(response.reminders_size(), 3);  // d's payload cannot say its plan
+  EXPECT_EQ(queue_.pending_queries.back().limit, 500);
+  EXPECT_EQ(queue_.pending_queries.back().plan, plan);
+  EXPECT_EQ(queue_.pending_queries.back().id_prefix, "task/");
+}
+
+TEST_F(NotificationServiceTest, PendingPagesAreBoundToTheirFilterAndMayBeShort) {
+  const std::string plan = "plans/" + NewId();
+  const absl::Time eight = At(2024, 4, 30, 1, 0);
+  for (int i = 0; i < 7; ++i) {
+    queue_.pending.push_back(Queued(absl::StrCat("task/", i, "/2024-04-30/due"), eight, plan));
+  }
+  queue_.pending.push_back(Queued("plan/p/2024-04-30/report-1d", eight, plan));
+  queue_.examine_at_most = 3;
+
+  // Only the report matches; it is the first entry, so later pages examine
+  // the tasks, find nothing, and still say where to go on.
+  pb::ListPendingRemindersRequest request;
+  request.mutable_filter()->set_reminder_id_prefix("plan/");
+  std::vector<int> sizes;
+  std::string token;
+  for (int call = 0; call < 10; ++call) {
+    request.set_page_token(token);
+    pb::ListPendingRemindersResponse page;
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->ListPendingReminders(&ctx, request, &page).ok());
+    sizes.push_back(page.reminders_size());
+    token = page.next_page_token();
+    if (token.empty()) break;
+  }
+  EXPECT_THAT(sizes, ElementsAre(1, 0, 0));
+
+  // Pages of two, each resuming after the last one examined.
+  queue_.examine_at_most = 0;
+  pb::ListPendingRemindersRequest all;
+  all.set_page_size(2);
+  pb::ListPendingRemindersResponse first;
+  grpc::ClientContext first_ctx;
+  ASSERT_TRUE(stub_->ListPendingReminders(&first_ctx, all, &first).ok());
+  ASSERT_EQ(first.reminders_size(), 2);
+  ASSERT_FALSE(first.next_page_token().empty());
+  all.set_page_token(first.next_page_token());
+  pb::ListPendingRemindersResponse second;
+  grpc::ClientContext second_ctx;
+  ASSERT_TRUE(stub_->ListPendingReminders(&second_ctx, all, &second).ok());
+  ASSERT_EQ(second.reminders_size(), 2);
+  EXPECT_EQ(second.reminders(0).reminder_id(), "task/1/2024-04-30/due");
+  ASSERT_TRUE(queue_.pending_queries.back().after.has_value());
+  EXPECT_EQ(queue_.pending_queries.back().after->id, "task/0/2024-04-30/due");
+  EXPECT_EQ(queue_.pending_queries.back().after->fire_at_ms, absl::ToUnixMillis(eight));
+
+  // The token belongs to the empty filter.
+  pb::ListPendingRemindersRequest other = all;
+  other.mutable_filter()->set_plan(plan);
+  pb::ListPendingRemindersResponse ignored;
+  grpc::ClientContext other_ctx;
+  grpc::Status status = stub_->ListPendingReminders(&other_ctx, other, &ignored);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("issued for a different filter"));
 }
 
 // ---- Subscribe ------------------------------------------------------------------

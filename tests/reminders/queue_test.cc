@@ -2,13 +2,18 @@
 // own clock (Stats.now_ms), as the scripts use it.
 #include "common/reminders/queue.h"
 
+#include <algorithm>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "chiso/notification/v1/reminder.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/redis_server.h"
@@ -423,6 +428,291 @@ TEST_F(QueueTest, ListDeadFiltersByPrefixAndPagesThroughTies) {
   EXPECT_THAT(seen,
               ElementsAre("task/4/2025-07-04/due", "task/3/2025-07-04/due", "task/2/2025-07-04/due",
                           "task/1/2025-07-04/due", "task/0/2025-07-04/due"));
+}
+
+// ---- Pending ------------------------------------------------------------------
+
+std::vector<std::string> Ids(const std::vector<PendingReminder>& items) {
+  std::vector<std::string> ids;
+  for (const PendingReminder& r : items) ids.push_back(r.id);
+  return ids;
+}
+
+// A payload as a producer queues it, about `plan`.
+std::string PayloadOf(const std::string& id, const std::string& plan) {
+  chiso::notification::v1::ReminderPayload payload;
+  payload.set_reminder_id(id);
+  payload.set_plan(plan);
+  payload.set_subject(absl::StrCat("Nhắc việc ", id));
+  return payload.SerializeAsString();
+}
+
+// "task/0/2025-07-04/due" … "task/<n-1>/2025-07-04/due", all firing at `fire`.
+std::vector<Item> DueTasks(int n, int64_t fire) {
+  std::vector<Item> items;
+  for (int i = 0; i < n; ++i)
+    items.push_back(At(absl::StrCat("task/", i, "/2025-07-04/due"), fire));
+  return items;
+}
+
+PendingQuery After(const PendingPage& page, int limit = 50) {
+  PendingQuery query;
+  query.after = page.next;
+  query.limit = limit;
+  return query;
+}
+
+class QueuePendingTest : public QueueTest {
+ protected:
+  // Every key of the database and its DUMP, to show that nothing changed.
+  std::map<std::string, std::string> Snapshot() {
+    redis::Connection conn(redis_.endpoint());
+    std::map<std::string, std::string> keys;
+    absl::StatusOr<redis::Reply> all = conn.Command({"KEYS", "*"});
+    EXPECT_TRUE(all.ok()) << all.status();
+    if (!all.ok()) return keys;
+    for (const redis::Reply& key : all->elements) {
+      absl::StatusOr<redis::Reply> dump = conn.Command({"DUMP", key.str});
+      EXPECT_TRUE(dump.ok()) << dump.status();
+      if (dump.ok()) keys[key.str] = dump->str;
+    }
+    return keys;
+  }
+
+  // Follows `next` from the head until the end; the pages' sizes in `sizes`.
+  std::vector<std::string> All(Queue& q, PendingQuery query, std::vector<size_t>* sizes = nullptr) {
+    std::vector<std::string> ids;
+    for (int call = 0; call < 100; ++call) {
+      absl::StatusOr<PendingPage> page = q.Pending(query);
+      EXPECT_TRUE(page.ok()) << page.status();
+      if (!page.ok()) break;
+      for (const PendingReminder& r : page->items) ids.push_back(r.id);
+      if (sizes != nullptr) sizes->push_back(page->items.size());
+      if (!page->next.has_value()) break;
+      query.after = page->next;
+    }
+    return ids;
+  }
+};
+
+TEST_F(QueuePendingTest, ListsInFireTimeOrderThenByIdAndChangesNothing) {
+  auto q = MakeQueue();
+  const int64_t now = Now(*q);
+  ASSERT_TRUE(
+      q->Schedule({At("task/b/2025-07-04/due", now + 2000), At("task/c/2025-07-04/due", now + 1000),
+                   At("plan/p/2025-07-04/report-1d", now + 2000, "report"),
+                   At("task/a/2025-07-04/due", now + 2000), At("task/z/2025-06-30/due", 5)})
+          .ok());
+  const std::map<std::string, std::string> before = Snapshot();
+  ASSERT_FALSE(before.empty());
+
+  absl::StatusOr<PendingPage> page = q->Pending({});
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(Ids(page->items), ElementsAre("task/z/2025-06-30/due", "task/c/2025-07-04/due",
+                                            "plan/p/2025-07-04/report-1d", "task/a/2025-07-04/due",
+                                            "task/b/2025-07-04/due"));
+  EXPECT_FALSE(page->next.has_value());
+  EXPECT_EQ(page->examined, 5);
+  const PendingReminder& report = page->items[2];
+  EXPECT_EQ(report.fire_at_ms, now + 2000);
+  EXPECT_EQ(report.scheduled_fire_at_ms, now + 2000);
+  EXPECT_EQ(report.attempts, 0);
+  EXPECT_EQ(report.payload, "report");
+  // Past its fire time (the workers are behind) and still listed.
+  EXPECT_EQ(page->items[0].fire_at_ms, 5);
+
+  EXPECT_EQ(Snapshot(), before);
+  EXPECT_EQ(q->GetStats()->due, 5);
+}
+
+TEST_F(QueuePendingTest, FiltersByPlanAndByIdPrefix) {
+  auto q = MakeQueue();
+  const int64_t later = Now(*q) + 3'600'000;
+  const std::string a1 = "task/1/2025-07-04/due";
+  const std::string a2 = "plan/A/2025-07-04/report-1d";
+  const std::string b1 = "task/2/2025-07-04/due";
+  const std::string a10 = "task/3/2025-07-04/due";
+  const std::string junk = "task/4/2025-07-04/due";
+  ASSERT_TRUE(q->Schedule({At(a1, later + 1, PayloadOf(a1, "plans/A")),
+                           At(a2, later + 2, PayloadOf(a2, "plans/A")),
+                           At(b1, later + 3, PayloadOf(b1, "plans/B")),
+                           // Contains "plans/A" but is another plan.
+                           At(a10, later + 4, PayloadOf(a10, "plans/A10")),
+                           // Not a ReminderPayload at all, though it says "plans/A".
+                           At(junk, later + 5, "\xff\xff plans/A")})
+                  .ok());
+  PendingQuery by_plan;
+  by_plan.plan = "plans/A";
+  absl::StatusOr<PendingPage> plan = q->Pending(by_plan);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_THAT(Ids(plan->items), ElementsAre(a1, a2));
+  EXPECT_FALSE(plan->next.has_value());
+
+  PendingQuery by_prefix;
+  by_prefix.id_prefix = "task/";
+  EXPECT_THAT(All(*q, by_prefix), ElementsAre(a1, b1, a10, junk));
+  by_prefix.id_prefix = "task/2/";
+  EXPECT_THAT(All(*q, by_prefix), ElementsAre(b1));
+  by_prefix.id_prefix = "task/*";  // a prefix, not a pattern
+  EXPECT_THAT(All(*q, by_prefix), IsEmpty());
+
+  PendingQuery both;
+  both.plan = "plans/A";
+  both.id_prefix = "plan/";
+  EXPECT_THAT(All(*q, both), ElementsAre(a2));
+}
+
+TEST_F(QueuePendingTest, LimitStopsAPageAndTheNextOneResumesAfterIt) {
+  auto q = MakeQueue();
+  const int64_t later = Now(*q) + 3'600'000;
+  ASSERT_TRUE(q->Schedule(DueTasks(5, later)).ok());
+  PendingQuery query;
+  query.limit = 2;
+  absl::StatusOr<PendingPage> first = q->Pending(query);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_THAT(Ids(first->items), ElementsAre("task/0/2025-07-04/due", "task/1/2025-07-04/due"));
+  ASSERT_TRUE(first->next.has_value());
+  EXPECT_EQ(first->next->id, "task/1/2025-07-04/due");
+  EXPECT_EQ(first->next->fire_at_ms, later);
+  absl::StatusOr<PendingPage> second = q->Pending(After(*first, 2));
+  ASSERT_TRUE(second.ok());
+  EXPECT_THAT(Ids(second->items), ElementsAre("task/2/2025-07-04/due", "task/3/2025-07-04/due"));
+  absl::StatusOr<PendingPage> last = q->Pending(After(*second, 2));
+  ASSERT_TRUE(last.ok());
+  EXPECT_THAT(Ids(last->items), ElementsAre("task/4/2025-07-04/due"));
+  // The queue ended with this page: no empty page after it.
+  EXPECT_FALSE(last->next.has_value());
+
+  // A page that ends exactly at the last reminder says so too.
+  query.limit = 5;
+  absl::StatusOr<PendingPage> exact = q->Pending(query);
+  ASSERT_TRUE(exact.ok());
+  EXPECT_EQ(exact->items.size(), 5u);
+  EXPECT_FALSE(exact->next.has_value());
+}
+
+TEST_F(QueuePendingTest, PagesThroughAQueueLargerThanABatchWithOneFireTime) {
+  auto q = MakeQueue();
+  const int64_t eight = Now(*q) + 3'600'000;  // every reminder of the day at 08:00
+  std::vector<Item> items;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 1200; ++i) {
+    const std::string id = absl::StrFormat("task/%04d/2025-07-04/due", i);
+    items.push_back(At(id, eight));
+    expected.push_back(id);
+  }
+  items.push_back(At("task/early/2025-07-04/before-1d", eight - 1));
+  items.push_back(At("task/late/2025-07-04/overdue-1", eight + 1));
+  expected.insert(expected.begin(), "task/early/2025-07-04/before-1d");
+  expected.push_back("task/late/2025-07-04/overdue-1");
+  ASSERT_TRUE(q->Schedule(items).ok());
+
+  // The limit is capped at 500.
+  PendingQuery query;
+  query.limit = 100000;
+  std::vector<size_t> sizes;
+  EXPECT_EQ(All(*q, query, &sizes), expected);
+  EXPECT_THAT(sizes, ElementsAre(500, 500, 202));
+
+  // A selective prefix: each call examines at most max_examined entries and
+  // hands back where it stopped, even with nothing found.
+  query = PendingQuery();
+  query.id_prefix = "task/1";
+  query.limit = 500;
+  query.max_examined = 300;
+  std::vector<std::string> ones;
+  for (const std::string& id : expected) {
+    if (absl::StartsWith(id, "task/1")) ones.push_back(id);
+  }
+  sizes.clear();
+  EXPECT_EQ(All(*q, query, &sizes), ones);
+  EXPECT_THAT(sizes, ElementsAre(0, 0, 0, 199, 1));
+}
+
+TEST_F(QueuePendingTest, ResumesAfterTheCursorWhenItsReminderLeftOrMoved) {
+  auto q = MakeQueue();
+  const int64_t later = Now(*q) + 3'600'000;
+  ASSERT_TRUE(q->Schedule(DueTasks(6, later)).ok());
+  PendingQuery query;
+  query.limit = 3;
+  absl::StatusOr<PendingPage> first = q->Pending(query);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->next->id, "task/2/2025-07-04/due");
+
+  // The cursor's reminder is cancelled, one behind it and one after it
+  // arrive at the same time, and one after it moves earlier.
+  ASSERT_EQ(*q->Cancel({"task/2/2025-07-04/due"}), 1);
+  ASSERT_TRUE(q->Schedule({At("task/1a/2025-07-04/due", later), At("task/2a/2025-07-04/due", later),
+                           At("task/5/2025-07-04/due", later - 10)})
+                  .ok());
+  absl::StatusOr<PendingPage> second = q->Pending(After(*first));
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_THAT(Ids(second->items), ElementsAre("task/2a/2025-07-04/due", "task/3/2025-07-04/due",
+                                              "task/4/2025-07-04/due"));
+  EXPECT_FALSE(second->next.has_value());
+
+  // A cursor past every reminder finds nothing; one before all finds all.
+  PendingQuery beyond;
+  beyond.after = PendingPosition{later + 1, "a"};
+  EXPECT_THAT(q->Pending(beyond)->items, IsEmpty());
+  beyond.after = PendingPosition{0, "a"};
+  EXPECT_EQ(q->Pending(beyond)->items.size(), 7u);
+}
+
+TEST_F(QueuePendingTest, LeasedAndDeadRemindersAreNotListedAndRetriesShowTheirAttempt) {
+  QueueOptions options;
+  options.backoff_base = absl::Hours(1);
+  options.backoff_cap = absl::Hours(1);
+  auto q = MakeQueue(options);
+  const int64_t now = Now(*q);
+  const std::string leased = "task/1/2025-07-04/due";
+  const std::string dead = "task/2/2025-07-04/due";
+  const std::string retried = "task/3/2025-07-04/due";
+  const std::string waiting = "task/4/2025-07-04/due";
+  ASSERT_TRUE(q->Schedule({At(leased, now - 30), At(dead, now - 20), At(retried, now - 10),
+                           At(waiting, now + 3'600'000)})
+                  .ok());
+  absl::StatusOr<ClaimResult> c = q->Claim(3);
+  ASSERT_TRUE(c.ok());
+  ASSERT_THAT(Ids(c->items), ElementsAre(leased, dead, retried));
+  ASSERT_TRUE(
+      q->Settle({}, {NackOf(c->items[1], "undecodable", true), NackOf(c->items[2], "503")}).ok());
+
+  absl::StatusOr<PendingPage> page = q->Pending({});
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->items.size(), 2u);
+  std::vector<std::string> ids = Ids(page->items);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_THAT(ids, ElementsAre(retried, waiting));
+  for (const PendingReminder& r : page->items) {
+    if (r.id != retried) continue;
+    EXPECT_EQ(r.attempts, 1);
+    EXPECT_EQ(r.scheduled_fire_at_ms, now - 10);
+    EXPECT_GE(r.fire_at_ms, now);  // the retry, up to an hour later
+  }
+  EXPECT_EQ(q->GetStats()->leased, 1);
+  EXPECT_EQ(q->GetStats()->dead, 1);
+}
+
+TEST_F(QueuePendingTest, RejectsBadLimitsAndPositions) {
+  auto q = MakeQueue();
+  PendingQuery query;
+  query.limit = 0;
+  EXPECT_EQ(q->Pending(query).status().code(), absl::StatusCode::kInvalidArgument);
+  query = PendingQuery();
+  query.max_examined = 0;
+  EXPECT_EQ(q->Pending(query).status().code(), absl::StatusCode::kInvalidArgument);
+  query.max_examined = 5001;
+  EXPECT_EQ(q->Pending(query).status().code(), absl::StatusCode::kInvalidArgument);
+  query = PendingQuery();
+  query.after = PendingPosition{5, ""};
+  EXPECT_EQ(q->Pending(query).status().code(), absl::StatusCode::kInvalidArgument);
+  query.after = PendingPosition{-1, "task/1/2025-07-04/due"};
+  EXPECT_EQ(q->Pending(query).status().code(), absl::StatusCode::kInvalidArgument);
+  absl::StatusOr<PendingPage> empty = q->Pending({});
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_THAT(empty->items, IsEmpty());
+  EXPECT_FALSE(empty->next.has_value());
 }
 
 TEST_F(QueueTest, CancellingALeasedReminderMakesItsAckStale) {

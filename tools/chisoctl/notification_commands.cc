@@ -419,6 +419,34 @@ void RenderDeadLetters(const npb::ListDeadLettersResponse& response, std::ostrea
   table.Render(out);
 }
 
+// "30/04/2024 08:00", and the attempt it will be when an earlier one failed:
+// "30/04/2024 08:01 (attempt 3)".
+std::string FireText(const npb::PendingReminder& r) {
+  std::string text = FormatTimeIf(r.has_fire_time(), r.fire_time());
+  if (r.attempts() > 0) absl::StrAppend(&text, " (attempt ", r.attempts() + 1, ")");
+  return text;
+}
+
+void RenderPendingReminders(const npb::ListPendingRemindersResponse& response, std::ostream& out) {
+  if (response.reminders().empty()) {
+    out << "No pending reminders.\n";
+    return;
+  }
+  Table table(
+      {{"FIRE"}, {"KIND"}, {"RULE"}, {"DUE"}, {"TASK/PLAN"}, {"RECIPIENTS", 40}, {"SUBJECT", 50}});
+  for (const npb::PendingReminder& r : response.reminders()) {
+    std::vector<std::string> recipients;
+    for (const npb::Recipient& recipient : r.recipients()) {
+      recipients.push_back(RecipientText(recipient));
+    }
+    table.AddRow({FireText(r), r.kind() == 0 ? "" : KindName(r.kind()), r.rule(),
+                  FormatDate(r.due_date()), r.task().empty() ? r.plan() : r.task(),
+                  absl::StrJoin(recipients, "; "),
+                  r.subject().empty() ? r.reminder_id() : r.subject()});
+  }
+  table.Render(out);
+}
+
 // ---------------------------------------------------------------------------
 // The commands
 // ---------------------------------------------------------------------------
@@ -444,6 +472,7 @@ class NotificationCommands {
   int InboxList();
   int InboxRead();
   int QueueStats();
+  int QueuePending();
   int QueueDead();
   int QueueRetry();
   int WebhookCreate();
@@ -517,6 +546,14 @@ class NotificationCommands {
     absl::StatusOr<int> parsed = shared::ParseIntFlag("limit", args_.Get("limit"), 1);
     if (!parsed.ok()) return Usage(parsed.status().message());
     *limit = *parsed;
+    return std::nullopt;
+  }
+
+  // --prefix: a reminder id prefix, not blank.
+  std::optional<int> Prefix(std::string* prefix) {
+    if (!args_.Has("prefix")) return std::nullopt;
+    *prefix = std::string(absl::StripAsciiWhitespace(args_.Get("prefix")));
+    if (prefix->empty()) return Usage("--prefix: must not be empty (e.g. task/01HV3K/ or plan/)");
     return std::nullopt;
   }
 
@@ -658,14 +695,46 @@ int NotificationCommands::QueueStats() {
   return kExitOk;
 }
 
+int NotificationCommands::QueuePending() {
+  npb::ListPendingRemindersRequest request;
+  npb::PendingReminderFilter* filter = request.mutable_filter();
+  if (auto rc = NameFlag("plan", "plans", filter->mutable_plan())) return *rc;
+  if (auto rc = Prefix(filter->mutable_reminder_id_prefix())) return *rc;
+  const bool all = args_.GetBool("all");
+  if (all && args_.Has("limit")) return Usage("give --limit or --all, not both");
+  int limit = std::numeric_limits<int>::max();
+  if (!all) {
+    if (auto rc = Limit(&limit)) return *rc;
+  }
+  int page_size = kMaxPageSize;
+  if (args_.Has("page-size")) {
+    absl::StatusOr<int> parsed = shared::ParseIntFlag("page-size", args_.Get("page-size"), 1);
+    if (!parsed.ok() || *parsed > kMaxPageSize) {
+      return Usage(absl::StrCat("--page-size: expected 1 to ", kMaxPageSize, " (got ",
+                                text::QuoteForMessage(args_.Get("page-size")), ")"));
+    }
+    page_size = *parsed;
+  }
+
+  npb::ListPendingRemindersResponse result;
+  grpc::Status status = CollectPages(
+      request, limit, page_size,
+      [&](const auto& req, auto* page) { return Call(&Stub::ListPendingReminders, req, page); },
+      [](auto& response) { return response.mutable_reminders(); }, &result);
+  if (!status.ok()) return Failed(status);
+  if (json_) return Json(result);
+  RenderPendingReminders(result, out_);
+  if (!result.next_page_token().empty()) {
+    out_ << "\nMore reminders are queued after these; raise --limit (now " << limit
+         << ") or give --all to list every one that matches.\n";
+  }
+  return kExitOk;
+}
+
 int NotificationCommands::QueueDead() {
   npb::ListDeadLettersRequest request;
   npb::DeadLetterFilter* filter = request.mutable_filter();
-  if (args_.Has("prefix")) {
-    const std::string prefix(absl::StripAsciiWhitespace(args_.Get("prefix")));
-    if (prefix.empty()) return Usage("--prefix: must not be empty (e.g. task/01HV3K/ or plan/)");
-    filter->set_reminder_id_prefix(prefix);
-  }
+  if (auto rc = Prefix(filter->mutable_reminder_id_prefix())) return *rc;
   if (auto rc = NameFlag("webhook", "webhooks", filter->mutable_webhook())) return *rc;
   int limit = 0;
   if (auto rc = Limit(&limit)) return *rc;
@@ -893,6 +962,28 @@ const std::vector<Command>& Commands() {
        "",
        {{"window"}},
        &C::QueueStats},
+      {"queue",
+       "pending",
+       "[--plan P] [--prefix P] [--limit N | --all] [--page-size N]",
+       absl::StrCat(
+           "Lists the reminders waiting in the queue for their fire time, soonest first:\n"
+           "FIRE (business time; \"(attempt N)\" when an earlier attempt failed), KIND, RULE,\n"
+           "DUE (the due date), TASK/PLAN, RECIPIENTS and SUBJECT. Reminders being delivered\n"
+           "or dead-lettered are not listed (see queue stats and queue dead).\n\nFlags:\n"
+           "  --plan=PLAN          only reminders about this plan: its tasks and its reports\n"
+           "                       (plans/ID or ID)\n"
+           "  --prefix=P           reminder ids starting with P: task/ID/, plan/ID/, plan/\n"
+           "  --limit=N            at most N reminders (default ",
+           kDefaultLimit,
+           ")\n"
+           "  --all                every pending reminder that matches (not with --limit)\n"
+           "  --page-size=N        reminders asked for per call (1-",
+           kMaxPageSize, ", default ", kMaxPageSize, ")\n"),
+       0,
+       0,
+       "",
+       {{"plan"}, {"prefix"}, {"limit"}, {"all", false}, {"page-size"}},
+       &C::QueuePending},
       {"queue",
        "dead",
        "[--prefix P] [--webhook W] [--limit N]",

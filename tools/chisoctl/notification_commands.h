@@ -4,7 +4,7 @@
 // The commands of the notification service (chiso.notification.v1):
 //
 //   chisoctl inbox list|read …             reminders in the inboxes of units and people
-//   chisoctl queue stats|dead|retry …      the reminder queue, for operators
+//   chisoctl queue stats|pending|dead|retry …  the reminder queue, for operators and planners
 //   chisoctl webhook create|get|list|pause|resume|delete …
 //
 // They call the service at --notification-addr (else $CHISO_NOTIFICATION_ADDR,

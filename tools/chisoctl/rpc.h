@@ -28,7 +28,11 @@ grpc::Status CallWithDeadline(Stub& stub,
 // items of each page (`items(response)` gives the repeated field) into `out`
 // until the service has no more or `out` holds `limit`. Each page asks for at
 // most `max_page_size`; `out`'s next_page_token is the last page's, so a
-// caller can say that more items match. Returns the first failed status.
+// caller can say that more items match. A page may be short or even empty
+// and still name a next page (a service that bounds the work of one call):
+// the loop goes on, and stops only when a page hands back the token it was
+// asked with, so a faulty service cannot keep it going. Returns the first
+// failed status.
 template <typename Request, typename Response, typename CallFn, typename ItemsFn>
 grpc::Status CollectPages(Request request, int limit, int max_page_size, CallFn call, ItemsFn items,
                           Response* out) {
@@ -41,7 +45,8 @@ grpc::Status CollectPages(Request request, int limit, int max_page_size, CallFn 
       if (items(*out)->size() < limit) *items(*out)->Add() = std::move(item);
     }
     out->set_next_page_token(page.next_page_token());
-    if (page.next_page_token().empty() || items(page)->empty() || items(*out)->size() >= limit) {
+    if (page.next_page_token().empty() || page.next_page_token() == request.page_token() ||
+        items(*out)->size() >= limit) {
       return grpc::Status::OK;
     }
     request.set_page_token(page.next_page_token());
