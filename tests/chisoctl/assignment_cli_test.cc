@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/chisoctl/run_cli.h"
 #include "tools/chisoctl/assignment_commands.h"
 #include "tools/chisoctl/cli.h"
 
@@ -23,12 +24,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::StartsWith;
-
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
 
 std::string ClosedAddress() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -47,18 +42,10 @@ std::string ClosedAddress() {
 class AssignmentCliTest : public ::testing::Test {
  protected:
   Result Run(const std::vector<std::string>& args, const std::string& input = "") {
-    std::istringstream in(input);
     Environment env;
-    env.in = &in;
     env.plan_addr = closed_;
     env.assignment_addr = closed_;
-    std::ostringstream out;
-    std::ostringstream err;
-    Result result;
-    result.code = RunChisoctl(args, out, err, env);
-    result.out = out.str();
-    result.err = err.str();
-    return result;
+    return RunCli(args, env, input);
   }
 
   std::string closed_ = ClosedAddress();

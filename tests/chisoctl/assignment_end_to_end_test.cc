@@ -43,6 +43,7 @@
 #include "services/plan/plan_manager.h"
 #include "services/plan/plan_service.h"
 #include "services/plan/plan_store.h"
+#include "tests/chisoctl/run_cli.h"
 #include "tools/chisoctl/cli.h"
 
 namespace chiso::chisoctl {
@@ -53,12 +54,6 @@ using ::testing::IsEmpty;
 using ::testing::StartsWith;
 namespace apb = chiso::assignment::v1;
 namespace ppb = chiso::plan::v1;
-
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
 
 // The units of a fictional district, children listed before their parent
 // (the import orders them).
@@ -152,16 +147,7 @@ class AssignmentEndToEndTest : public ::testing::Test {
 
   Result Run(std::vector<std::string> args, const std::string& input = "") {
     args.insert(args.begin(), {"--addr=" + plan_addr_, "--assignment-addr=" + addr_});
-    std::istringstream in(input);
-    Environment env;
-    env.in = &in;
-    std::ostringstream out;
-    std::ostringstream err;
-    Result result;
-    result.code = RunChisoctl(args, out, err, env);
-    result.out = out.str();
-    result.err = err.str();
-    return result;
+    return RunCli(args, Environment(), input);
   }
 
   // Runs a command with --json, expects success, and parses what it prints.

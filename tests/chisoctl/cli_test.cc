@@ -7,13 +7,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/chisoctl/run_cli.h"
 #include "tools/chisoctl/args.h"
 
 namespace chiso::chisoctl {
@@ -22,12 +22,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::StartsWith;
-
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
 
 // An address where nothing listens: a port the kernel handed out and that
 // was closed again.
@@ -48,17 +42,9 @@ std::string ClosedAddress() {
 class ChisoctlCliTest : public ::testing::Test {
  protected:
   Result Run(const std::vector<std::string>& args, const std::string& input = "") {
-    std::istringstream in(input);
     Environment env;
-    env.in = &in;
     env.plan_addr = plan_addr_;
-    std::ostringstream out;
-    std::ostringstream err;
-    Result result;
-    result.code = RunChisoctl(args, out, err, env);
-    result.out = out.str();
-    result.err = err.str();
-    return result;
+    return RunCli(args, env, input);
   }
 
   // Never reached: every call in these tests must fail before or at connect.
@@ -206,6 +192,60 @@ TEST_F(ChisoctlCliTest, FileProblemsAreUsageErrors) {
   r = Run({"plan", "update", "x"});
   EXPECT_EQ(r.code, kExitUsage);
   EXPECT_THAT(r.err, HasSubstr("nothing to update"));
+}
+
+TEST_F(ChisoctlCliTest, PlanImportHelpListsItsFlags) {
+  Result r = Run({"plan", "import", "--help"});
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_THAT(r.out, HasSubstr("Usage: chisoctl [global flags] plan import FILE [--commit | "
+                               "--plan NAME]"));
+  for (const char* flag :
+       {"--commit", "--plan=NAME", "--issuer=NAME", "--issuer-unit=UNIT", "--context=UNIT"}) {
+    EXPECT_THAT(r.out, HasSubstr(flag)) << flag;
+  }
+  EXPECT_THAT(Run({"--help"}).out, HasSubstr("plan import  FILE"));
+}
+
+// Every problem with the arguments of "plan import" is found before any call
+// (the plan service's address is closed: a call would exit 5).
+TEST_F(ChisoctlCliTest, PlanImportArgumentErrorsAreUsageErrors) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string input;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"plan", "import"}, "", "chisoctl: missing FILE (a .docx or UTF-8 text file"},
+      {{"plan", "import", "/nonexistent/kh.docx"}, "", "cannot read /nonexistent/kh.docx"},
+      {{"plan", "import", "/"}, "", "cannot read /: it is a directory"},
+      {{"plan", "import", "a.txt", "b.txt"}, "", "unexpected argument \"b.txt\""},
+      {{"plan", "import", "-", "--commit", "--plan", "plans/p1"},
+       "x",
+       "--commit and --plan exclude each other"},
+      {{"plan", "import", "-", "--plan", "units/x"}, "x", "--plan: expected plans/ID or ID"},
+      {{"plan", "import", "-", "--issuer-unit", "Sở Tư pháp"},
+       "x",
+       "--issuer-unit: expected units/ID or ID (got \"Sở Tư pháp\")"},
+      {{"plan", "import", "-", "--context", "units/"}, "x", "--context: expected units/ID or ID"},
+      {{"plan", "import", "-"}, "", "<stdin>: empty"},
+      {{"plan", "import", "-"}, "K\xca HO\xa0 CH\n", "<stdin>: neither UTF-8 text nor a .docx"},
+      {{"plan", "import", "-", "--commit=maybe"}, "x", "--commit is a switch"},
+      {{"plan", "import", "-", "--number", "1"}, "x", "unknown flag --number"},
+  };
+  for (const Case& c : cases) {
+    Result r = Run(c.args, c.input);
+    EXPECT_EQ(r.code, kExitUsage) << c.message << ": " << r.err;
+    EXPECT_THAT(r.err, HasSubstr(c.message));
+    EXPECT_THAT(r.err, HasSubstr("Run \"chisoctl plan import --help\" for usage."));
+    EXPECT_THAT(r.out, IsEmpty());
+  }
+}
+
+TEST_F(ChisoctlCliTest, PlanImportWithNoServerExitsFive) {
+  Result r = Run({"plan", "import", "-"}, "KẾ HOẠCH\n");
+  EXPECT_EQ(r.code, kExitUnreachable);
+  EXPECT_THAT(r.err, StartsWith(absl::StrCat(
+                         "chisoctl: UNAVAILABLE: cannot reach the plan service at ", plan_addr_)));
 }
 
 TEST_F(ChisoctlCliTest, UpdateRefusesAFileForAnotherPlan) {

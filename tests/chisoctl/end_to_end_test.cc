@@ -26,6 +26,7 @@
 #include "services/plan/plan_manager.h"
 #include "services/plan/plan_service.h"
 #include "services/plan/plan_store.h"
+#include "tests/chisoctl/run_cli.h"
 #include "tools/chisoctl/cli.h"
 
 namespace chiso::chisoctl {
@@ -40,12 +41,6 @@ namespace pb = chiso::plan::v1;
 
 const std::string kYamlFixture = std::string(CHISOCTL_TESTDATA) + "/ddci_2020_sxd.yaml";
 const std::string kJsonFixture = std::string(CHISOCTL_TESTDATA) + "/ddci_2020_sxd.json";
-
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
 
 class ChisoctlEndToEndTest : public ::testing::Test {
  protected:
@@ -90,16 +85,7 @@ class ChisoctlEndToEndTest : public ::testing::Test {
 
   Result Run(std::vector<std::string> args, const std::string& input = "") {
     args.insert(args.begin(), "--addr=" + addr_);
-    std::istringstream in(input);
-    Environment env;
-    env.in = &in;
-    std::ostringstream out;
-    std::ostringstream err;
-    Result result;
-    result.code = RunChisoctl(args, out, err, env);
-    result.out = out.str();
-    result.err = err.str();
-    return result;
+    return RunCli(args, Environment(), input);
   }
 
   // Runs a command with --json and parses the plan it prints.

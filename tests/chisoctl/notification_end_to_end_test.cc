@@ -3,8 +3,9 @@
 // in-memory SQLite database, with a fake reminder queue (the operator
 // methods' view of Redis) and a fake clock. Reminders reach the inboxes
 // through the queue consumer's own code path, as the workers hand them over:
-// inbox listing and marking read, queue statistics, dead letters of both
-// kinds and their retry, and webhooks with their secret read from a file.
+// inbox listing and marking read, queue statistics, pending reminders, dead
+// letters of both kinds and their retry, and webhooks with their secret read
+// from a file.
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -51,6 +52,8 @@
 #include "services/notification/operations_manager.h"
 #include "services/notification/queue_admin.h"
 #include "services/notification/webhook_manager.h"
+#include "tests/chisoctl/run_cli.h"
+#include "tests/notification/fake_queue_admin.h"
 #include "tools/chisoctl/cli.h"
 #include "tools/chisoctl/notification_commands.h"
 
@@ -63,12 +66,6 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::StartsWith;
 namespace npb = chiso::notification::v1;
-
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
 
 // A port of 127.0.0.1 that nothing listens on: a call there fails with
 // UNAVAILABLE (exit 5), so exit 2 shows that no call was made.
@@ -89,58 +86,8 @@ std::string ClosedAddress() {
 Result RunAt(const std::string& addr, std::vector<std::string> args,
              const std::string& input = "") {
   if (!addr.empty()) args.insert(args.begin(), "--notification-addr=" + addr);
-  std::istringstream in(input);
-  Environment env;
-  env.in = &in;
-  std::ostringstream out;
-  std::ostringstream err;
-  Result result;
-  result.code = RunChisoctl(args, out, err, env);
-  result.out = out.str();
-  result.err = err.str();
-  return result;
+  return RunCli(args, Environment(), input);
 }
-
-// The reminder queue as the operator methods see it, in memory.
-class FakeQueue : public notification::QueueAdmin {
- public:
-  absl::Status down;
-  reminders::Stats stats;
-  std::vector<reminders::DeadLetter> dead;
-  std::vector<std::pair<std::string, int64_t>> requeued;
-
-  absl::StatusOr<reminders::Stats> GetStats() override {
-    if (!down.ok()) return down;
-    return stats;
-  }
-  absl::StatusOr<std::vector<reminders::DeadLetter>> ListDead(
-      int limit, absl::string_view prefix, int64_t before_ms,
-      absl::string_view before_id) override {
-    if (!down.ok()) return down;
-    std::vector<reminders::DeadLetter> out;
-    for (const reminders::DeadLetter& d : dead) {
-      const bool before = before_ms == 0 || d.dead_at_ms < before_ms ||
-                          (!before_id.empty() && d.dead_at_ms == before_ms && d.id < before_id);
-      if (absl::StartsWith(d.id, prefix) && before) out.push_back(d);
-    }
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-      return std::tie(a.dead_at_ms, a.id) > std::tie(b.dead_at_ms, b.id);
-    });
-    if (static_cast<int>(out.size()) > limit) out.resize(limit);
-    return out;
-  }
-  absl::Status Requeue(absl::string_view id, int64_t fire_at_ms) override {
-    if (!down.ok()) return down;
-    for (auto it = dead.begin(); it != dead.end(); ++it) {
-      if (it->id == id) {
-        dead.erase(it);
-        requeued.emplace_back(std::string(id), fire_at_ms);
-        return absl::OkStatus();
-      }
-    }
-    return absl::NotFoundError(absl::StrCat(id, " is not dead"));
-  }
-};
 
 // Thursday 16 May 2024, 09:00 in Hà Nội.
 const absl::CivilDay kToday(2024, 5, 16);
@@ -264,7 +211,7 @@ class NotificationEndToEndTest : public ::testing::Test {
   std::ostringstream logs_;
   civil::FakeClock clock_;
   IdGenerator ids_;
-  FakeQueue queue_;
+  notification::testing::FakeQueueAdmin queue_;
   notification::LatenessWindow lateness_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<notification::NotificationStore> store_;
@@ -539,6 +486,114 @@ TEST_F(NotificationEndToEndTest, QueueStatsDeadLettersAndRetry) {
   EXPECT_EQ(Run({"queue", "dead"}).out, "No dead letters.\n");
 }
 
+TEST_F(NotificationEndToEndTest, QueuePendingShowsWhatFiresNext) {
+  const auto lead = npb::RECIPIENT_ROLE_LEAD_UNIT;
+  // Queued as the producers queue them, with their fire times.
+  auto queue = [&](const npb::ReminderPayload& p, int64_t attempts = 0, absl::Duration retry = {}) {
+    reminders::PendingReminder r;
+    r.id = p.reminder_id();
+    r.scheduled_fire_at_ms = p.fire_at_ms();
+    r.fire_at_ms = p.fire_at_ms() + absl::ToInt64Milliseconds(retry);
+    r.attempts = attempts;
+    r.payload = p.SerializeAsString();
+    queue_.pending.push_back(std::move(r));
+  };
+  const std::string long_subject =
+      "Rà soát, cắt giảm thời gian giải quyết thủ tục hành chính trong lĩnh vực đất đai và "
+      "xây dựng trên địa bàn huyện";
+  queue(Payload(
+      reminders::TaskOwner(task_a_), kToday + 7, "before-7d", long_subject,
+      {UnitRecipient(finance_, "Phòng Tài chính - Kế hoạch", lead),
+       UnitRecipient(office_, "Văn phòng HĐND và UBND", npb::RECIPIENT_ROLE_COORDINATING_UNIT)},
+      civil::At(kToday, 8, 0)));
+  queue(Payload(
+      reminders::PlanOwner(plan_.substr(6)), kToday + 7, "report-5wd",
+      "Báo cáo kết quả thực hiện tháng 5",
+      {UnitRecipient(office_, "Văn phòng HĐND và UBND", npb::RECIPIENT_ROLE_REPORTING_UNIT)},
+      civil::At(kToday + 1, 8, 0)));
+  // Failed once; retried 2 minutes after its fire time.
+  queue(Payload(reminders::TaskOwner(task_b_), kToday - 1, "overdue-1", "Tổng hợp dự toán",
+                {UnitRecipient(finance_, "Phòng Tài chính - Kế hoạch", lead)},
+                civil::At(kToday, 8, 30)),
+        1, absl::Minutes(2));
+  npb::ReminderPayload other = Payload(reminders::TaskOwner(ids_.Next()), kToday + 1, "before-1d",
+                                       "Việc của kế hoạch khác", {}, civil::At(kToday, 10, 0));
+  other.set_plan("plans/" + ids_.Next());
+  queue(other);
+
+  Result table = Run({"queue", "pending"});
+  ASSERT_EQ(table.code, kExitOk) << table.err;
+  EXPECT_THAT(table.out, StartsWith("FIRE"));
+  const std::vector<std::string> lines = absl::StrSplit(table.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 5u) << table.out;
+  EXPECT_THAT(lines[0], HasSubstr("KIND"));
+  EXPECT_THAT(lines[0], HasSubstr("TASK/PLAN"));
+  // Soonest first, in business time.
+  EXPECT_THAT(lines[1], StartsWith("16/05/2024 08:00 "));
+  EXPECT_THAT(lines[1], HasSubstr("due-soon"));
+  EXPECT_THAT(lines[1], HasSubstr("before-7d"));
+  EXPECT_THAT(lines[1], HasSubstr("23/05/2024"));
+  EXPECT_THAT(lines[1], HasSubstr("tasks/" + task_a_));
+  // Both recipients, cut at 40 columns.
+  EXPECT_THAT(lines[1], HasSubstr("Phòng Tài chính - Kế hoạch; Văn phòng H…"));
+  EXPECT_THAT(lines[1], HasSubstr("Rà soát, cắt giảm"));
+  EXPECT_THAT(lines[1], Not(HasSubstr("trên địa bàn huyện")));  // cut at 50 columns
+  EXPECT_THAT(lines[1], HasSubstr("…"));
+  EXPECT_THAT(lines[2], StartsWith("16/05/2024 08:32 (attempt 2)"));
+  EXPECT_THAT(lines[2], HasSubstr("overdue"));
+  EXPECT_THAT(lines[3], StartsWith("16/05/2024 10:00 "));
+  EXPECT_THAT(lines[4], StartsWith("17/05/2024 08:00 "));
+  EXPECT_THAT(lines[4], HasSubstr("report-due"));
+  EXPECT_THAT(lines[4], HasSubstr(plan_));  // a report has no task: its plan
+  ExpectAlignedUnder(table.out, "SUBJECT",
+                     {"Rà soát, cắt giảm", "Tổng hợp dự toán", "Báo cáo kết quả"});
+
+  // --plan keeps this plan's tasks and reports; --prefix one owner.
+  npb::ListPendingRemindersResponse ours =
+      RunJson<npb::ListPendingRemindersResponse>({"queue", "pending", "--plan", plan_});
+  ASSERT_EQ(ours.reminders_size(), 3);
+  EXPECT_EQ(ours.reminders(1).attempts(), 1);
+  EXPECT_EQ(
+      ours.reminders(1).fire_time().seconds() - ours.reminders(1).scheduled_fire_time().seconds(),
+      120);
+  EXPECT_EQ(queue_.pending_queries.back().plan, plan_);
+  npb::ListPendingRemindersResponse one = RunJson<npb::ListPendingRemindersResponse>(
+      {"queue", "pending", "--prefix", reminders::TaskOwner(task_b_) + "/"});
+  ASSERT_EQ(one.reminders_size(), 1);
+  EXPECT_EQ(one.reminders(0).rule(), "overdue-1");
+
+  // --limit stops early and says more are queued; --all follows every page,
+  // short ones included, --page-size at a time.
+  Result limited = Run({"queue", "pending", "--limit", "2"});
+  ASSERT_EQ(limited.code, kExitOk) << limited.err;
+  EXPECT_THAT(limited.out,
+              HasSubstr("More reminders are queued after these; raise --limit (now 2)"));
+  EXPECT_EQ(queue_.pending_queries.back().limit, 2);
+  queue_.examine_at_most = 1;
+  const size_t before = queue_.pending_queries.size();
+  npb::ListPendingRemindersResponse all = RunJson<npb::ListPendingRemindersResponse>(
+      {"queue", "pending", "--all", "--page-size", "1", "--prefix", "plan/"});
+  ASSERT_EQ(all.reminders_size(), 1);
+  EXPECT_TRUE(all.next_page_token().empty());
+  EXPECT_EQ(queue_.pending_queries.size() - before, 4u);  // one entry examined per call
+  EXPECT_EQ(queue_.pending_queries.back().limit, 1);
+  queue_.examine_at_most = 0;
+  Result every = Run({"queue", "pending", "--all"});
+  EXPECT_THAT(every.out, Not(HasSubstr("More reminders")));
+
+  queue_.pending.clear();
+  EXPECT_EQ(Run({"queue", "pending"}).out, "No pending reminders.\n");
+  queue_.down = absl::UnavailableError("reminder queue (redis): connection refused");
+  Result down = Run({"queue", "pending"});
+  EXPECT_EQ(down.code, kExitUnreachable);
+  EXPECT_THAT(down.err, HasSubstr("reminder queue (redis)"));
+  // The service's own check of the prefix: INVALID_ARGUMENT, exit 4.
+  queue_.down = absl::OkStatus();
+  Result bad = Run({"queue", "pending", "--prefix", "Task/"});
+  EXPECT_EQ(bad.code, kExitRefused) << bad.err;
+  EXPECT_THAT(bad.err, HasSubstr("filter.reminder_id_prefix"));
+}
+
 TEST_F(NotificationEndToEndTest, WebhooksTakeTheirSecretFromAFile) {
   const std::string hex = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
   const std::string secret_file = WriteFile("hook.secret", hex + "\n");
@@ -671,6 +726,12 @@ TEST(NotificationCliTest, BadInputFailsBeforeAnyCall) {
        "NAME must be notifications/ID or ID"},
       {{"queue", "stats", "--window", "soon"}, "--window: expected a duration"},
       {{"queue", "dead", "--prefix", " "}, "--prefix: must not be empty"},
+      {{"queue", "pending", "--prefix", ""}, "--prefix: must not be empty"},
+      {{"queue", "pending", "--plan", "tasks/x/y"}, "--plan: expected plans/ID or ID"},
+      {{"queue", "pending", "--limit", "0"}, "--limit: expected a whole number from 1"},
+      {{"queue", "pending", "--limit", "5", "--all"}, "give --limit or --all, not both"},
+      {{"queue", "pending", "--page-size", "501"}, "--page-size: expected 1 to 500"},
+      {{"queue", "pending", "--page-size", "0"}, "--page-size: expected 1 to 500"},
       {{"queue", "dead", "--webhook", "hooks/x/y"}, "--webhook: expected webhooks/ID or ID"},
       {{"queue", "retry"}, "missing DEADLETTER_NAME"},
       {{"queue", "retry", "deadLetters/reminder-x", "--at", "mai"}, "--at: expected"},
@@ -728,6 +789,7 @@ TEST(NotificationCliTest, HelpNamesTheCommandsAndTheFlag) {
   r = RunAt("", {"queue", "--help"});
   EXPECT_EQ(r.code, kExitOk);
   EXPECT_THAT(r.out, HasSubstr("queue retry DEADLETTER_NAME [--at TIME]"));
+  EXPECT_THAT(r.out, HasSubstr("queue pending [--plan P] [--prefix P] [--limit N | --all]"));
   r = RunAt("", {"webhook", "create", "--help"});
   EXPECT_EQ(r.code, kExitOk);
   EXPECT_THAT(r.out, HasSubstr("--secret-file=FILE"));

@@ -22,6 +22,7 @@
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
+#include "tests/chisoctl/run_cli.h"
 #include "tools/chisoctl/cli.h"
 
 namespace chiso::chisoctl {
@@ -35,12 +36,6 @@ using ::testing::StartsWith;
 namespace spb = chiso::scoring::v1;
 using chiso::common::v1::Comparator;
 using chiso::common::v1::Measure;
-
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
 
 // The scoring service as chisoctl sees it: each method records its request
 // (the last one, and how many calls there were) and returns `status` when it
@@ -180,16 +175,7 @@ class ScoringCommandsTest : public ::testing::Test {
 
   Result Run(std::vector<std::string> args) {
     args.insert(args.begin(), absl::StrCat("--scoring-addr=127.0.0.1:", port_));
-    std::istringstream in;
-    Environment env;
-    env.in = &in;
-    std::ostringstream out;
-    std::ostringstream err;
-    Result result;
-    result.code = RunChisoctl(args, out, err, env);
-    result.out = out.str();
-    result.err = err.str();
-    return result;
+    return RunCli(args, Environment());
   }
 
   std::string WriteFile(const std::string& name, const std::string& contents) {

@@ -781,6 +781,7 @@ int AssignmentCommands::UnitSummary() {
   if (args_.Has("plan")) {
     if (auto rc = PlanName(args_.Get("plan"), request.mutable_plan())) return *rc;
   }
+  if (auto rc = DateFlag("as-of", request.mutable_as_of())) return *rc;
   apb::UnitSummary response;
   grpc::Status status = Call(&Stub::GetUnitSummary, request, &response);
   if (!status.ok()) return Failed(status);
@@ -1048,6 +1049,7 @@ int AssignmentCommands::TaskCancel() {
 int AssignmentCommands::PlanProgress() {
   apb::GetPlanSummaryRequest request;
   if (auto rc = PlanName(Arg(), request.mutable_plan())) return *rc;
+  if (auto rc = DateFlag("as-of", request.mutable_as_of())) return *rc;
   apb::PlanSummary response;
   grpc::Status status = Call(&Stub::GetPlanSummary, request, &response);
   if (!status.ok()) return Failed(status);
@@ -1170,12 +1172,13 @@ const std::vector<Command>& Commands() {
        &C::UnitImport},
       {"unit",
        "summary",
-       "UNIT [--subtree] [--plan PLAN]",
+       "UNIT [--subtree] [--plan PLAN] [--as-of DATE]",
        "A unit's record: its tasks by timeliness as lead and as coordinator, its on-time\n"
-       "ratio, and its overdue tasks.\n",
+       "ratio, and its overdue tasks. --as-of judges timeliness on that day instead of\n"
+       "today (where things stood, or will stand if nothing is reported).\n",
        1,
        "UNIT",
-       {{"subtree", false}, {"plan"}},
+       {{"subtree", false}, {"plan"}, {"as-of"}},
        &C::UnitSummary},
       {"person",
        "create",
@@ -1301,12 +1304,13 @@ const std::vector<Command>& Commands() {
        &C::TaskCancel},
       {"plan",
        "progress",
-       "PLAN",
+       "PLAN [--as-of DATE]",
        "A plan's progress: tasks and occurrences by timeliness, and the accountability\n"
-       "matrix (component, lead unit, counts, mean percent). Asks the assignment service.\n",
+       "matrix (component, lead unit, counts, mean percent). Asks the assignment service.\n"
+       "--as-of judges timeliness on that day instead of today.\n",
        1,
        "PLAN",
-       {},
+       {{"as-of"}},
        &C::PlanProgress},
   };
   return *commands;

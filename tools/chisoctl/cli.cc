@@ -32,6 +32,7 @@
 #include "tools/chisoctl/assignment_commands.h"
 #include "tools/chisoctl/notification_commands.h"
 #include "tools/chisoctl/plan_file.h"
+#include "tools/chisoctl/plan_import.h"
 #include "tools/chisoctl/rpc.h"
 #include "tools/chisoctl/scoring_commands.h"
 #include "tools/chisoctl/table.h"
@@ -67,6 +68,8 @@ Commands:
   plan delete  NAME [--etag E]                         delete a draft plan
   plan issue   NAME [--number N] [--issued-on DATE]    issue (ban hành) a draft plan
   plan close   NAME [--archive] [--reason TEXT]        close or archive an issued plan
+  plan import  FILE [--commit | --plan NAME] …         review a plan document (.docx or text);
+                                                       --commit saves it and creates its tasks
   plan progress PLAN                                   progress and accountability matrix
                                                        (assignment service)
   health       [--service NAME]                        is the service SERVING? (exit 0 if so,
@@ -80,7 +83,8 @@ Run "chisoctl unit --help" (person, task) for their commands.
 
 Notification commands (the notification service, --notification-addr):
   inbox list|read                      reminders in the inboxes of units and people
-  queue stats|dead|retry               the reminder queue: backlog, lateness, dead letters
+  queue stats|pending|dead|retry       the reminder queue: backlog, what fires next,
+                                       lateness, dead letters
   webhook create|get|list|pause|resume|delete
                                        deliveries to other systems (secret from a file)
 Run "chisoctl inbox --help" (queue, webhook) for their commands.
@@ -236,6 +240,28 @@ const std::vector<Verb>& Verbs() {
        "  --etag=E             fail with ABORTED if the plan changed since it had this etag\n",
        true,
        {{"archive", false}, {"reason"}, {"etag"}}},
+      {"import",
+       "FILE [--commit | --plan NAME] [--issuer NAME] [--issuer-unit UNIT] [--context UNIT]",
+       "Reads a plan document (KẾ HOẠCH) with the plan service and shows it for review: the\n"
+       "plan's header and objectives, the task drafts with their units (resolved by the\n"
+       "assignment service at --assignment-addr when it answers), and the warnings. Nothing\n"
+       "is saved.\n\n"
+       "With --commit the plan is saved as a draft and the assignment service creates its\n"
+       "tasks; a draft whose lead unit is collective, ambiguous or unknown is listed for a\n"
+       "person to decide. --plan NAME creates the tasks of FILE in a plan saved before (after\n"
+       "a failed or partial import): tasks already created are not created again.\n\n"
+       "FILE is a .docx file or UTF-8 text (as pasted from Word or a PDF); - reads stdin.\n\n"
+       "Flags:\n"
+       "  --commit             save the plan (status draft) and create its tasks\n"
+       "  --plan=NAME          create the tasks in this plan instead (plans/ID or ID)\n"
+       "  --issuer=NAME        the issuing body as written, when the document does not say\n"
+       "  --issuer-unit=UNIT   the issuing body in the unit directory (units/ID or ID)\n"
+       "  --context=UNIT       the unit whose subtree unit names resolve in (default:\n"
+       "                       --issuer-unit; with neither, the plan's issuer unit)\n"
+       "\nWith --json: the ImportPlanDocumentResponse, then (--commit, --plan) the\n"
+       "ImportTasksResponse.\n",
+       false,
+       {{"commit", false}, {"plan"}, {"issuer"}, {"issuer-unit"}, {"context"}}},
   };
   return *verbs;
 }
@@ -903,6 +929,20 @@ int RunChisoctl(const std::vector<std::string>& args, std::ostream& out, std::os
 
   std::istringstream no_input;
   std::istream& in = env.in != nullptr ? *env.in : no_input;
+  if (verb->name == "import") {
+    PlanImportTargets targets;
+    targets.plan_addr = conn.addr;
+    targets.assignment_addr = AssignmentServiceAddress(
+        parsed.Has("assignment-addr") ? std::optional<std::string>(parsed.Get("assignment-addr"))
+                                      : std::nullopt,
+        env);
+    if (targets.assignment_addr.empty()) {
+      return Usage(err, "--assignment-addr: must not be empty (HOST:PORT)", verb);
+    }
+    targets.timeout = conn.timeout;
+    targets.json = parsed.GetBool("json");
+    return RunPlanImport(parsed, targets, in, out, err);
+  }
   PlanCommands commands(*verb, parsed, conn.addr, conn.timeout, parsed.GetBool("json"), in, out,
                         err);
   return commands.Run();

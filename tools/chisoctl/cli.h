@@ -6,8 +6,8 @@
 //   chisoctl [--addr=HOST:PORT] [--json] [--timeout=10s] plan <command> …
 //   chisoctl [--assignment-addr=HOST:PORT] … unit|person|task <command> …
 //
-// with the plan commands create, get, list, update, delete, issue, close and
-// progress, and the assignment commands of assignment_commands.h (see
+// with the plan commands create, get, list, update, delete, issue, close,
+// import (plan_import.h) and progress, and the assignment commands of assignment_commands.h (see
 // the help text, `chisoctl --help`, and docs/CHISOCTL.md). Everything but
 // main() lives here so tests can run the tool in-process.
 

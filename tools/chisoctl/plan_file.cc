@@ -70,9 +70,7 @@ bool IsPlainBoolean(absl::string_view s, bool* value) {
   return false;
 }
 
-// Limits of a plan file: larger than any plan the server accepts (4 MiB),
-// small enough that a hostile file cannot exhaust memory or the stack.
-constexpr size_t kMaxFileBytes = 4 << 20;
+// Limits of a YAML plan file (its size: kMaxInputBytes).
 constexpr int kMaxYamlNodes = 100000;
 constexpr int kMaxYamlDepth = 64;
 
@@ -496,16 +494,17 @@ absl::StatusOr<LoadedPlan> ParsePlanText(absl::string_view text, PlanFileFormat 
   return loaded;
 }
 
-absl::StatusOr<std::string> ReadInputText(const std::string& path, std::istream& standard_input) {
+absl::StatusOr<std::string> ReadInputText(const std::string& path, std::istream& standard_input,
+                                          size_t max_bytes) {
   std::string text;
   if (path == "-") {
     std::vector<char> chunk(64 << 10);
     while (standard_input.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) ||
            standard_input.gcount() > 0) {
       text.append(chunk.data(), static_cast<size_t>(standard_input.gcount()));
-      if (text.size() > kMaxFileBytes) {
+      if (text.size() > max_bytes) {
         return absl::InvalidArgumentError(
-            absl::StrCat("<stdin>: larger than ", kMaxFileBytes >> 20, " MiB"));
+            absl::StrCat("<stdin>: larger than ", max_bytes >> 20, " MiB"));
       }
     }
     if (standard_input.bad()) {
@@ -517,9 +516,9 @@ absl::StatusOr<std::string> ReadInputText(const std::string& path, std::istream&
   if (std::filesystem::is_directory(path, ec)) {
     return absl::InvalidArgumentError(absl::StrCat("cannot read ", path, ": it is a directory"));
   }
-  if (const auto size = std::filesystem::file_size(path, ec); !ec && size > kMaxFileBytes) {
+  if (const auto size = std::filesystem::file_size(path, ec); !ec && size > max_bytes) {
     return absl::InvalidArgumentError(
-        absl::StrCat(path, ": larger than ", kMaxFileBytes >> 20, " MiB"));
+        absl::StrCat(path, ": larger than ", max_bytes >> 20, " MiB"));
   }
   std::ifstream file(path, std::ios::binary);
   if (!file) {

@@ -23,6 +23,7 @@
 // Every error is InvalidArgument with a message that starts with the source
 // name and, where known, the line: "plan.yaml: line 4, column 3: …".
 
+#include <cstddef>
 #include <istream>
 #include <string>
 #include <vector>
@@ -78,9 +79,14 @@ absl::Status ParseMessageText(absl::string_view text, PlanFileFormat format,
 absl::Status LoadMessageFile(const std::string& path, std::istream& standard_input,
                              google::protobuf::Message* message, std::vector<std::string>* fields);
 
-// Reads the whole of `path`, or `standard_input` when `path` is "-" (up to
-// the same size limit). Fails with InvalidArgument when it cannot be read.
-absl::StatusOr<std::string> ReadInputText(const std::string& path, std::istream& standard_input);
+// Largest file the loaders read: larger than any plan the server accepts
+// (4 MiB), small enough that a hostile file cannot exhaust memory or the stack.
+inline constexpr size_t kMaxInputBytes = 4 << 20;
+
+// Reads the whole of `path`, or `standard_input` when `path` is "-", up to
+// `max_bytes`. Fails with InvalidArgument when it cannot be read or is larger.
+absl::StatusOr<std::string> ReadInputText(const std::string& path, std::istream& standard_input,
+                                          size_t max_bytes = kMaxInputBytes);
 
 }  // namespace chiso::chisoctl
 

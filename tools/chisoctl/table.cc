@@ -147,6 +147,20 @@ void Table::Render(std::ostream& out, const std::string& indent) const {
   }
 }
 
+void RenderFields(const std::vector<std::pair<std::string, std::string>>& fields, std::ostream& out,
+                  int key_width, const std::string& indent) {
+  int width = key_width;
+  if (width == 0) {
+    for (const auto& [key, value] : fields) {
+      if (!value.empty()) width = std::max(width, text::DisplayWidth(key) + 1);
+    }
+  }
+  for (const auto& [key, value] : fields) {
+    if (value.empty()) continue;
+    out << indent << text::PadRight(absl::StrCat(key, ":"), width) << "  " << Cell(value) << "\n";
+  }
+}
+
 std::string FormatDate(const chiso::common::v1::Date& date) {
   if (date.year() == 0 && date.month() == 0 && date.day() == 0) return "";
   return absl::StrFormat("%02d/%02d/%04d", date.day(), date.month(), date.year());
@@ -235,9 +249,7 @@ void RenderPlan(const Plan& plan, std::ostream& out) {
   add("Close reason", plan.close_reason());
   add("Etag", plan.etag());
 
-  for (const auto& [key, value] : rows) {
-    out << text::PadRight(absl::StrCat(key, ":"), kKeyWidth) << "  " << Cell(value) << "\n";
-  }
+  RenderFields(rows, out, kKeyWidth);
 
   out << "\nObjectives (" << plan.objectives_size() << "):\n";
   if (plan.objectives_size() == 0) return;

@@ -8,6 +8,7 @@
 
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "chiso/common/v1/types.pb.h"
@@ -44,6 +45,13 @@ class Table {
   std::vector<Column> columns_;
   std::vector<std::vector<std::string>> rows_;
 };
+
+// Writes "Key:  value" lines: each key and its colon padded to `key_width`
+// terminal columns (to the widest key when 0), two spaces, then the value
+// cleaned as table cells are (one line, no control characters). Fields with
+// an empty value are left out. Every line starts with `indent`.
+void RenderFields(const std::vector<std::pair<std::string, std::string>>& fields, std::ostream& out,
+                  int key_width = 0, const std::string& indent = "");
 
 // "11/06/2020", or "" for an unset date.
 std::string FormatDate(const chiso::common::v1::Date& date);
