@@ -5,14 +5,19 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 RELEASE := build/release
 TEST    := build/test
 CMAKE_COMMON := -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
+# Seconds each fuzz target runs for in `make fuzz` (`make test` runs each for 20).
+FUZZ_SECONDS ?= 300
 
-.PHONY: all setup build build-test test run demo bench fmt lint clean help
+.PHONY: all setup build build-test test fuzz run demo bench fmt lint clean help
 
 all: build
 
 help:
 	@echo "make run     install, build (Release) and start the suite on its default ports"
-	@echo "make test    install, build (Test: ASan+UBSan) and run every test with ctest"
+	@echo "make test    install, build (Test: ASan+UBSan) and run every test with ctest,"
+	@echo "             then each fuzz target for 20 s"
+	@echo "make fuzz    build the fuzz targets (clang, libFuzzer) and run each for"
+	@echo "             FUZZ_SECONDS (default 300); crashes are kept in build/fuzz/artifacts"
 	@echo "make demo    walk a plan through its life against a running suite (after make run)"
 	@echo "make build   build the Release configuration only"
 	@echo "make bench   build and run the benchmarks (results: docs/PERFORMANCE.md)"
@@ -35,6 +40,10 @@ test: build-test
 	@cd $(TEST) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 300
+	@bash scripts/fuzz.sh 20
+
+fuzz: setup
+	@bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
 run: build
 	@bash scripts/run.sh

@@ -8,7 +8,8 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libhiredis-dev prometheus-cpp-dev libsqlite3-dev libicu-dev
   libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libcurl4-openssl-dev libssl-dev
+  libcurl4-openssl-dev libssl-dev libre2-dev libzip-dev libpugixml-dev
+  clang-14 libclang-rt-14-dev
   redis-server curl
 )
 

@@ -213,9 +213,9 @@ absl::StatusOr<absl::CivilDay> TaskManager::SummaryDay(const Date& as_of) const 
   if (!IsSet(as_of)) return Today();
   absl::StatusOr<absl::CivilDay> day = civil::MakeDate(as_of.year(), as_of.month(), as_of.day());
   if (!day.ok() || as_of.year() < 2000 || as_of.year() > 2100) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("as_of: ", as_of.year(), "-", as_of.month(), "-", as_of.day(),
-                     " is not a date of the years 2000-2100"));
+    return absl::InvalidArgumentError(absl::StrCat("as_of: ", as_of.year(), "-", as_of.month(), "-",
+                                                   as_of.day(),
+                                                   " is not a date of the years 2000-2100"));
   }
   return day;
 }

@@ -94,11 +94,10 @@ absl::StatusOr<pb::ImportPlanDocumentResponse> PlanManager::Import(
   absl::StatusOr<Plan> created = Create(create);
   if (!created.ok()) {
     if (created.status().code() != absl::StatusCode::kInvalidArgument) return created.status();
-    return absl::FailedPreconditionError(
-        absl::StrCat("commit: the plan read from the document cannot be saved: ",
-                     created.status().message(),
-                     " (import without commit to review it; pass `issuer` when the document "
-                     "does not name its issuing body)"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "commit: the plan read from the document cannot be saved: ", created.status().message(),
+        " (import without commit to review it; pass `issuer` when the document "
+        "does not name its issuing body)"));
   }
   *response->mutable_plan() = *std::move(created);
   return response;

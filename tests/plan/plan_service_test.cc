@@ -505,16 +505,16 @@ TEST_F(PlanServiceTest, ImportPlanDocumentRejectsMissingAndBinaryDocuments) {
     // A .docx sent as text: valid UTF-8 bytes, but binary.
     req.set_text(std::string("PK\x03\x04\x14\0\x06\0word/document.xml", 25));
     v1::ImportPlanDocumentResponse out;
-    ExpectStatus(h_->stub().ImportPlanDocument(&ctx, req, &out),
-                 grpc::StatusCode::INVALID_ARGUMENT, "document: binary data");
+    ExpectStatus(h_->stub().ImportPlanDocument(&ctx, req, &out), grpc::StatusCode::INVALID_ARGUMENT,
+                 "document: binary data");
   }
   {
     grpc::ClientContext ctx;
     v1::ImportPlanDocumentRequest req;
     req.set_docx("this is not a zip archive");
     v1::ImportPlanDocumentResponse out;
-    ExpectStatus(h_->stub().ImportPlanDocument(&ctx, req, &out),
-                 grpc::StatusCode::INVALID_ARGUMENT, "docx");
+    ExpectStatus(h_->stub().ImportPlanDocument(&ctx, req, &out), grpc::StatusCode::INVALID_ARGUMENT,
+                 "docx");
   }
 }
 

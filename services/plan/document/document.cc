@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <cctype>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,8 +45,7 @@ class FoldTable {
     const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(status);
     for (UChar32 c = kFirst; c <= kLast; ++c) {
       char folded = 0;
-      if (c == 0x0110 || c == 0x0111 || c == 0x00D0 || c == 0x00F0 || c == 0x0189 ||
-          c == 0x0256) {
+      if (c == 0x0110 || c == 0x0111 || c == 0x00D0 || c == 0x00F0 || c == 0x0189 || c == 0x0256) {
         folded = 'd';
       } else if (U_SUCCESS(status)) {
         icu::UnicodeString decomposition;
@@ -67,8 +66,8 @@ class FoldTable {
 bool IsCombiningMark(UChar32 c) { return c >= 0x0300 && c <= 0x036F; }
 
 bool IsSuperscriptDigit(UChar32 c) {
-  return c == 0x00B9 || c == 0x00B2 || c == 0x00B3 || (c >= 0x2070 && c <= 0x2079) ||
-         c == 0x207D || c == 0x207E;
+  return c == 0x00B9 || c == 0x00B2 || c == 0x00B3 || (c >= 0x2070 && c <= 0x2079) || c == 0x207D ||
+         c == 0x207E;
 }
 
 // Removes Markdown emphasis ("*", "**", "***", "__") and superscript footnote
@@ -103,8 +102,8 @@ std::string StripMarks(absl::string_view text, bool* bold, bool* footnote_start)
 }
 
 bool IsRomanNumeral(absl::string_view s) {
-  static const char* const kNumerals[] = {"I",  "II",  "III",  "IV", "V",  "VI",
-                                          "VII", "VIII", "IX", "X",  "XI", "XII"};
+  static const char* const kNumerals[] = {"I",   "II",   "III", "IV", "V",  "VI",
+                                          "VII", "VIII", "IX",  "X",  "XI", "XII"};
   for (const char* numeral : kNumerals) {
     if (s == numeral) return true;
   }
@@ -140,16 +139,16 @@ size_t Marker(absl::string_view text, BlockKind* kind, std::string* marker) {
   // Roman numerals: "II. ", "IV) ".
   size_t n = 0;
   while (n < text.size() && n < 5 && (text[n] == 'I' || text[n] == 'V' || text[n] == 'X')) ++n;
-  if (n > 0 && n + 1 < text.size() && (text[n] == '.' || text[n] == ')') &&
-      text[n + 1] == ' ' && IsRomanNumeral(text.substr(0, n))) {
+  if (n > 0 && n + 1 < text.size() && (text[n] == '.' || text[n] == ')') && text[n + 1] == ' ' &&
+      IsRomanNumeral(text.substr(0, n))) {
     *kind = BlockKind::kRoman;
     *marker = std::string(text.substr(0, n));
     return n + 2;
   }
   // Numbers: "1. ", "2) ", "1.2. ", "1.2 ".
   n = 0;
-  while (n < text.size() && n < 8 && (std::isdigit(static_cast<unsigned char>(text[n])) ||
-                                      (text[n] == '.' && n > 0))) {
+  while (n < text.size() && n < 8 &&
+         (std::isdigit(static_cast<unsigned char>(text[n])) || (text[n] == '.' && n > 0))) {
     ++n;
   }
   if (n > 0 && std::isdigit(static_cast<unsigned char>(text[0]))) {
@@ -266,9 +265,9 @@ bool LineBlock(absl::string_view raw, int number, bool after_row, Block* block) 
   const absl::string_view right_trimmed = absl::StripTrailingAsciiWhitespace(line);
   const absl::string_view counted = after_row ? right_trimmed : absl::string_view(trimmed_raw);
   const auto tabs = std::count(counted.begin(), counted.end(), '\t');
-  const bool bullet_start = absl::StartsWith(trimmed_raw, "-\t") ||
-                            absl::StartsWith(trimmed_raw, "+\t") ||
-                            absl::StartsWith(trimmed_raw, "- ") || absl::StartsWith(trimmed_raw, "+ ");
+  const bool bullet_start =
+      absl::StartsWith(trimmed_raw, "-\t") || absl::StartsWith(trimmed_raw, "+\t") ||
+      absl::StartsWith(trimmed_raw, "- ") || absl::StartsWith(trimmed_raw, "+ ");
   const bool tabbed = tabs >= 2 || (tabs == 1 && !bullet_start);
   const bool piped = absl::StartsWith(trimmed_raw, "|") &&
                      std::count(trimmed_raw.begin(), trimmed_raw.end(), '|') >= 3;
@@ -337,9 +336,9 @@ bool LineBlock(absl::string_view raw, int number, bool after_row, Block* block) 
     }
     block->kind = kind;
     block->marker = std::move(marker);
-    block->text = skip > 0 ? std::string(absl::StripAsciiWhitespace(
-                                 absl::string_view(cleaned).substr(skip)))
-                           : std::move(cleaned);
+    block->text =
+        skip > 0 ? std::string(absl::StripAsciiWhitespace(absl::string_view(cleaned).substr(skip)))
+                 : std::move(cleaned);
   }
   return true;
 }
@@ -430,9 +429,8 @@ std::string Document::SourceText(int first_line, int last_line) const {
 
 absl::StatusOr<Document> ParseDocument(absl::string_view text, const DocumentLimits& limits) {
   if (text.size() > limits.max_bytes) {
-    return absl::ResourceExhaustedError(absl::StrCat("document: ", text.size(),
-                                                     " bytes is over the limit of ",
-                                                     limits.max_bytes, " bytes"));
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "document: ", text.size(), " bytes is over the limit of ", limits.max_bytes, " bytes"));
   }
   if (absl::StartsWith(text, "\xEF\xBB\xBF")) text.remove_prefix(3);
   const size_t nul = text.find('\0');
@@ -471,8 +469,8 @@ absl::StatusOr<Document> ParseDocument(absl::string_view text, const DocumentLim
   int blank_run = 0;
   for (size_t n = 0; n < doc.lines.size(); ++n) {
     Block block;
-    const bool after_row = blank_run == 0 && !doc.blocks.empty() &&
-                           doc.blocks.back().kind == BlockKind::kTableRow;
+    const bool after_row =
+        blank_run == 0 && !doc.blocks.empty() && doc.blocks.back().kind == BlockKind::kTableRow;
     if (!LineBlock(doc.lines[n], static_cast<int>(n + 1), after_row, &block)) {
       ++blank_run;
       continue;

@@ -22,8 +22,7 @@ std::string Source(const Document& doc, int first_line, int last_line) {
 
 }  // namespace
 
-void Report::Fact(absl::string_view field, absl::string_view value, int first_line,
-                  int last_line) {
+void Report::Fact(absl::string_view field, absl::string_view value, int first_line, int last_line) {
   auto* fact = out_->add_facts();
   fact->set_field(std::string(field));
   fact->set_value(std::string(value));

@@ -40,8 +40,8 @@ void ExtractHeader(const Document& doc, const ExtractContext& ctx, chiso::plan::
 // plan->period and issued_on for years written without one. Ids "o1", "o2",
 // … in document order. A target whose component is not found gets a
 // NO_COMPONENT warning and no objective.
-void ExtractObjectives(const Document& doc, const ExtractContext& ctx,
-                       chiso::plan::v1::Plan* plan, Report* report);
+void ExtractObjectives(const Document& doc, const ExtractContext& ctx, chiso::plan::v1::Plan* plan,
+                       Report* report);
 
 // Tasks (task_extractor.cc): per component section, the supervising leader
 // ("Lãnh đạo phụ trách"), lead units ("Giao X chủ trì…", "X là đầu mối", "X
@@ -58,8 +58,7 @@ void ExtractObjectives(const Document& doc, const ExtractContext& ctx,
 // ImportTasks to report. Drafts refer to the plan's objective of their
 // component (objective_id) when there is one, else carry framework and
 // component. draft_id is "L<first>-<last>" plus "-<n>" per lead.
-void ExtractTasks(const Document& doc, const ExtractContext& ctx,
-                  const chiso::plan::v1::Plan& plan,
+void ExtractTasks(const Document& doc, const ExtractContext& ctx, const chiso::plan::v1::Plan& plan,
                   std::vector<chiso::common::v1::TaskDraft>* drafts, Report* report);
 
 // Reporting rules (reporting_extractor.cc) from the closing section:

@@ -61,8 +61,8 @@ absl::StatusOr<v1::ImportPlanDocumentResponse> ImportDocument(
 
   if (plan->objectives().empty()) {
     report.Warn("NO_OBJECTIVES",
-                "no target with a value, rank or grade was found; add the objectives by hand",
-                0, 0);
+                "no target with a value, rank or grade was found; add the objectives by hand", 0,
+                0);
   }
   if (response.task_drafts().empty()) {
     report.Warn("NO_TASKS", "no task with a lead unit was found", 0, 0);

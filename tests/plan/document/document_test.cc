@@ -93,7 +93,8 @@ TEST(ParseDocumentTest, SplitsTableRowsIntoCells) {
   ASSERT_TRUE(doc.ok()) << doc.status();
   ASSERT_EQ(doc->blocks.size(), 4u);
   EXPECT_EQ(doc->blocks[1].kind, BlockKind::kTableRow);
-  EXPECT_THAT(doc->blocks[1].cells, ElementsAre("1.", "Chỉ số PAPI", "Thường xuyên", "Phòng Nội vụ"));
+  EXPECT_THAT(doc->blocks[1].cells,
+              ElementsAre("1.", "Chỉ số PAPI", "Thường xuyên", "Phòng Nội vụ"));
   EXPECT_EQ(doc->blocks[2].kind, BlockKind::kRule);
   EXPECT_THAT(doc->blocks[3].cells, ElementsAre("2.", "Chỉ số PCI", "Hàng năm", "Thanh tra huyện"));
 }

@@ -258,9 +258,9 @@ TEST(HeaderExtractorTest, SignatureWithoutRecipientsList) {
 }
 
 TEST(HeaderExtractorTest, OnBehalfOfTheCommitteeAndDeputisingForTheHead) {
-  const v1::ImportPlanDocumentResponse r =
-      Import("KẾ HOẠCH\n\nNâng cao chỉ số PAPI năm 2022\n\nNơi nhận:\n- Như trên;\n\n"
-             "TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\n\n(Đã ký)\n\nĐinh Thị Lan\n");
+  const v1::ImportPlanDocumentResponse r = Import(
+      "KẾ HOẠCH\n\nNâng cao chỉ số PAPI năm 2022\n\nNơi nhận:\n- Như trên;\n\n"
+      "TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\n\n(Đã ký)\n\nĐinh Thị Lan\n");
   EXPECT_EQ(r.plan().signer().authority(), "TM. ỦY BAN NHÂN DÂN KT. CHỦ TỊCH");
   EXPECT_EQ(r.plan().signer().post(), "PHÓ CHỦ TỊCH");
   EXPECT_EQ(r.plan().signer().full_name(), "Đinh Thị Lan");

@@ -58,31 +58,46 @@ std::string Canonical(const cv1::Decimal& d) { return Canonical(d.value()); }
 
 std::string Comparator(cv1::Comparator c) {
   switch (c) {
-    case cv1::COMPARATOR_ABOVE: return "ABOVE";
-    case cv1::COMPARATOR_AT_LEAST: return "AT_LEAST";
-    case cv1::COMPARATOR_AT_MOST: return "AT_MOST";
-    case cv1::COMPARATOR_BELOW: return "BELOW";
-    default: return "";
+    case cv1::COMPARATOR_ABOVE:
+      return "ABOVE";
+    case cv1::COMPARATOR_AT_LEAST:
+      return "AT_LEAST";
+    case cv1::COMPARATOR_AT_MOST:
+      return "AT_MOST";
+    case cv1::COMPARATOR_BELOW:
+      return "BELOW";
+    default:
+      return "";
   }
 }
 
 std::string Measure(cv1::Measure m) {
   switch (m) {
-    case cv1::MEASURE_RANK: return "RANK";
-    case cv1::MEASURE_PERCENT: return "PERCENT";
-    case cv1::MEASURE_GRADE: return "GRADE";
-    default: return "SCORE";
+    case cv1::MEASURE_RANK:
+      return "RANK";
+    case cv1::MEASURE_PERCENT:
+      return "PERCENT";
+    case cv1::MEASURE_GRADE:
+      return "GRADE";
+    default:
+      return "SCORE";
   }
 }
 
 std::string Frequency(cv1::Frequency f) {
   switch (f) {
-    case cv1::FREQUENCY_MONTHLY: return "MONTHLY";
-    case cv1::FREQUENCY_QUARTERLY: return "QUARTERLY";
-    case cv1::FREQUENCY_SEMIANNUAL: return "SEMIANNUAL";
-    case cv1::FREQUENCY_ANNUAL: return "ANNUAL";
-    case cv1::FREQUENCY_ONCE: return "ONCE";
-    default: return "";
+    case cv1::FREQUENCY_MONTHLY:
+      return "MONTHLY";
+    case cv1::FREQUENCY_QUARTERLY:
+      return "QUARTERLY";
+    case cv1::FREQUENCY_SEMIANNUAL:
+      return "SEMIANNUAL";
+    case cv1::FREQUENCY_ANNUAL:
+      return "ANNUAL";
+    case cv1::FREQUENCY_ONCE:
+      return "ONCE";
+    default:
+      return "";
   }
 }
 
@@ -122,12 +137,14 @@ std::string MilestoneKey(const cv1::Milestone& m) {
           if (r.year_offset() != 0) absl::StrAppend(&key, ":", r.year_offset());
           return key;
         }
-        case cv1::FREQUENCY_SEMIANNUAL: return "semiannual";
+        case cv1::FREQUENCY_SEMIANNUAL:
+          return "semiannual";
         case cv1::FREQUENCY_QUARTERLY:
           return r.day() > 0 ? absl::StrCat("quarterly:", r.day()) : "quarterly";
         case cv1::FREQUENCY_MONTHLY:
           return r.day() > 0 ? absl::StrCat("monthly:", r.day()) : "monthly";
-        default: return "recurrence";
+        default:
+          return "recurrence";
       }
     }
     case cv1::Milestone::kContinuous:
@@ -178,8 +195,8 @@ void ScoreHeader(const SeedFacts& facts, const v1::Plan& plan, Score* score) {
     if (want == got) {
       ++score->header_right;
     } else {
-      score->misses.push_back(absl::StrCat("header ", field, ": want \"", want, "\" got \"",
-                                           got, "\""));
+      score->misses.push_back(
+          absl::StrCat("header ", field, ": want \"", want, "\" got \"", got, "\""));
     }
   };
   check("number", h.number(), plan.number());
@@ -213,10 +230,10 @@ void ScoreObjectives(const SeedFacts& facts, const v1::Plan& plan, Score* score)
         continue;
       }
       used[i] = true;
-      got_text = absl::StrCat(Comparator(o.target().comparator()), " ",
-                              Canonical(o.target().value()), " ", o.target().year(), " base ",
-                              Canonical(o.baseline().value()), " ", o.baseline().year(), " ",
-                              o.baseline().rank(), "/", o.baseline().rank_of());
+      got_text =
+          absl::StrCat(Comparator(o.target().comparator()), " ", Canonical(o.target().value()), " ",
+                       o.target().year(), " base ", Canonical(o.baseline().value()), " ",
+                       o.baseline().year(), " ", o.baseline().rank(), "/", o.baseline().rank_of());
       exact = Comparator(o.target().comparator()) == want.comparator() &&
               Canonical(o.target().value()) == Canonical(want.target()) &&
               o.target().year() == want.target_year() &&
@@ -268,17 +285,17 @@ void ScoreTasks(const SeedFacts& facts, const v1::ImportPlanDocumentResponse& re
       ++score->timeframes_right;
     } else {
       if (wanted.empty()) ++score->invented;
-      score->misses.push_back(absl::StrCat(
-          "task @", want.first_line(), " \"", want.lead(), "\": milestones want {",
-          absl::StrJoin(wanted, ","), "} got {", absl::StrJoin(got, ","), "}"));
+      score->misses.push_back(absl::StrCat("task @", want.first_line(), " \"", want.lead(),
+                                           "\": milestones want {", absl::StrJoin(wanted, ","),
+                                           "} got {", absl::StrJoin(got, ","), "}"));
     }
   }
   for (int i = 0; i < response.task_drafts_size(); ++i) {
     if (used[i]) continue;
     const auto& d = response.task_drafts(i);
     score->misses.push_back(absl::StrCat("extra draft @", d.first_line(), "-", d.last_line(),
-                                         ": lead \"",
-                                         d.lead_units().empty() ? "" : d.lead_units(0), "\""));
+                                         ": lead \"", d.lead_units().empty() ? "" : d.lead_units(0),
+                                         "\""));
   }
 }
 
