@@ -56,7 +56,7 @@ TEST(ParseDocumentTest, RecognisesMarkersAndKeepsLineNumbers) {
 
 TEST(ParseDocumentTest, StripsMarkdownAndFootnoteMarkers) {
   auto doc = ParseDocument(
-      "## KẾ HOẠCH\n* **Lãnh đạo phụ trách:** Đồng chí Chủ tịch UBND huyện.\n"
+      "## KẾ HOẠCH\n* **Lãnh đạo phụ trách:** Chủ tịch UBND xã.\n"
       "a) **Giao Thanh tra huyện** chủ trì trang thông tin⁽¹⁾ của huyện.\n"
       "⁽¹⁾ Chú thích của trang.\n");
   ASSERT_TRUE(doc.ok()) << doc.status();
@@ -64,18 +64,18 @@ TEST(ParseDocumentTest, StripsMarkdownAndFootnoteMarkers) {
   EXPECT_EQ(doc->blocks[0].hashes, 2);
   EXPECT_EQ(doc->blocks[0].text, "KẾ HOẠCH");
   EXPECT_EQ(doc->blocks[1].kind, BlockKind::kBullet);
-  EXPECT_EQ(doc->blocks[1].text, "Lãnh đạo phụ trách: Đồng chí Chủ tịch UBND huyện.");
+  EXPECT_EQ(doc->blocks[1].text, "Lãnh đạo phụ trách: Chủ tịch UBND xã.");
   EXPECT_EQ(doc->blocks[2].text, "Giao Thanh tra huyện chủ trì trang thông tin của huyện.");
   EXPECT_EQ(doc->blocks[3].kind, BlockKind::kFootnote);
 }
 
 TEST(ParseDocumentTest, JoinsASentenceBrokenOverABlankLine) {
   auto doc = ParseDocument(
-      "- Giao Văn phòng Sở chủ trì phối hợp với các phòng liên quan tham mưu thực hiện cải\n\n"
+      "- Giao Văn phòng Sở chủ trì cùng Thanh tra Sở soạn quy chế tiếp nhận phản ánh và cải\n\n"
       "thiện chỉ số “Tính minh bạch”, cụ thể:\n\n- Tiếp theo.\n");
   ASSERT_TRUE(doc.ok()) << doc.status();
   ASSERT_EQ(doc->blocks.size(), 2u);
-  EXPECT_THAT(doc->blocks[0].text, HasSubstr("thực hiện cải thiện chỉ số"));
+  EXPECT_THAT(doc->blocks[0].text, HasSubstr("phản ánh và cải thiện chỉ số"));
   EXPECT_EQ(doc->blocks[0].first_line, 1);
   EXPECT_EQ(doc->blocks[0].last_line, 3);
 }
@@ -101,9 +101,9 @@ TEST(ParseDocumentTest, SplitsTableRowsIntoCells) {
 
 TEST(ParseDocumentTest, BoldAfterALetterMarkerIsAHeadingNotJoinedToTheNextParagraph) {
   auto doc = ParseDocument(
-      "c) **Các phòng chuyên môn thuộc UBND huyện, Kho bạc Nhà nước huyện, Công an huyện, "
-      "Chi cục Thuế huyện, Bảo hiểm xã hội huyện**\n\n"
-      "Theo lĩnh vực mà đơn vị quản lý, phụ trách thực hiện nghiêm túc kỷ luật hành chính.\n");
+      "b) **Phòng Giáo dục và Đào tạo, Phòng Y tế, Trung tâm Y tế huyện, Ban Quản lý chợ "
+      "huyện và Hội Nông dân huyện cùng tham gia**\n\n"
+      "Mỗi đơn vị cử một đầu mối theo dõi phản ánh của người dân trong năm.\n");
   ASSERT_TRUE(doc.ok()) << doc.status();
   ASSERT_EQ(doc->blocks.size(), 2u);
   EXPECT_EQ(doc->blocks[0].kind, BlockKind::kLetter);
