@@ -161,6 +161,8 @@ size_t Marker(absl::string_view text, BlockKind* kind, std::string* marker) {
     } else if (end < text.size() && text[end] == ')') {
       ++end;
       closed = true;
+    } else if (absl::StrContains(number, '.')) {
+      closed = true;  // "1.2 Giao …": a sub-item written without the last dot
     }
     const bool short_parts = [&] {
       for (absl::string_view part : absl::StrSplit(number, '.')) {
@@ -174,14 +176,26 @@ size_t Marker(absl::string_view text, BlockKind* kind, std::string* marker) {
       return end + 1;
     }
   }
-  // Letters: "a) ", "đ) ".
-  if (std::islower(static_cast<unsigned char>(text[0])) && text.size() > 2 && text[1] == ')' &&
-      text[2] == ' ') {
+  // Numbers in parentheses: "(1) ", "(12) ".
+  if (text.size() > 3 && text[0] == '(' && std::isdigit(static_cast<unsigned char>(text[1]))) {
+    size_t close = 1;
+    while (close < text.size() && close < 4 &&
+           std::isdigit(static_cast<unsigned char>(text[close])))
+      ++close;
+    if (close + 1 < text.size() && text[close] == ')' && text[close + 1] == ' ') {
+      *kind = BlockKind::kNumber;
+      *marker = std::string(text.substr(1, close - 1));
+      return close + 2;
+    }
+  }
+  // Letters: "a) ", "đ) ", "a. ", "b. ".
+  if (std::islower(static_cast<unsigned char>(text[0])) && text.size() > 2 &&
+      (text[1] == ')' || text[1] == '.') && text[2] == ' ') {
     *kind = BlockKind::kLetter;
     *marker = std::string(1, text[0]);
     return 3;
   }
-  if (absl::StartsWith(text, "đ) ")) {
+  if (absl::StartsWith(text, "đ) ") || absl::StartsWith(text, "đ. ")) {
     *kind = BlockKind::kLetter;
     *marker = "đ";
     return std::strlen("đ) ");
@@ -307,14 +321,10 @@ bool LineBlock(absl::string_view raw, int number, bool after_row, Block* block) 
   bool footnote = false;
   std::string cleaned = Clean(StripMarks(view, &block->bold, &footnote));
   if (cleaned.empty()) return false;
-  if (footnote || absl::StartsWith(cleaned, "(1)") || absl::StartsWith(cleaned, "(2)")) {
-    // "(n)" alone opens a footnote only when the marker is the whole prefix
-    // of a short line; a numbered "(1) …" list item is rare in plans.
-    if (footnote) {
-      block->kind = BlockKind::kFootnote;
-      block->text = std::move(cleaned);
-      return true;
-    }
+  if (footnote) {
+    block->kind = BlockKind::kFootnote;
+    block->text = std::move(cleaned);
+    return true;
   }
   if (star_bullet) {
     block->kind = BlockKind::kBullet;
@@ -354,6 +364,8 @@ bool Continues(const Block& block, const Block& next) {
 }
 
 void Finish(Block* block) {
+  // Continuation lines were appended to the cells; the row's text follows.
+  if (block->kind == BlockKind::kTableRow) block->text = absl::StrJoin(block->cells, " | ");
   block->ends_with_colon = absl::EndsWith(block->text, ":");
   block->folded = Fold(block->text);
 }
@@ -409,19 +421,21 @@ absl::string_view Block::Original(size_t begin, size_t end) const {
   return absl::string_view(text).substr(from, to - from);
 }
 
-std::string Document::SourceText(int first_line, int last_line) const {
-  std::vector<std::string> parts;
-  for (int n = std::max(first_line, 1); n <= last_line && n <= static_cast<int>(lines.size());
-       ++n) {
-    // Only the first 2000 bytes can be shown; collapse no more than that.
+std::string Document::SourceText(int first_line, int last_line, size_t max_bytes) const {
+  // Only `max_bytes` can be shown: lines are read and collapsed until then,
+  // so a fact over a long range costs no more than a short one.
+  std::string joined;
+  for (int n = std::max(first_line, 1);
+       n <= last_line && n <= static_cast<int>(lines.size()) && joined.size() <= max_bytes; ++n) {
     std::string raw = lines[static_cast<size_t>(n - 1)];
-    CutUtf8(&raw, 2048);
-    std::string line = text::CollapseWhitespace(raw);
-    if (!line.empty()) parts.push_back(std::move(line));
+    CutUtf8(&raw, max_bytes + 16);
+    const std::string line = text::CollapseWhitespace(raw);
+    if (line.empty()) continue;
+    if (!joined.empty()) joined.push_back('\n');
+    joined += line;
   }
-  std::string joined = absl::StrJoin(parts, "\n");
-  if (joined.size() > 2000) {
-    CutUtf8(&joined, 1997);
+  if (joined.size() > max_bytes) {
+    CutUtf8(&joined, max_bytes >= 3 ? max_bytes - 3 : 0);
     joined += "…";
   }
   return joined;
@@ -484,7 +498,6 @@ absl::StatusOr<Document> ParseDocument(absl::string_view text, const DocumentLim
             break;
           }
         }
-        previous.text = absl::StrJoin(previous.cells, " | ");
       } else {
         absl::StrAppend(&previous.text, " ", block.text);
       }

@@ -36,11 +36,11 @@ struct DocumentLimits {
 enum class BlockKind {
   kParagraph,  // plain text
   kRoman,      // "I.", "II.", … (marker "II")
-  kNumber,     // "1.", "2)", "1.2." (marker "1", "1.2")
-  kLetter,     // "a)", "đ)", "b." (marker "a", "đ")
+  kNumber,     // "1.", "2)", "1.2.", "1.2 ", "(3)" (marker "1", "1.2", "3")
+  kLetter,     // "a)", "đ)", "b." (marker "a", "đ", "b")
   kBullet,     // "-", "–", "+", "*", "•" (marker is the character)
   kTableRow,   // a row of cells separated by tabs or "|"
-  kFootnote,   // a footnote body: "⁽¹⁾ …", "¹ …", "(1) …" after its marker
+  kFootnote,   // a footnote body: a line opening with "⁽¹⁾" or "¹"
   kRule,       // a table rule such as "----\t-----" or "|---|---|"
 };
 
@@ -97,8 +97,8 @@ struct Document {
 
   // The original text of lines first..last (1-based, inclusive), joined with
   // "\n" and whitespace-collapsed per line, for ExtractedFact.source_text.
-  // Cut at 2000 bytes.
-  std::string SourceText(int first_line, int last_line) const;
+  // Cut at `max_bytes` (ending "…"); reads no more lines than that needs.
+  std::string SourceText(int first_line, int last_line, size_t max_bytes = 2000) const;
 };
 
 // Cuts `text` into blocks. Errors: InvalidArgument when the text is not

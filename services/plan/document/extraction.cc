@@ -10,14 +10,7 @@ namespace {
 constexpr size_t kMaxSourceBytes = 600;
 
 std::string Source(const Document& doc, int first_line, int last_line) {
-  std::string text = doc.SourceText(first_line, last_line);
-  if (text.size() > kMaxSourceBytes) {
-    size_t cut = kMaxSourceBytes - 3;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-    text.resize(cut);
-    text += "…";
-  }
-  return text;
+  return doc.SourceText(first_line, last_line, kMaxSourceBytes);
 }
 
 }  // namespace

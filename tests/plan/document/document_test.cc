@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -153,6 +154,44 @@ TEST(ParseDocumentTest, CutsOverlongLinesAndSaysWhich) {
   ASSERT_TRUE(doc.ok()) << doc.status();
   EXPECT_THAT(doc->cut_lines, ElementsAre(2));
   EXPECT_EQ(doc->blocks[1].text.size(), 20u);
+}
+
+TEST(ParseDocumentTest, RecognisesSubItemsParenthesisedNumbersAndLettersWithADot) {
+  auto doc = ParseDocument(
+      "1.1 Giao Phòng Nội vụ chủ trì.\n1.2 Giao Phòng Tư pháp chủ trì.\n"
+      "(3) Giao Thanh tra huyện chủ trì.\na. Phòng Y tế thực hiện.\nb. Phòng Giáo dục thực "
+      "hiện.\n");
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  ASSERT_EQ(doc->blocks.size(), 5u);
+  EXPECT_EQ(doc->blocks[0].kind, BlockKind::kNumber);
+  EXPECT_EQ(doc->blocks[0].marker, "1.1");
+  EXPECT_EQ(doc->blocks[1].marker, "1.2");
+  EXPECT_EQ(doc->blocks[2].kind, BlockKind::kNumber);
+  EXPECT_EQ(doc->blocks[2].marker, "3");
+  EXPECT_EQ(doc->blocks[2].text, "Giao Thanh tra huyện chủ trì.");
+  EXPECT_EQ(doc->blocks[3].kind, BlockKind::kLetter);
+  EXPECT_EQ(doc->blocks[4].marker, "b");
+}
+
+TEST(ParseDocumentTest, SourceTextOfAHugeRangeStopsAtItsLimit) {
+  std::string text;
+  for (int i = 0; i < 20000; ++i) absl::StrAppend(&text, "dòng tiếp theo số ", i, "\n");
+  auto doc = ParseDocument(text);
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  const std::string source = doc->SourceText(1, 20000, 600);
+  EXPECT_LE(source.size(), 600u);
+  EXPECT_TRUE(absl::EndsWith(source, "…"));
+}
+
+TEST(ParseDocumentTest, ManyContinuationLinesOfARowStayInItsLastCell) {
+  std::string text = "1.\tChỉ số PAPI\tPhòng Nội vụ\n";
+  for (int i = 0; i < 3000; ++i) text += "và tiếp tục nội dung\n";
+  auto doc = ParseDocument(text);
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  ASSERT_EQ(doc->blocks.size(), 1u);
+  EXPECT_EQ(doc->blocks[0].last_line, 3001);
+  EXPECT_TRUE(absl::EndsWith(doc->blocks[0].text, "và tiếp tục nội dung"));
+  EXPECT_TRUE(absl::StartsWith(doc->blocks[0].text, "1. | Chỉ số PAPI | Phòng Nội vụ"));
 }
 
 TEST(ParseDocumentTest, SourceTextJoinsTheOriginalLines) {
