@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <utility>
@@ -7,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "common/schedule/timeframe.h"
 #include "services/plan/document/extractors.h"
@@ -23,6 +25,21 @@ namespace pv1 = chiso::plan::v1;
 constexpr size_t kMaxTitleChars = 500;
 constexpr size_t kTitleChars = 200;  // a title is the opening words of the task
 constexpr size_t kMaxDescriptionChars = 10000;
+constexpr size_t kMaxSchedulePhraseChars = 2000;
+// Drafts AssignmentService.ImportTasks accepts in one call.
+constexpr size_t kMaxDrafts = 1000;
+
+// `text` cut to at most `max` characters, at a character boundary.
+std::string CutAtChar(absl::string_view text, size_t max) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
+  size_t i = 0;
+  size_t chars = 0;
+  while (i < text.size() && chars < max) {
+    U8_FWD_1(bytes, i, text.size());
+    ++chars;
+  }
+  return std::string(text.substr(0, i));
+}
 
 // `text` cut to at most `max` characters, at a space when there is one in
 // its last fifth, with "…" when cut.
@@ -109,26 +126,31 @@ class Timeframes {
 
 // The schedule of a group: the milestones of its timeframe lines (or table
 // cell), else of the explicit deadlines in its text, without repeats; none
-// when the document gives the task no timeframe.
-bool ScheduleOf(const TaskGroup& group, Timeframes* timeframes, Report* report,
-                cv1::Schedule* out) {
+// when the document gives the task no timeframe. When no phrase parses
+// (NOT_A_DEADLINE: "Theo chỉ đạo của UBND tỉnh"), none either, and
+// *unparsed gets the phrases for the description.
+bool ScheduleOf(const TaskGroup& group, Timeframes* timeframes, Report* report, cv1::Schedule* out,
+                std::string* unparsed) {
   const std::vector<WrittenTimeframe>& written =
       group.timeframes.empty() ? group.deadlines : group.timeframes;
   if (written.empty()) return false;
   std::vector<std::string> phrases;
   std::vector<std::string> seen;
+  bool any_parsed = false;
   for (const WrittenTimeframe& timeframe : written) {
     if (std::find(phrases.begin(), phrases.end(), timeframe.phrase) == phrases.end()) {
       phrases.push_back(timeframe.phrase);
     }
     const absl::StatusOr<cv1::Schedule>& parsed = timeframes->Parse(timeframe.phrase);
     if (!parsed.ok()) {
-      report->Warn("NOT_A_DEADLINE",
-                   absl::StrCat(parsed.status().message(),
-                                "; the timeframe is kept as written, with no milestone"),
-                   timeframe.first_line, timeframe.last_line);
+      report->Warn(
+          "NOT_A_DEADLINE",
+          absl::StrCat(parsed.status().message(),
+                       "; the timeframe is kept in the description, and the task has no milestone"),
+          timeframe.first_line, timeframe.last_line);
       continue;
     }
+    any_parsed = true;
     for (const cv1::Milestone& milestone : parsed->milestones()) {
       std::string key = MilestoneKey(milestone);
       if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
@@ -136,7 +158,12 @@ bool ScheduleOf(const TaskGroup& group, Timeframes* timeframes, Report* report,
       *out->add_milestones() = milestone;
     }
   }
-  out->set_phrase(absl::StrJoin(phrases, "; "));
+  if (!any_parsed) {
+    *unparsed = absl::StrJoin(phrases, "; ");
+    out->Clear();
+    return false;
+  }
+  out->set_phrase(CutAtChar(absl::StrJoin(phrases, "; "), kMaxSchedulePhraseChars));
   return true;
 }
 
@@ -202,14 +229,37 @@ void AddFacts(const TaskGroup& group, const cv1::TaskDraft& draft, size_t index,
 }
 
 // The drafts of one group: one per lead unit, sharing everything else.
+// At most kMaxDrafts from `from` on, with one TRUNCATED warning (*truncated)
+// when there would be more.
 void AddDrafts(const TaskGroup& group, const pv1::Plan& plan, Timeframes* timeframes,
-               Report* report, std::vector<cv1::TaskDraft>* drafts) {
+               Report* report, std::vector<cv1::TaskDraft>* drafts, size_t from, bool* truncated) {
   if (group.leads.empty()) return;
-  const cv1::TaskDraft shared = SharedDraft(group, plan);
+  cv1::TaskDraft shared = SharedDraft(group, plan);
   cv1::Schedule schedule;
-  const bool has_schedule = ScheduleOf(group, timeframes, report, &schedule);
+  std::string unparsed;
+  const bool has_schedule = ScheduleOf(group, timeframes, report, &schedule, &unparsed);
+  if (!unparsed.empty()) {
+    // The task is continuous work (ImportTasks: NO_TIMEFRAME); its
+    // timeframe stays in its text.
+    const std::string description =
+        shared.description().empty()
+            ? absl::StrCat("Thời gian thực hiện: ", unparsed)
+            : absl::StrCat(shared.description(), "\nThời gian thực hiện: ", unparsed);
+    shared.set_description(CutChars(description, kMaxDescriptionChars));
+  }
   if (group.leads.size() > 1) WarnSeveralLeads(group, report);
   for (const UnitName& lead : group.leads) {
+    if (drafts->size() - from >= kMaxDrafts) {
+      if (!*truncated) {
+        *truncated = true;
+        report->Warn("TRUNCATED",
+                     absl::StrCat("the document gives more than ", kMaxDrafts,
+                                  " tasks, the most one import takes; the drafts from line ",
+                                  group.clause_first_line, " on were left out"),
+                     group.clause_first_line, group.clause_last_line);
+      }
+      return;
+    }
     cv1::TaskDraft draft = shared;
     draft.add_lead_units(lead.text);
     const std::string lead_key = UnitKey(lead.text);
@@ -229,18 +279,32 @@ void AddDrafts(const TaskGroup& group, const pv1::Plan& plan, Timeframes* timefr
   }
 }
 
-// "L<first>-<last>", with "-<n>" when several drafts share the lines.
+// A key that survives edits elsewhere in the document: a hash of the lead
+// and of the task's own words (folded), so inserting a line above a task or
+// re-importing a fixed copy gives the same key, and ImportTasks does not
+// create the task twice. "D" and 12 hex digits; "-<n>" when two drafts of
+// one document would share a key (the same words and lead written twice).
+std::string DraftKey(const cv1::TaskDraft& d) {
+  uint64_t hash = 1469598103934665603ULL;  // FNV-1a
+  auto mix = [&hash](absl::string_view text) {
+    for (unsigned char c : text) {
+      hash ^= c;
+      hash *= 1099511628211ULL;
+    }
+    hash ^= 0x1f;
+    hash *= 1099511628211ULL;
+  };
+  mix(Fold(d.lead_units().empty() ? "" : d.lead_units(0)).text);
+  mix(Fold(d.description().substr(0, 400)).text);
+  return absl::StrFormat("D%012x", hash & 0xffffffffffffULL);
+}
+
 void SetDraftIds(std::vector<cv1::TaskDraft>* drafts, size_t from) {
-  std::map<std::string, int> count;
-  for (size_t i = from; i < drafts->size(); ++i) {
-    const cv1::TaskDraft& d = (*drafts)[i];
-    ++count[absl::StrCat("L", d.first_line(), "-", d.last_line())];
-  }
-  std::map<std::string, int> next;
+  std::map<std::string, int> seen;
   for (size_t i = from; i < drafts->size(); ++i) {
     cv1::TaskDraft& d = (*drafts)[i];
-    std::string id = absl::StrCat("L", d.first_line(), "-", d.last_line());
-    if (count[id] > 1) absl::StrAppend(&id, "-", ++next[id]);
+    std::string id = DraftKey(d);
+    if (const int n = ++seen[id]; n > 1) absl::StrAppend(&id, "-", n);
     d.set_draft_id(std::move(id));
   }
 }
@@ -251,8 +315,10 @@ void ExtractTasks(const Document& doc, const ExtractContext& ctx, const pv1::Pla
                   std::vector<cv1::TaskDraft>* drafts, Report* report) {
   const size_t from = drafts->size();
   Timeframes timeframes(plan);
+  bool truncated = false;
   for (const TaskGroup& group : FindTaskGroups(doc, ctx, plan, report)) {
-    AddDrafts(group, plan, &timeframes, report, drafts);
+    if (truncated) break;
+    AddDrafts(group, plan, &timeframes, report, drafts, from, &truncated);
   }
   SetDraftIds(drafts, from);
 }

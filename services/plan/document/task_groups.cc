@@ -169,18 +169,19 @@ absl::string_view Cell(const Block& row, int index) {
 
 // The units of a table's lead cell: the names when the whole cell is a
 // list of them, else the cell as one name.
-std::vector<UnitName> CellUnits(absl::string_view cell) {
+std::vector<UnitName> CellUnits(absl::string_view cell, bool* truncated) {
   Block block;
   block.text = std::string(cell);
   block.folded = Fold(block.text);
   const Clause clause(block);
   size_t end = 0;
-  std::vector<UnitName> units = ParseUnitList(clause, 0, &end);
+  std::vector<UnitName> units = ParseUnitList(clause, 0, &end, truncated);
   bool whole = !units.empty();
   for (size_t k = end; k < clause.size() && whole; ++k) {
     if (clause.word(k).kind == Word::Kind::kWord) whole = false;
   }
   if (whole) return units;
+  *truncated = false;
   UnitName one;
   one.text = std::string(absl::StripAsciiWhitespace(cell));
   one.collective = IsCollectiveName(one.text);
@@ -470,12 +471,14 @@ class GroupFinder {
   struct LeadSegment {
     size_t begin = 0;  // first word
     std::vector<UnitName> leads;
+    bool truncated = false;  // the list named more than kMaxListUnits
   };
 
   // The leads of the clause at word `at`; in the closing section only units
   // that are not groups count.
-  std::vector<UnitName> LeadsAt(const Clause& clause, size_t at, bool* assigned) const {
-    std::vector<UnitName> leads = FindLeadAt(clause, at, assigned);
+  std::vector<UnitName> LeadsAt(const Clause& clause, size_t at, bool* assigned,
+                                bool* truncated = nullptr) const {
+    std::vector<UnitName> leads = FindLeadAt(clause, at, assigned, truncated);
     if (section_ == Section::kClosing) {
       leads.erase(std::remove_if(leads.begin(), leads.end(),
                                  [](const UnitName& u) { return u.collective; }),
@@ -487,8 +490,12 @@ class GroupFinder {
   // The sentences from word `start` on that open with a lead. A bullet that
   // joins a group does not open one for a group of units as its subject
   // ("- Các đơn vị căn cứ chức năng …" under "c) Thủ trưởng các cơ quan …").
-  std::vector<LeadSegment> LeadSegments(const Clause& clause, size_t start,
-                                        bool child_bullet) const {
+  // Inside a lead's group (`in_group`, or after a lead of the same block) a
+  // unit as the subject opens a group only before a lead predicate ("Phòng
+  // Nội vụ tập huấn …"), not in a description ("Phòng họp trực tuyến được
+  // trang bị …", "Đài truyền thanh các xã phát sóng …").
+  std::vector<LeadSegment> LeadSegments(const Clause& clause, size_t start, bool child_bullet,
+                                        bool in_group) const {
     std::vector<size_t> starts = {start};
     for (size_t at : SentenceStarts(clause)) {
       if (at > start) starts.push_back(at);
@@ -496,14 +503,27 @@ class GroupFinder {
     std::vector<LeadSegment> segments;
     for (size_t at : starts) {
       bool assigned = false;
-      std::vector<UnitName> leads = LeadsAt(clause, at, &assigned);
+      bool truncated = false;
+      std::vector<UnitName> leads = LeadsAt(clause, at, &assigned, &truncated);
       if (leads.empty()) continue;
       const bool all_collective =
           std::all_of(leads.begin(), leads.end(), [](const UnitName& u) { return u.collective; });
       if (child_bullet && !assigned && all_collective) continue;
-      segments.push_back({at, std::move(leads)});
+      if (!assigned && (in_group || !segments.empty()) &&
+          !PredicateAt(clause, ListEnd(clause, at))) {
+        continue;
+      }
+      segments.push_back({at, std::move(leads), truncated});
     }
     return segments;
+  }
+
+  // The first word after the unit list at word `at`, all of it (also the
+  // names past kMaxListUnits).
+  static size_t ListEnd(const Clause& clause, size_t at) {
+    size_t end = at;
+    ParseUnitList(clause, at, &end);
+    return end;
   }
 
   // Whether `open` takes a block at `level` without a lead of its own.
@@ -525,7 +545,8 @@ class GroupFinder {
     const Block& block = clause.block();
     const Open* target = JoinTarget(level);
     const bool child_bullet = level >= kBulletLevel && target != nullptr && target->level < level;
-    const std::vector<LeadSegment> segments = LeadSegments(clause, start, child_bullet);
+    const std::vector<LeadSegment> segments =
+        LeadSegments(clause, start, child_bullet, target != nullptr);
     if (segments.empty()) {
       if (start == 0) Join(clause, level, clause.size());
       return;
@@ -548,7 +569,11 @@ class GroupFinder {
     open.ends_with_colon = last_segment && block.ends_with_colon;
     TaskGroup& group = open.group;
     group.leads = segment.leads;
-    group.coordinating = UnitTexts(CoordinatingUnits(clause, segment.begin, end), segment.leads);
+    bool coordinating_truncated = false;
+    group.coordinating = UnitTexts(
+        CoordinatingUnits(clause, segment.begin, end, &coordinating_truncated), segment.leads);
+    if (segment.truncated) WarnListCut("lead", block);
+    if (coordinating_truncated) WarnListCut("coordinating", block);
     if (section_ == Section::kBody) {
       Topic topic = CurrentTopic();
       if (topic.empty() && ctx_.components != nullptr) {
@@ -565,6 +590,13 @@ class GroupFinder {
     group.last_line = group.clause_last_line = block.last_line;
     AddDeadlines(clause, segment.begin, end, &group);
     open_.push_back(std::move(open));
+  }
+
+  void WarnListCut(absl::string_view what, const Block& block) {
+    report_->Warn("TRUNCATED",
+                  absl::StrCat("the clause names more than ", kMaxListUnits, " ", what,
+                               " units; only the first ", kMaxListUnits, " were kept"),
+                  block);
   }
 
   // Adds words [0, end) of the clause to the innermost group that takes a
@@ -633,7 +665,9 @@ class GroupFinder {
     open.level = kTableLevel;
     open.seq = seq_++;
     TaskGroup& group = open.group;
-    group.leads = CellUnits(lead);
+    bool leads_truncated = false;
+    group.leads = CellUnits(lead, &leads_truncated);
+    if (leads_truncated) WarnListCut("lead", row);
     if (section_ == Section::kClosing) {
       group.leads.erase(std::remove_if(group.leads.begin(), group.leads.end(),
                                        [](const UnitName& u) { return u.collective; }),
@@ -645,7 +679,10 @@ class GroupFinder {
       group.component = topic.component;
     }
     if (!Cell(row, columns_.coordinating).empty()) {
-      group.coordinating = UnitTexts(CellUnits(Cell(row, columns_.coordinating)), group.leads);
+      bool coordinating_truncated = false;
+      group.coordinating = UnitTexts(
+          CellUnits(Cell(row, columns_.coordinating), &coordinating_truncated), group.leads);
+      if (coordinating_truncated) WarnListCut("coordinating", row);
     }
     if (!task.empty()) {
       group.parts.emplace_back(task);
@@ -689,10 +726,12 @@ class GroupFinder {
   }
 
   // The document ends inside a task: its last block belongs to an open group
-  // and stops mid-sentence, or announces items that never come.
+  // and stops mid-sentence, or announces items that never come. A table row
+  // is whole however it ends (a complete appendix table ends many plans).
   void WarnIfTruncated() {
     if (open_.empty() || doc_.blocks.empty()) return;
     const Block& last = doc_.blocks.back();
+    if (last.kind == BlockKind::kTableRow) return;
     const TaskGroup& group = open_.back().group;
     if (group.last_line < last.last_line) return;
     static constexpr absl::string_view kEnds[] = {".", ";", "!", "?", "…", ")", "”", "\""};

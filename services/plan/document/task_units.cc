@@ -95,7 +95,26 @@ constexpr absl::string_view kStops[] = {
     "cat giam",     "soan thao",       "thu thap",    "lay y kien",
     "khao sat",     "van dong",        "khen thuong", "giai trinh",
     "ung dung",     "chu trong",       "han che",     "kiem soat",
-    "dam nhan",     "tranh=tránh"};
+    "dam nhan",     "tranh=tránh",     "tap huan",    "boi duong",
+    "so hoa",       "thanh lap",       "phat dong",   "dao tao",
+    "lap=lập"};
+
+// Verbs of kStops that may also be the first word of a name after its
+// class word ("Trung tâm bồi dưỡng chính trị", "Ban tổ chức").
+constexpr absl::string_view kNameVerbs[] = {"boi duong", "dao tao"};
+
+// Predicates that make a unit the lead of a sentence inside another lead's
+// group ("Văn phòng Sở chủ trì …", "Phòng Nội vụ tập huấn …"): kStops
+// without the words of a passive or descriptive sentence ("Phòng họp trực
+// tuyến được trang bị …") or of a preposition.
+constexpr absl::string_view kNotPredicates[] = {
+    "duoc", "la",   "lam",  "co", "cua", "voi",   "trong", "de",   "tai", "tu",   "ve",
+    "thi",  "nham", "cung", "da", "se",  "khong", "can",   "phai", "som", "giam", "dua"};
+constexpr absl::string_view kPredicatePhrases[] = {"la dau moi", "lam dau moi", "co trach nhiem",
+                                                   "chiu trach nhiem"};
+// Adverbs between a unit and its predicate.
+constexpr absl::string_view kAdverbs[] = {"thuong xuyen", "chu dong", "tiep tuc",   "khan truong",
+                                          "tich cuc",     "kip thoi", "nghiem tuc", "quyet liet"};
 
 // Stop words that end a name even when written upper-case: no unit name
 // holds them, and a heading run into its text reads "… huyện Theo lĩnh vực
@@ -106,6 +125,11 @@ constexpr absl::string_view kStrongStops[] = {
 
 // Longest words in one unit name; a longer run is a sentence, not a name.
 constexpr int kMaxNameWords = 16;
+// Words (with "và", dashes and commas) NameWords reads at most.
+constexpr size_t kMaxNameScan = 4 * kMaxNameWords;
+// Kinds of units one group names, across "các" ("Các sở, ban, ngành, các
+// huyện, thành phố").
+constexpr int kMaxGroupEnumerations = 8;
 
 bool IsWordByte(unsigned char c) { return std::isalnum(c) != 0 || c == '/' || c == '&'; }
 
@@ -295,6 +319,10 @@ const EntryTable& Stops() {
   static const EntryTable* table = new EntryTable(kStops);
   return *table;
 }
+const EntryTable& NameVerbs() {
+  static const EntryTable* table = new EntryTable(kNameVerbs);
+  return *table;
+}
 
 bool IsStop(const Clause& clause, size_t at) {
   if (at >= clause.size()) return false;
@@ -310,6 +338,11 @@ bool IsStop(const Clause& clause, size_t at) {
   // "đầu tư xây dựng", "đăng ký" belong to names.
   if (clause.Matches(at, "xay dung") && at >= 2 && clause.Matches(at - 2, "dau tu")) return false;
   if (clause.Is(at, "dang") && clause.Is(at + 1, "ky")) return false;
+  // "Phòng Giáo dục và đào tạo".
+  if (clause.Matches(at, "dao tao") && at >= 2 &&
+      (clause.Matches(at - 2, "giao duc") || clause.Matches(at - 3, "giao duc va"))) {
+    return false;
+  }
   return true;
 }
 
@@ -349,24 +382,56 @@ UnitName MakeName(const Clause& clause, size_t first, size_t last, bool collecti
   return name;
 }
 
+size_t ListIntroducer(const Clause& clause, size_t at);
+
+// Whether a unit name or group may start at word `at`, by its opening words
+// only: a unit word followed by a name word, or the head of a group. Reads
+// a bounded number of words and never parses a name, so that scanning a
+// list stays linear however long it is.
+bool OpensUnit(const Clause& clause, size_t at) {
+  if (at >= clause.size() || clause.word(at).kind != Kind::kWord) return false;
+  if (ListIntroducer(clause, at) > 0) return true;
+  size_t j = at;
+  if (const size_t head = Heads().Longest(clause, j); head > 0) {
+    j += head;
+    j += Committees().Longest(clause, j);
+  } else if (const size_t committee = Committees().Longest(clause, j); committee > 0) {
+    j += committee;
+  }
+  if (const size_t quantifier = Quantifiers().Longest(clause, j); quantifier > 0) {
+    if (GroupNounTable().Longest(clause, j + quantifier) > 0) return true;
+  }
+  size_t s = at;
+  if (clause.Lower(s) == "phòng" && clause.Matches(s + 1, "van phong")) ++s;
+  const size_t n = UnitStarts().Longest(clause, s);
+  if (n == 0 || IsNotUnit(clause, s)) return false;
+  return s + n < clause.size() && clause.word(s + n).kind == Kind::kWord &&
+         (!IsStop(clause, s + n) || NameVerbs().Longest(clause, s + n) > 0);
+}
+
 // Name words from `j` on: words up to a stop word or a mark that ends the
 // name. A comma continues the name before an upper-case word that opens no
 // unit ("Trung tâm Văn hóa, Thể thao và Truyền thông huyện") when
-// `comma_continues`. Returns the end (exclusive) and sets *count.
+// `comma_continues`. Returns the end (exclusive) and sets *count; stops
+// reading after kMaxNameScan words (with *count then over kMaxNameWords).
 size_t NameWords(const Clause& clause, size_t j, bool comma_continues, int* count) {
   size_t last = j;
   *count = 0;
-  while (j < clause.size()) {
+  const size_t limit = std::min(clause.size(), j + kMaxNameScan);
+  while (j < limit) {
+    if (*count > kMaxNameWords) break;
     const Word& w = clause.word(j);
     if (w.kind == Kind::kWord) {
-      if (IsStop(clause, j)) break;
+      // A verb that also names ("Trung tâm bồi dưỡng chính trị") does not
+      // end a name before its first word.
+      if (IsStop(clause, j) && !(*count == 0 && NameVerbs().Longest(clause, j) > 0)) break;
       if (w.folded == "va" || w.folded == "&") {
         if (AfterCouncil(clause, j) && IsCommitteeAt(clause, j + 1)) {
           ++j;
           continue;
         }
         if (j + 1 >= clause.size() || clause.word(j + 1).kind != Kind::kWord ||
-            IsStop(clause, j + 1) || StartsUnit(clause, j + 1)) {
+            IsStop(clause, j + 1) || OpensUnit(clause, j + 1)) {
           break;
         }
         ++j;
@@ -384,12 +449,13 @@ size_t NameWords(const Clause& clause, size_t j, bool comma_continues, int* coun
     }
     if (w.kind == Kind::kComma && comma_continues && j + 1 < clause.size() &&
         clause.word(j + 1).kind == Kind::kWord && clause.word(j + 1).upper &&
-        !IsStop(clause, j + 1) && !StartsUnit(clause, j + 1)) {
+        !IsStop(clause, j + 1) && !OpensUnit(clause, j + 1)) {
       ++j;
       continue;
     }
     break;
   }
+  if (j >= limit && limit < clause.size()) *count = kMaxNameWords + 1;
   return last;
 }
 
@@ -423,7 +489,8 @@ bool ParsePart(const Clause& clause, size_t at, UnitName* out) {
 // The nouns of a group: "phòng, ban", "cơ quan, đơn vị", "xã, thị trấn".
 size_t GroupNouns(const Clause& clause, size_t j, int* nouns) {
   *nouns = 0;
-  while (true) {
+  constexpr int kMaxGroupNouns = 12;
+  while (*nouns < kMaxGroupNouns) {
     const size_t n = GroupNounTable().Longest(clause, j);
     if (n == 0) break;
     j += n;
@@ -444,7 +511,8 @@ size_t GroupNouns(const Clause& clause, size_t j, int* nouns) {
 // huyện".
 size_t GroupModifiers(const Clause& clause, size_t j, int* modifiers) {
   *modifiers = 0;
-  while (j < clause.size()) {
+  constexpr int kMaxModifiers = 8;
+  while (j < clause.size() && *modifiers < kMaxModifiers) {
     size_t n = 0;
     if (clause.Matches(j, "chuyen mon", &n) || clause.Matches(j, "co lien quan", &n) ||
         clause.Matches(j, "lien quan", &n)) {
@@ -469,8 +537,9 @@ size_t GroupModifiers(const Clause& clause, size_t j, int* modifiers) {
   return j;
 }
 
-// A group of units, by the grammar in the header comment.
-bool ParseCollective(const Clause& clause, size_t at, UnitName* out) {
+// One group of units without what follows it across "các"; sets *end and
+// *nouns.
+bool ParseOneCollective(const Clause& clause, size_t at, size_t* end, int* nouns_out) {
   size_t j = at;
   bool needs_quantifier = false;
   if (size_t n = Heads().Longest(clause, j); n > 0) {
@@ -490,12 +559,27 @@ bool ParseCollective(const Clause& clause, size_t at, UnitName* out) {
   int modifiers = 0;
   j = GroupModifiers(clause, j, &modifiers);
   if (quantifier == 0 && modifiers == 0) return false;
+  *end = j;
+  *nouns_out = nouns;
+  return true;
+}
+
+// A group of units, by the grammar in the header comment.
+bool ParseCollective(const Clause& clause, size_t at, UnitName* out) {
+  size_t j = 0;
+  int nouns = 0;
+  if (!ParseOneCollective(clause, at, &j, &nouns)) return false;
   // An enumeration of kinds goes on across "các": "Các sở, ban, ngành,
   // các huyện, thành phố".
-  UnitName more;
-  if (nouns >= 2 && j < clause.size() && clause.word(j).kind == Kind::kComma &&
-      Quantifiers().Longest(clause, j + 1) > 0 && ParseCollective(clause, j + 1, &more)) {
-    j = more.end_word;
+  for (int k = 0; k < kMaxGroupEnumerations; ++k) {
+    size_t more = 0;
+    const int before = nouns;
+    if (before < 2 || j >= clause.size() || clause.word(j).kind != Kind::kComma ||
+        Quantifiers().Longest(clause, j + 1) == 0 ||
+        !ParseOneCollective(clause, j + 1, &more, &nouns)) {
+      break;
+    }
+    j = more;
   }
   *out = MakeName(clause, at, j, /*collective=*/true);
   return true;
@@ -575,8 +659,10 @@ bool StartsUnit(const Clause& clause, size_t at) {
   return ParseCollective(clause, at, &unused) || ParseNamed(clause, at, &unused);
 }
 
-std::vector<UnitName> ParseUnitList(const Clause& clause, size_t at, size_t* end) {
+std::vector<UnitName> ParseUnitList(const Clause& clause, size_t at, size_t* end, bool* truncated) {
+  if (truncated != nullptr) *truncated = false;
   std::vector<UnitName> units;
+  bool found = false;
   size_t j = at;
   bool list_mode = false;
   // "Các phòng: Tài chính - Kế hoạch, Tài nguyên và Môi trường": the class
@@ -595,7 +681,13 @@ std::vector<UnitName> ParseUnitList(const Clause& clause, size_t at, size_t* end
       unit.text = absl::StrCat("Phòng ", unit.text);
     }
     j = unit.end_word;
-    units.push_back(std::move(unit));
+    found = true;
+    // Past the cap the list is read to its end, but its names are dropped.
+    if (units.size() < kMaxListUnits) {
+      units.push_back(std::move(unit));
+    } else if (truncated != nullptr) {
+      *truncated = true;
+    }
     if (j + 1 >= clause.size()) break;
     const Word& separator = clause.word(j);
     const bool comma = separator.kind == Kind::kComma || separator.kind == Kind::kSemicolon;
@@ -606,12 +698,12 @@ std::vector<UnitName> ParseUnitList(const Clause& clause, size_t at, size_t* end
     if (!StartsUnit(clause, j + 1) && !part_follows) break;
     ++j;
   }
-  if (units.empty()) j = at;
+  if (!found) j = at;
   if (end != nullptr) *end = j;
   return units;
 }
 
-std::vector<UnitName> FindLeadAt(const Clause& clause, size_t at, bool* assigned) {
+std::vector<UnitName> FindLeadAt(const Clause& clause, size_t at, bool* assigned, bool* truncated) {
   *assigned = false;
   size_t j = at;
   if (clause.Is(j, "giao") && clause.Lower(j) == "giao") {
@@ -620,12 +712,14 @@ std::vector<UnitName> FindLeadAt(const Clause& clause, size_t at, bool* assigned
     *assigned = true;
   }
   size_t end = j;
-  std::vector<UnitName> units = ParseUnitList(clause, j, &end);
+  std::vector<UnitName> units = ParseUnitList(clause, j, &end, truncated);
   if (units.empty()) *assigned = false;
   return units;
 }
 
-std::vector<UnitName> CoordinatingUnits(const Clause& clause, size_t from, size_t to) {
+std::vector<UnitName> CoordinatingUnits(const Clause& clause, size_t from, size_t to,
+                                        bool* truncated) {
+  if (truncated != nullptr) *truncated = false;
   std::vector<UnitName> out;
   to = std::min(to, clause.size());
   for (size_t i = from; i < to; ++i) {
@@ -642,10 +736,47 @@ std::vector<UnitName> CoordinatingUnits(const Clause& clause, size_t from, size_
       j += 1 + m;
     }
     size_t end = j;
-    for (UnitName& unit : ParseUnitList(clause, j, &end)) out.push_back(std::move(unit));
+    bool cut = false;
+    for (UnitName& unit : ParseUnitList(clause, j, &end, &cut)) {
+      if (out.size() < kMaxListUnits) {
+        out.push_back(std::move(unit));
+      } else {
+        cut = true;
+      }
+    }
+    if (cut && truncated != nullptr) *truncated = true;
     if (end > i + 1) i = end - 1;
   }
   return out;
+}
+
+bool PredicateAt(const Clause& clause, size_t at) {
+  for (size_t k = 0; k < 2; ++k) {
+    bool adverb = false;
+    for (absl::string_view a : kAdverbs) {
+      size_t n = 0;
+      if (clause.Matches(at, a, &n)) {
+        at += n;
+        adverb = true;
+        break;
+      }
+    }
+    if (!adverb) break;
+  }
+  if (at < clause.size() && clause.word(at).kind == Kind::kComma) ++at;  // "…, theo chức năng"
+  for (absl::string_view phrase : kPredicatePhrases) {
+    if (clause.Matches(at, phrase)) return true;
+  }
+  if (at >= clause.size() || clause.word(at).kind != Kind::kWord || clause.word(at).upper) {
+    return false;
+  }
+  const size_t n = Stops().Longest(clause, at);
+  if (n == 0) return false;
+  if (n > 1) return true;  // "tư vấn" is not "từ"
+  for (absl::string_view word : kNotPredicates) {
+    if (clause.Is(at, word)) return false;
+  }
+  return true;
 }
 
 std::vector<size_t> SentenceStarts(const Clause& clause) {

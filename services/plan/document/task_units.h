@@ -71,6 +71,10 @@ class Clause {
   std::vector<Word> words_;
 };
 
+// Names one lead or "phối hợp" list keeps; the rest are dropped
+// (TRUNCATED).
+inline constexpr size_t kMaxListUnits = 50;
+
 // A unit named in a clause, as written.
 struct UnitName {
   std::string text;         // e.g. "Văn phòng Sở", "UBND các xã, thị trấn"
@@ -84,7 +88,10 @@ struct UnitName {
 // Quản lý …", whose parts get the class word "Phòng" when they lack it:
 // "Các phòng: Quản lý đất đai" names "Phòng Quản lý đất đai"). Empty when no
 // unit name starts at `at`. Sets *end to the first word after the list.
-std::vector<UnitName> ParseUnitList(const Clause& clause, size_t at, size_t* end);
+// Keeps the first kMaxListUnits names; sets *truncated (when given) when it
+// dropped more. Linear in the length of the list.
+std::vector<UnitName> ParseUnitList(const Clause& clause, size_t at, size_t* end,
+                                    bool* truncated = nullptr);
 
 // Whether a unit name or group starts at word `at`.
 bool StartsUnit(const Clause& clause, size_t at);
@@ -92,12 +99,20 @@ bool StartsUnit(const Clause& clause, size_t at);
 // The lead of a clause that starts at word `at`: "Giao [cho] <units> …" (the
 // assignment form, any predicate) or "<units> <predicate>" (the units are
 // the grammatical subject). Empty when neither is found. Sets *assigned when
-// the clause opens with "Giao".
-std::vector<UnitName> FindLeadAt(const Clause& clause, size_t at, bool* assigned);
+// the clause opens with "Giao"; *truncated (when given) as ParseUnitList.
+std::vector<UnitName> FindLeadAt(const Clause& clause, size_t at, bool* assigned,
+                                 bool* truncated = nullptr);
 
 // The units of the "phối hợp (với | chặt chẽ với | , hướng dẫn) <units>"
-// clauses among words [from, to), in order, as written.
-std::vector<UnitName> CoordinatingUnits(const Clause& clause, size_t from, size_t to);
+// clauses among words [from, to), in order, as written; at most
+// kMaxListUnits, with *truncated (when given) set when more were dropped.
+std::vector<UnitName> CoordinatingUnits(const Clause& clause, size_t from, size_t to,
+                                        bool* truncated = nullptr);
+
+// Whether a lead predicate starts at word `at`, after adverbs ("thường
+// xuyên"): a verb of the predicate (chủ trì, thực hiện, tham mưu, tập huấn,
+// …) or "là đầu mối", "có trách nhiệm"; not "được" or a preposition.
+bool PredicateAt(const Clause& clause, size_t at);
 
 // Word indices where the sentences of the clause start: 0, and every word
 // after a "." that starts upper-case.
