@@ -12,6 +12,8 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "common/civil/date.h"
+#include "common/text/fields.h"
+#include "common/text/text.h"
 #include "re2/re2.h"
 #include "services/plan/document/extractors.h"
 #include "services/plan/document/scan.h"
@@ -34,6 +36,25 @@ constexpr int kMaxReferences = 50;
 constexpr int kMaxRecipients = 100;
 // References read per opening clause.
 constexpr int kMaxReferencesPerClause = 20;
+// Field lengths the plan validator allows, in characters (plan_domain.cc).
+constexpr size_t kMaxNumberChars = 64;
+constexpr size_t kMaxTitleChars = 1000;
+constexpr size_t kMaxIssuerChars = 300;
+constexpr size_t kMaxPlaceChars = 100;
+constexpr size_t kMaxSignerChars = 200;
+constexpr size_t kMaxRecipientChars = 300;
+constexpr size_t kMaxFundingChars = 2000;
+constexpr size_t kMaxRefTitleChars = 2000;
+
+// Cuts `value` to `max_chars` with a TRUNCATED warning naming `field`.
+void Fit(std::string* value, size_t max_chars, absl::string_view field, int first_line,
+         int last_line, Report* report) {
+  if (!scan::FitChars(value, max_chars)) return;
+  report->Warn("TRUNCATED",
+               absl::StrCat(field, " is longer than the ", max_chars,
+                            " characters a plan may hold; it was cut"),
+               first_line, last_line);
+}
 
 // Words that start the name of an issuing body (folded).
 constexpr absl::string_view kOrgHead =
@@ -133,6 +154,28 @@ size_t BasisCut(const Block& block) {
   return std::string::npos;
 }
 
+// Whether a paragraph after the title lines is the opening sentence: "Để
+// nâng cao …, UBND huyện … xây dựng Kế hoạch như sau:".
+bool IsSentence(const Block& block) {
+  static const RE2* re = new RE2("\\b(?:nhu sau|xay dung ke hoach|ban hanh ke hoach)\\b");
+  return absl::EndsWith(block.text, ":") || absl::EndsWith(block.text, ".") ||
+         RE2::PartialMatch(Piece(block.folded.text), *re);
+}
+
+// Where an opening sentence ("Để nâng cao …", "Nhằm …") joined to the title
+// lines starts in a title block that reads as a sentence; npos when none.
+size_t OpeningCut(const Block& block) {
+  static const RE2* re = new RE2("\\s((?:de|nham)\\s)");
+  if (!IsSentence(block)) return std::string::npos;
+  re2::StringPiece input = Piece(block.folded.text);
+  re2::StringPiece word;
+  while (RE2::FindAndConsume(&input, *re, &word)) {
+    const size_t at = scan::OffsetIn(block.folded.text, word);
+    if (u_isupper(FirstCodePoint(block.Original(at, at + 1)))) return at;
+  }
+  return std::string::npos;
+}
+
 bool IsPlanHeading(const Block& block) {
   absl::string_view folded = absl::StripAsciiWhitespace(block.folded.text);
   while (!folded.empty() && (folded.back() == '.' || folded.back() == ':')) folded.remove_suffix(1);
@@ -154,8 +197,11 @@ Title FindTitle(const Document& doc, size_t body) {
   for (size_t i = title.heading + 1; i < body && pieces.size() < 3; ++i) {
     const Block& block = doc.blocks[i];
     if (block.kind != BlockKind::kParagraph) break;
-    if (!pieces.empty() && (block.text.size() > 300 || IsBasisBlock(block))) break;
-    const size_t cut = BasisCut(block);
+    if (!pieces.empty() && (block.text.size() > 300 || IsBasisBlock(block) || IsSentence(block))) {
+      break;
+    }
+    size_t cut = BasisCut(block);
+    if (cut == std::string::npos) cut = OpeningCut(block);
     if (cut == 0) break;
     if (pieces.empty()) title.first = i;
     title.last = i;
@@ -198,8 +244,13 @@ void ReadNumber(const Document& doc, size_t end, v1::Plan* plan, Report* report)
     re2::StringPiece symbol;
     if (!RE2::PartialMatch(Piece(block.folded.text), *re, &serial, &symbol)) continue;
     const Span s = scan::SpanOf(block.folded.text, symbol);
-    const std::string number =
+    std::string number =
         absl::StrCat(scan::View(serial), "/", scan::OriginalWords(block, s.begin, s.end, " .,;:-"));
+    Fit(&number, kMaxNumberChars, "plan.number", block.first_line, block.last_line, report);
+    while (!number.empty() &&
+           absl::string_view("-./&_").find(number.back()) != absl::string_view::npos) {
+      number.pop_back();
+    }
     plan->set_number(number);
     report->Fact("plan.number", number, block);
     if (serial.empty()) {
@@ -231,7 +282,8 @@ void ReadPlaceAndDate(const Document& doc, size_t end, v1::Plan* plan, Report* r
       const Span s = scan::SpanOf(block.folded.text, place);
       const std::string name = scan::OriginalWords(block, s.begin, s.end);
       const std::vector<absl::string_view> words = absl::StrSplit(name, ' ', absl::SkipEmpty());
-      if (!words.empty() && words.size() <= 6 && u_isupper(FirstCodePoint(name))) {
+      if (!words.empty() && words.size() <= 6 && u_isupper(FirstCodePoint(name)) &&
+          text::CodePointCount(name) <= static_cast<int>(kMaxPlaceChars)) {
         plan->set_place(name);
         report->Fact("plan.place", name, block);
       }
@@ -315,7 +367,8 @@ bool IssuerFromOpening(const Document& doc, const Title& title, size_t body, v1:
     re2::StringPiece org;
     if (!RE2::PartialMatch(Piece(text), *re, &org)) continue;
     const Span s = scan::SpanOf(block.folded.text, org);
-    const std::string name = scan::OriginalWords(block, s.begin, s.end);
+    std::string name = scan::OriginalWords(block, s.begin, s.end);
+    scan::FitChars(&name, kMaxIssuerChars);
     plan->mutable_issuer()->set_display_name(name);
     report->Fact("plan.issuer", name, scan::LineAt(doc, block, s.begin),
                  scan::LineAt(doc, block, s.end));
@@ -336,7 +389,8 @@ bool IssuerFromTitle(const Title& title, v1::Plan* plan, Report* report) {
   re2::StringPiece org;
   if (!RE2::PartialMatch(Piece(block.folded.text), *re, &org)) return false;
   const Span s = scan::SpanOf(block.folded.text, org);
-  const std::string name = scan::OriginalWords(block, s.begin, s.end);
+  std::string name = scan::OriginalWords(block, s.begin, s.end);
+  scan::FitChars(&name, kMaxIssuerChars);
   plan->mutable_issuer()->set_display_name(name);
   report->Fact("plan.issuer", name, title.first_line, title.last_line);
   return true;
@@ -380,7 +434,9 @@ void ReadReferenceTail(const Block& block, absl::string_view folded, size_t tail
   re2::StringPiece issuer;
   if (RE2::Consume(&input, *issuer_re, &issuer)) {
     const Span s = scan::SpanOf(folded, issuer);
-    ref->mutable_issuer()->set_display_name(scan::OriginalWords(block, s.begin, s.end));
+    std::string name = scan::OriginalWords(block, s.begin, s.end);
+    scan::FitChars(&name, kMaxIssuerChars);
+    ref->mutable_issuer()->set_display_name(std::move(name));
   }
 }
 
@@ -406,9 +462,14 @@ void ReadReferences(const Block& block, size_t from, std::vector<Reference>* out
       r.top_level = first;
       r.at = k.begin;
       first = false;
-      r.ref.set_number(
-          absl::StrReplaceAll(scan::OriginalWords(block, n.begin, n.end), {{" ", ""}}));
-      r.ref.set_title(scan::OriginalWords(block, k.begin, k.end));
+      std::string ref_number =
+          absl::StrReplaceAll(scan::OriginalWords(block, n.begin, n.end), {{" ", ""}});
+      Fit(&ref_number, kMaxNumberChars, "a reference number", block.first_line, block.last_line,
+          report);
+      r.ref.set_number(std::move(ref_number));
+      std::string ref_title = scan::OriginalWords(block, k.begin, k.end);
+      scan::FitChars(&ref_title, kMaxRefTitleChars);
+      r.ref.set_title(std::move(ref_title));
       ReadReferenceTail(block, folded, n.end, &r.ref, report);
       out->push_back(std::move(r));
     }
@@ -481,8 +542,10 @@ std::string CleanEntry(absl::string_view entry) {
 
 // Adds one Nơi nhận entry; false when the plan holds the most it may.
 bool AddRecipient(absl::string_view entry, const Block& block, v1::Plan* plan, Report* report) {
-  const std::string name = CleanEntry(entry);
+  std::string name = CleanEntry(entry);
   if (name.empty()) return true;
+  Fit(&name, kMaxRecipientChars, absl::StrCat("plan.recipients[", plan->recipients_size(), "]"),
+      block.first_line, block.last_line, report);
   if (plan->recipients_size() >= kMaxRecipients) {
     report->Warn("TRUNCATED",
                  absl::StrCat("only the first ", kMaxRecipients, " recipients were kept"), block);
@@ -564,6 +627,9 @@ void ReadSigner(const Document& doc, size_t from, size_t to, bool after_recipien
   if (post.empty() && authority.empty()) return;
   if (!after_recipients && name.empty()) return;
   if (post.empty()) std::swap(post, authority);
+  Fit(&authority, kMaxSignerChars, "plan.signer.authority", first_line, last_line, report);
+  Fit(&post, kMaxSignerChars, "plan.signer.post", first_line, last_line, report);
+  Fit(&name, kMaxSignerChars, "plan.signer.full_name", first_line, last_line, report);
   plan->mutable_signer()->set_authority(authority);
   plan->mutable_signer()->set_post(post);
   plan->mutable_signer()->set_full_name(name);
@@ -620,31 +686,229 @@ void ReadFunding(const Document& doc, v1::Plan* plan, Report* report) {
       funding = absl::StrJoin(parts, " ");
     }
     if (funding.empty()) continue;
+    Fit(&funding, kMaxFundingChars, "plan.funding", block.first_line, last_line, report);
     plan->set_funding(funding);
     report->Fact("plan.funding", funding, block.first_line, last_line);
     return;
   }
 }
 
+// A cell of a header or signature table as a block of its own, dated by the
+// row it came from. A cell starting with "-" or "+" is a bullet.
+Block CellBlock(absl::string_view cell, const Block& row) {
+  Block block;
+  std::string text = text::CollapseWhitespace(text::NormalizeNfc(cell));
+  absl::string_view view = absl::StripAsciiWhitespace(text);
+  while (!view.empty() && (view.front() == '*' || view.front() == '_')) view.remove_prefix(1);
+  while (!view.empty() && (view.back() == '*' || view.back() == '_')) view.remove_suffix(1);
+  view = absl::StripAsciiWhitespace(view);
+  for (absl::string_view sign : {"- ", "+ ", "• ", "– "}) {
+    if (absl::ConsumePrefix(&view, sign)) {
+      block.kind = BlockKind::kBullet;
+      block.marker = std::string(absl::StripSuffix(sign, " "));
+      view = absl::StripLeadingAsciiWhitespace(view);
+      break;
+    }
+  }
+  block.text = std::string(view);
+  block.folded = Fold(block.text);
+  block.ends_with_colon = absl::EndsWith(block.text, ":");
+  block.first_line = row.first_line;
+  block.last_line = row.first_line;
+  return block;
+}
+
+// The cells of `block` when it is a row of a table: its cells, or for a
+// one-line bullet or paragraph the tab-separated parts of its line ("- Lưu:
+// VT.<tab>CHỦ TỊCH" reads as a bullet). Empty when it is not a row.
+std::vector<std::string> RowCells(const Document& doc, const Block& block) {
+  if (block.kind == BlockKind::kTableRow) return block.cells;
+  std::vector<std::string> cells;
+  if (block.first_line != block.last_line || block.first_line < 1 ||
+      static_cast<size_t>(block.first_line) > doc.lines.size()) {
+    return cells;
+  }
+  const absl::string_view line =
+      absl::StripAsciiWhitespace(doc.lines[static_cast<size_t>(block.first_line - 1)]);
+  if (line.find('\t') == absl::string_view::npos) return cells;
+  for (absl::string_view cell : absl::StrSplit(line, '\t')) cells.emplace_back(cell);
+  return cells;
+}
+
+// Appends the cells of rows [begin, end) column by column (the issuing body
+// and number of the left column, then the motto and date of the right).
+void AppendColumns(const Document& doc, size_t begin, size_t end, std::vector<Block>* out) {
+  std::vector<std::vector<Block>> columns;
+  for (size_t i = begin; i < end; ++i) {
+    const Block& row = doc.blocks[i];
+    if (row.kind == BlockKind::kRule) continue;
+    const std::vector<std::string> cells = RowCells(doc, row);
+    if (cells.empty()) {
+      // A line of the table that lost its tabs: a bullet stays in the
+      // first column, anything else goes with the last.
+      if (columns.empty()) columns.resize(1);
+      (row.kind == BlockKind::kBullet ? columns.front() : columns.back()).push_back(row);
+      continue;
+    }
+    if (columns.size() < cells.size()) columns.resize(std::min<size_t>(cells.size(), 8));
+    for (size_t c = 0; c < cells.size() && c < columns.size(); ++c) {
+      Block cell = CellBlock(cells[c], row);
+      if (!cell.text.empty()) columns[c].push_back(std::move(cell));
+    }
+  }
+  for (std::vector<Block>& column : columns) {
+    for (Block& block : column) out->push_back(std::move(block));
+  }
+}
+
+// The document as the header reads it: rows of a header table above "KẾ
+// HOẠCH" and of a signature table from "Nơi nhận" on become their cells,
+// one block each, column by column.
+bool ExpandTables(const Document& doc, Document* view) {
+  size_t heading = doc.blocks.size();
+  for (size_t i = 0; i < doc.blocks.size() && i < kMaxHeaderBlocks; ++i) {
+    if (IsPlanHeading(doc.blocks[i])) {
+      heading = i;
+      break;
+    }
+  }
+  bool header_table = false;
+  for (size_t i = 0; i < heading && i < doc.blocks.size(); ++i) {
+    header_table = header_table || doc.blocks[i].kind == BlockKind::kTableRow;
+  }
+  size_t recipients = doc.blocks.size();
+  for (size_t i = doc.blocks.size(); i-- > 0;) {
+    if (absl::StartsWith(doc.blocks[i].folded.text, "noi nhan")) {
+      recipients = i;
+      break;
+    }
+  }
+  size_t signature_end = recipients;
+  bool signature_table = false;
+  if (recipients < doc.blocks.size()) {
+    signature_end = recipients + 1;
+    while (signature_end < doc.blocks.size() && !IsAppendix(doc.blocks[signature_end])) {
+      ++signature_end;
+    }
+    for (size_t i = recipients; i < signature_end && !signature_table; ++i) {
+      signature_table = !RowCells(doc, doc.blocks[i]).empty();
+    }
+  }
+  if (!header_table && !signature_table) return false;
+  view->lines = doc.lines;
+  view->cut_lines = doc.cut_lines;
+  size_t i = 0;
+  if (header_table) {
+    AppendColumns(doc, 0, heading, &view->blocks);
+    i = heading;
+  }
+  const size_t stop = signature_table ? recipients : doc.blocks.size();
+  for (; i < stop; ++i) view->blocks.push_back(doc.blocks[i]);
+  if (signature_table) {
+    AppendColumns(doc, recipients, signature_end, &view->blocks);
+    for (i = signature_end; i < doc.blocks.size(); ++i) view->blocks.push_back(doc.blocks[i]);
+  }
+  return true;
+}
+
+// `word` with its first letter upper case (when `title`) and the rest lower.
+std::string CaseWord(absl::string_view word, bool title) {
+  std::string out;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(word.data());
+  size_t i = 0;
+  bool first = true;
+  while (i < word.size()) {
+    UChar32 c;
+    const size_t start = i;
+    U8_NEXT(bytes, i, word.size(), c);
+    if (c < 0) {
+      out.append(word.data() + start, i - start);
+      continue;
+    }
+    c = first && title ? u_toupper(c) : u_tolower(c);
+    first = false;
+    char buffer[4];
+    size_t n = 0;
+    U8_APPEND_UNSAFE(buffer, n, c);
+    out.append(buffer, n);
+  }
+  return out;
+}
+
+// "ỦY BAN NHÂN DÂN XÃ MINH SƠN" -> "UBND xã Minh Sơn"; other bodies as
+// written.
+std::string IssuerName(const std::string& upper) {
+  const std::string folded = Fold(upper).text;
+  std::vector<absl::string_view> words = absl::StrSplit(upper, ' ', absl::SkipEmpty());
+  size_t skip = 0;
+  if (absl::StartsWith(folded, "uy ban nhan dan ")) skip = 4;
+  if (absl::StartsWith(folded, "ubnd ")) skip = 1;
+  if (skip == 0 || words.size() <= skip) return upper;
+  static const absl::flat_hash_set<std::string>* kinds = new absl::flat_hash_set<std::string>{
+      "xa", "huyen", "tinh", "phuong", "quan", "thi", "thanh", "tran", "pho"};
+  std::string out = "UBND";
+  bool kind = true;
+  for (size_t k = skip; k < words.size(); ++k) {
+    kind = kind && kinds->contains(Fold(words[k]).text);
+    absl::StrAppend(&out, " ", CaseWord(words[k], !kind));
+  }
+  return out;
+}
+
+// The issuing body in capitals at the top of the header ("ỦY BAN NHÂN DÂN /
+// HUYỆN MINH SƠN", a header table's first column), above the motto.
+bool IssuerFromHeader(const Document& doc, size_t end, v1::Plan* plan, Report* report) {
+  std::vector<std::string> parts;
+  int first_line = 0;
+  int last_line = 0;
+  for (size_t i = 0; i < end && i < doc.blocks.size(); ++i) {
+    const Block& block = doc.blocks[i];
+    const absl::string_view folded = block.folded.text;
+    const bool motto =
+        absl::StartsWith(folded, "cong hoa xa hoi") || absl::StartsWith(folded, "doc lap");
+    bool letters = false;
+    for (char c : folded) letters = letters || absl::ascii_isalpha(c);
+    if (!letters) continue;
+    if (!motto && block.kind == BlockKind::kParagraph && IsUpperLine(block.text) &&
+        !absl::StartsWith(folded, "so") && block.text.size() < 200) {
+      if (first_line == 0) first_line = block.first_line;
+      last_line = block.last_line;
+      parts.push_back(block.text);
+      continue;
+    }
+    if (!parts.empty()) break;
+  }
+  if (parts.empty()) return false;
+  std::string name = IssuerName(absl::StrJoin(parts, " "));
+  scan::FitChars(&name, kMaxIssuerChars);
+  plan->mutable_issuer()->set_display_name(name);
+  report->Fact("plan.issuer", name, first_line, last_line);
+  return true;
+}
+
 }  // namespace
 
-void ExtractHeader(const Document& doc, const ExtractContext& /*ctx*/, v1::Plan* plan,
+void ExtractHeader(const Document& original, const ExtractContext& /*ctx*/, v1::Plan* plan,
                    Report* report) {
+  Document expanded;
+  const Document& doc = ExpandTables(original, &expanded) ? expanded : original;
   const size_t body = BodyStart(doc);
   const Title title = FindTitle(doc, body);
   const size_t header_end = std::min(title.found ? title.heading : body, kMaxHeaderBlocks);
   ReadNumber(doc, header_end, plan, report);
   ReadPlaceAndDate(doc, header_end, plan, report);
   if (!title.text.empty()) {
-    plan->set_title(title.text);
-    report->Fact("plan.title", title.text, title.first_line, title.last_line);
+    std::string text = title.text;
+    Fit(&text, kMaxTitleChars, "plan.title", title.first_line, title.last_line, report);
+    plan->set_title(text);
+    report->Fact("plan.title", text, title.first_line, title.last_line);
   } else {
     report->Warn("NO_TITLE", "no title (the lines after \"KẾ HOẠCH\") found; add it before issuing",
                  0, 0);
   }
   ReadPeriod(title, plan, report);
   if (plan->issuer().display_name().empty() && !IssuerFromOpening(doc, title, body, plan, report) &&
-      !IssuerFromTitle(title, plan, report)) {
+      !IssuerFromTitle(title, plan, report) && !IssuerFromHeader(doc, header_end, plan, report)) {
     report->Warn("NO_ISSUER",
                  "the issuing body is not named in the opening sentences or the title; send it as "
                  "`issuer`",

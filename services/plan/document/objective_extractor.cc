@@ -447,6 +447,7 @@ class ObjectiveReader {
   // A list of targets announced by "Mục tiêu năm 2024: … như sau:" runs over
   // the bullets that follow it.
   void UpdateListContext(const Block& block) {
+    UpdateTargetSection(block);
     if (block.kind == BlockKind::kBullet && in_list_) return;
     in_list_ = false;
     list_year_ = 0;
@@ -457,7 +458,35 @@ class ObjectiveReader {
     }
   }
 
-  bool InList(const Block& block) const { return in_list_ && block.kind == BlockKind::kBullet; }
+  // Depth of a section heading: "I." 0, "1." 1, "1.2." 2, "a)" 4; -1 for
+  // other blocks.
+  static int HeadingLevel(const Block& block) {
+    if (block.kind == BlockKind::kRoman) return 0;
+    if (block.kind == BlockKind::kNumber) {
+      return 1 + static_cast<int>(std::count(block.marker.begin(), block.marker.end(), '.'));
+    }
+    if (block.kind == BlockKind::kLetter) return 4;
+    return -1;
+  }
+
+  // A "I. MỤC TIÊU", "2. Chỉ tiêu" or "Mục tiêu cụ thể:" heading makes the
+  // items under it ("1. Chỉ số … đạt từ 85% trở lên", bullets) targets until
+  // the next heading of its level.
+  void UpdateTargetSection(const Block& block) {
+    static const RE2* re = new RE2(
+        "^(?:muc tieu|chi tieu)(?:\\s+(?:cu the|chung|phan dau|"
+        "chu yeu|nam\\s+\\d{4}|den nam\\s+\\d{4}))*\\s*[:.]?\\s*$");
+    const int level = HeadingLevel(block);
+    if (level < 0) return;
+    if (target_level_ >= 0 && level <= target_level_) target_level_ = -1;
+    if (RE2::FullMatch(Piece(block.folded.text), *re)) target_level_ = level;
+  }
+
+  bool InList(const Block& block) const {
+    if (in_list_ && block.kind == BlockKind::kBullet) return true;
+    return target_level_ >= 0 &&
+           (block.kind == BlockKind::kBullet || HeadingLevel(block) > target_level_);
+  }
 
   // Ranks of the assessment ("xếp hạng 16/23"), dated by the year nearest
   // before them (or inside their parentheses) and owned by the index or
@@ -574,6 +603,25 @@ class ObjectiveReader {
     if (c->subject.empty()) c->subject = sections_.Current();
     if (c->subject.empty() && c->measure != cv1::MEASURE_GRADE) {
       c->subject = Subject{sections_.dominant(), ""};
+    }
+    // A score the clause does not tie to a component is the index's own
+    // only when the clause says so ("tổng điểm", "điểm tổng hợp", "chỉ số
+    // chung"); otherwise it is most likely a component whose name is not in
+    // the catalog ("Chỉ số 4: “…” đạt 5,93 điểm").
+    static const RE2* whole_re =
+        new RE2("\\b(?:tong diem|diem tong hop|diem so chung|chi so chung|tong hop chung)\\b");
+    if (!named && !c->subject.empty() && c->subject.component.empty() &&
+        c->measure == cv1::MEASURE_SCORE && !generic &&
+        !RE2::PartialMatch(Piece(folded.substr(c->clause.begin, c->clause.end - c->clause.begin)),
+                           *whole_re)) {
+      report_->Warn("NO_COMPONENT",
+                    absl::StrCat("the target ", c->value,
+                                 " names no component the catalog knows and does not say it is "
+                                 "the total of ",
+                                 c->subject.framework, "; it was left out"),
+                    *c->block);
+      c->value.clear();
+      return;
     }
     if (c->subject.empty()) {
       report_->Warn("UNKNOWN_INDEX", "a target names no index or component; it was left out",
@@ -811,6 +859,7 @@ class ObjectiveReader {
   Sections sections_;
   bool in_list_ = false;
   int list_year_ = 0;
+  int target_level_ = -1;
   std::vector<RankFact> ranks_;
   std::vector<Candidate> found_;
 };

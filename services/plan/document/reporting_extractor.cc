@@ -22,8 +22,11 @@ namespace cv1 = chiso::common::v1;
 using scan::Piece;
 using scan::Span;
 
-// Longest phrase kept per rule.
+// Longest phrase kept per rule, in bytes (ReportingRule.phrase allows 1000
+// characters).
 constexpr size_t kMaxPhrase = 400;
+// Longest recipient name, in characters (the plan validator's limit).
+constexpr size_t kMaxRecipientChars = 300;
 // A frequency word counts only this close (folded bytes) to "báo cáo".
 constexpr size_t kReportReach = 160;
 // Deadlines read per clause.
@@ -32,10 +35,12 @@ constexpr int kMaxDatesPerClause = 8;
 // plan_domain.h).
 constexpr int kMaxRules = 20;
 
-// The blocks [begin, end) of the closing section ("Tổ chức thực hiện"), or
-// the whole document when it has none.
-std::pair<size_t, size_t> ClosingSection(const Document& doc) {
+// The blocks [begin, end) of each closing section ("Tổ chức thực hiện",
+// "Chế độ báo cáo"; a plan may split them in two), or the whole document when
+// it has none.
+std::vector<std::pair<size_t, size_t>> ClosingSections(const Document& doc) {
   static const RE2* re = new RE2("^(?:to chuc thuc hien|trach nhiem thuc hien|che do bao cao)");
+  std::vector<std::pair<size_t, size_t>> out;
   for (size_t i = 0; i < doc.blocks.size(); ++i) {
     const Block& heading = doc.blocks[i];
     if (!scan::IsHeading(heading) || !RE2::PartialMatch(Piece(heading.folded.text), *re)) {
@@ -53,9 +58,11 @@ std::pair<size_t, size_t> ClosingSection(const Document& doc) {
       if (block.kind == BlockKind::kRoman && heading.kind != BlockKind::kRoman) break;
       if (absl::StartsWith(block.folded.text, "noi nhan")) break;
     }
-    return {i + 1, end};
+    out.emplace_back(i + 1, end);
+    i = end - 1;
   }
-  return {0, doc.blocks.size()};
+  if (out.empty()) out.emplace_back(0, doc.blocks.size());
+  return out;
 }
 
 int DaysInMonth(int month) {
@@ -100,7 +107,7 @@ void Frequencies(absl::string_view clause, const std::vector<size_t>& reports,
       "\\b(?:((?:hang|moi|tung|dinh ky) thang|thang mot lan)|"
       "((?:hang|moi|tung|dinh ky) quy|thang cuoi (?:moi |cua )?quy|cuoi (?:moi )?quy|"
       "quy mot lan)|((?:6|06|sau) thang(?: mot lan)?|nua nam)|"
-      "((?:hang|moi|dinh ky) nam|thuong nien|ca nam))\\b");
+      "((?:hang|moi|dinh ky) nam|thuong nien|ca nam|nam (?:truoc|cham nhat|vao) ngay))\\b");
   re2::StringPiece input = Piece(clause);
   re2::StringPiece groups[4];
   while (out->size() < 4 &&
@@ -197,7 +204,7 @@ void Deadlines(absl::string_view clause, const std::vector<size_t>& reports,
 
 // "gửi Phòng Kế hoạch - Tài chính, Văn phòng Sở", "gửi về UBND huyện (qua
 // Phòng Tài chính - Kế hoạch)".
-std::vector<std::string> Recipients(const Block& block, Span clause) {
+std::vector<std::string> Recipients(const Block& block, Span clause, bool* cut) {
   static const RE2* re = new RE2(
       "\\bgui\\s+(?:ve\\s+)?(.+?)(?:\\s+(?:truoc|de|trong|cham nhat|theo|dinh ky|hang|hoac|"
       "dong thoi)\\b|\\s*[;.]|$)");
@@ -217,6 +224,7 @@ std::vector<std::string> Recipients(const Block& block, Span clause) {
   for (size_t i = t.begin; i <= main_end; ++i) {
     if (i == main_end || (folded[i] == ',' && i + 1 < main_end && folded[i + 1] == ' ')) {
       std::string name = scan::OriginalWords(block, start, i);
+      if (scan::FitChars(&name, kMaxRecipientChars)) *cut = true;
       if (!name.empty()) out.push_back(std::move(name));
       start = i + 1;
     }
@@ -225,6 +233,7 @@ std::vector<std::string> Recipients(const Block& block, Span clause) {
   if (RE2::PartialMatch(Piece(folded.substr(t.begin, t.end - t.begin)), *via_re, &via)) {
     const Span v = scan::SpanOf(folded, via);
     std::string name = scan::OriginalWords(block, v.begin, v.end);
+    if (scan::FitChars(&name, kMaxRecipientChars)) *cut = true;
     if (!name.empty()) out.push_back(std::move(name));
   }
   return out;
@@ -314,7 +323,15 @@ bool ReadClause(const Block& block, Span clause, v1::Plan* plan, Report* report)
   }
   std::sort(rules.begin(), rules.end(), [](const Found& a, const Found& b) { return a.at < b.at; });
   const std::string phrase = PhraseOf(block, clause);
-  const std::vector<std::string> recipients = Recipients(block, clause);
+  bool cut = false;
+  const std::vector<std::string> recipients = Recipients(block, clause, &cut);
+  if (cut) {
+    report->Warn("TRUNCATED",
+                 absl::StrCat("a recipient of reports (reporting_rules.recipients) is longer than "
+                              "the ",
+                              kMaxRecipientChars, " characters a plan may hold; it was cut"),
+                 block);
+  }
   for (const Found& f : rules) {
     if (!Valid(f)) {
       report->Warn("BAD_DATE",
@@ -339,13 +356,14 @@ bool ReadClause(const Block& block, Span clause, v1::Plan* plan, Report* report)
 
 void ExtractReportingRules(const Document& doc, const ExtractContext& /*ctx*/, v1::Plan* plan,
                            Report* report) {
-  const auto [begin, end] = ClosingSection(doc);
-  for (size_t i = begin; i < end; ++i) {
-    const Block& block = doc.blocks[i];
-    if (block.kind == BlockKind::kTableRow || block.kind == BlockKind::kRule) continue;
-    if (block.folded.text.find("bao cao") == std::string::npos) continue;
-    for (const Span& clause : scan::Clauses(block.folded.text)) {
-      if (!ReadClause(block, clause, plan, report)) return;
+  for (const auto& [begin, end] : ClosingSections(doc)) {
+    for (size_t i = begin; i < end; ++i) {
+      const Block& block = doc.blocks[i];
+      if (block.kind == BlockKind::kTableRow || block.kind == BlockKind::kRule) continue;
+      if (block.folded.text.find("bao cao") == std::string::npos) continue;
+      for (const Span& clause : scan::Clauses(block.folded.text)) {
+        if (!ReadClause(block, clause, plan, report)) return;
+      }
     }
   }
 }

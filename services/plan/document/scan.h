@@ -132,6 +132,23 @@ inline bool IsHeading(const Block& block) {
          block.kind == BlockKind::kLetter || block.hashes > 0;
 }
 
+// Cuts `value` to at most `max_chars` characters (code points, as the plan
+// validator counts them) at a character boundary, dropping spaces left at
+// the end; true when it was cut.
+inline bool FitChars(std::string* value, size_t max_chars) {
+  size_t chars = 0;
+  for (size_t i = 0; i < value->size(); ++i) {
+    if ((static_cast<unsigned char>((*value)[i]) & 0xC0) == 0x80) continue;
+    if (chars == max_chars) {
+      value->resize(i);
+      while (!value->empty() && value->back() == ' ') value->pop_back();
+      return true;
+    }
+    ++chars;
+  }
+  return false;
+}
+
 }  // namespace chiso::plan::document::scan
 
 #endif  // CHISO_SERVICES_PLAN_DOCUMENT_SCAN_H_

@@ -5,10 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "chiso/plan/v1/plan_service.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/plan/plan_domain.h"
 #include "tests/plan/document/extractor_test_util.h"
 
 namespace chiso::plan::document {
@@ -285,6 +288,110 @@ TEST(HeaderExtractorTest, AssigningMoneyIsNotAFundingSource) {
       "KẾ HOẠCH\n\nNâng cao chỉ số DDCI năm 2024\n\nI. TỔ CHỨC THỰC HIỆN\n\n"
       "- Phòng Tài chính - Kế hoạch tham mưu bố trí kinh phí để thực hiện Kế hoạch này.\n");
   EXPECT_TRUE(r.plan().funding().empty());
+}
+
+// The standard Word header and signature as tables (what DocxText gives and
+// what a pasted document has): the cells are read one by one.
+TEST(HeaderExtractorTest, HeaderAndSignatureTables) {
+  const v1::ImportPlanDocumentResponse r = Import(
+      "ỦY BAN NHÂN DÂN\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+      "XÃ HOÀNG LIÊN\tĐộc lập - Tự do - Hạnh phúc\n"
+      "Số: 72/KH-UBND\tHoàng Liên, ngày 14 tháng 10 năm 2025\n"
+      "\n"
+      "KẾ HOẠCH\n"
+      "Nâng cao chất lượng phục vụ người dân năm 2025\n"
+      "\n"
+      "I. MỤC ĐÍCH\n"
+      "\n"
+      "Phục vụ người dân tốt hơn.\n"
+      "\n"
+      "Nơi nhận:\tTM. ỦY BAN NHÂN DÂN\n"
+      "- Thường trực Đảng ủy xã;\tCHỦ TỊCH\n"
+      "- Lưu: VT.\n"
+      "\tTrần Văn Khải\n");
+  EXPECT_EQ(r.plan().number(), "72/KH-UBND");
+  EXPECT_EQ(r.plan().place(), "Hoàng Liên");
+  EXPECT_EQ(r.plan().issued_on().year(), 2025);
+  EXPECT_EQ(r.plan().issued_on().month(), 10);
+  EXPECT_EQ(r.plan().issued_on().day(), 14);
+  EXPECT_EQ(r.plan().title(), "Nâng cao chất lượng phục vụ người dân năm 2025");
+  EXPECT_EQ(r.plan().issuer().display_name(), "UBND xã Hoàng Liên");
+  ASSERT_NE(Fact(r, "plan.number"), nullptr);
+  EXPECT_EQ(Fact(r, "plan.number")->first_line(), 3);
+  EXPECT_THAT(Warnings(r, "NO_NUMBER"), IsEmpty());
+  EXPECT_THAT(Warnings(r, "NO_DATE"), IsEmpty());
+  EXPECT_THAT(Warnings(r, "NO_TITLE"), IsEmpty());
+  EXPECT_THAT(Warnings(r, "NO_ISSUER"), IsEmpty());
+  EXPECT_THAT(r.plan().recipients(), ElementsAre("Thường trực Đảng ủy xã", "Lưu: VT"));
+  EXPECT_EQ(r.plan().signer().authority(), "TM. ỦY BAN NHÂN DÂN");
+  EXPECT_EQ(r.plan().signer().post(), "CHỦ TỊCH");
+  EXPECT_EQ(r.plan().signer().full_name(), "Trần Văn Khải");
+}
+
+// The plain header: the issuing body in capitals above the motto names the
+// issuer when the opening does not.
+TEST(HeaderExtractorTest, IssuerFromTheCapitalsAboveTheMotto) {
+  const v1::ImportPlanDocumentResponse r = Import(
+      "ỦY BAN NHÂN DÂN\nHUYỆN ĐÔNG KHÊ\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+      "Độc lập - Tự do - Hạnh phúc\n\nSố: 9/KH-UBND\n\nĐông Khê, ngày 3 tháng 4 năm 2024\n\n"
+      "KẾ HOẠCH\nTriển khai chuyển đổi số năm 2024\n\nI. MỤC ĐÍCH\n\nNâng cao hiệu quả.\n");
+  EXPECT_EQ(r.plan().number(), "9/KH-UBND");
+  EXPECT_EQ(r.plan().issued_on().day(), 3);
+  EXPECT_EQ(r.plan().title(), "Triển khai chuyển đổi số năm 2024");
+  EXPECT_EQ(r.plan().issuer().display_name(), "UBND huyện Đông Khê");
+  EXPECT_THAT(Warnings(r, "NO_ISSUER"), IsEmpty());
+}
+
+// The opening sentence after the title is not part of it, as a paragraph of
+// its own or joined to the title lines.
+TEST(HeaderExtractorTest, TheTitleStopsAtTheOpeningSentence) {
+  for (absl::string_view gap : {"\n\n", "\n"}) {
+    const v1::ImportPlanDocumentResponse r = Import(absl::StrCat(
+        "KẾ HOẠCH\nCải thiện Chỉ số năng lực cạnh tranh cấp huyện, thành phố (DDCI) huyện Tân "
+        "Lạc năm 2025",
+        gap,
+        "Để nâng cao chất lượng điều hành kinh tế và cải thiện môi trường đầu tư, UBND huyện "
+        "Tân Lạc xây dựng Kế hoạch như sau:\n\nI. MỤC ĐÍCH\n\nNâng cao điểm số.\n"));
+    EXPECT_EQ(r.plan().title(),
+              "Cải thiện Chỉ số năng lực cạnh tranh cấp huyện, thành phố (DDCI) huyện Tân Lạc năm "
+              "2025")
+        << "gap " << gap.size();
+    EXPECT_EQ(r.plan().issuer().display_name(), "UBND huyện Tân Lạc") << "gap " << gap.size();
+  }
+}
+
+// Overlong header fields are cut (with a TRUNCATED warning) so the plan
+// passes the plan service's checks.
+TEST(HeaderExtractorTest, OverlongFieldsAreCutToWhatAPlanMayHold) {
+  std::string long_words;
+  std::string long_upper;
+  for (int i = 0; i < 400; ++i) {
+    absl::StrAppend(&long_words, "chương trình ");
+    absl::StrAppend(&long_upper, " CHƯƠNG TRÌNH");
+  }
+  std::string long_symbol = "KH";
+  for (int i = 0; i < 14; ++i) absl::StrAppend(&long_symbol, "-UBND");
+  const std::string text = absl::StrCat(
+      "Số: 12/", long_symbol, "\n\nLạc Sơn, ngày 2 tháng 3 năm 2024\n\nKẾ HOẠCH\nNâng cao ",
+      long_words, "năm 2024\n\nI. KINH PHÍ THỰC HIỆN\n\n", long_words, long_words,
+      "\n\nII. TỔ CHỨC THỰC HIỆN\n\nCác phòng thực hiện.\n\nNơi nhận:\n- Phòng ", long_words,
+      ";\n- Lưu: VT.\n\nCHỦ TỊCH", long_upper, ".\n\nNguyễn Văn An\n");
+  v1::ImportPlanDocumentResponse r = Import(text, "UBND huyện Lạc Sơn");
+  EXPECT_FALSE(r.plan().number().empty());
+  EXPECT_FALSE(r.plan().title().empty());
+  EXPECT_FALSE(r.plan().funding().empty());
+  EXPECT_EQ(r.plan().recipients_size(), 2);
+  EXPECT_FALSE(r.plan().signer().post().empty());
+  std::vector<std::string> cut;
+  for (const v1::ImportWarning& w : Warnings(r, "TRUNCATED")) cut.push_back(w.message());
+  EXPECT_THAT(cut, testing::Contains(HasSubstr("plan.title")));
+  EXPECT_THAT(cut, testing::Contains(HasSubstr("plan.funding")));
+  EXPECT_THAT(cut, testing::Contains(HasSubstr("plan.recipients[0]")));
+  EXPECT_THAT(cut, testing::Contains(HasSubstr("plan.number")));
+  EXPECT_THAT(cut, testing::Contains(HasSubstr("plan.signer.post")));
+  v1::Plan plan = r.plan();
+  const absl::Status valid = ValidateAndNormalize(test_util::BuiltinCatalog(), plan);
+  EXPECT_TRUE(valid.ok()) << valid;
 }
 
 }  // namespace

@@ -258,5 +258,63 @@ TEST(ObjectiveExtractorTest, DocumentWithoutIndicesGivesNoObjectives) {
   EXPECT_EQ(WarningsWith(r, "UNKNOWN_INDEX").size(), 2u);
 }
 
+// A component name the catalog does not know is not a target of the whole
+// index; the real total is still kept.
+TEST(ObjectiveExtractorTest, AnUnknownComponentNameIsNotTheIndexTotal) {
+  const v1::ImportPlanDocumentResponse r = Import(
+      "KẾ HOẠCH\n\nCải thiện chỉ số DDCI huyện Na Rì năm 2025\n\n"
+      "I. MỤC ĐÍCH, YÊU CẦU\n\n"
+      "Mục tiêu năm 2025 cụ thể như sau:\n\n"
+      "- Chỉ số 1: “Chi phí thời gian” đạt 8,10 điểm trở lên.\n"
+      "- Chỉ số 4: “Sự công bằng giữa các doanh nghiệp” đạt 5,93 điểm trở lên.\n"
+      "- Chỉ số 7: “Hỗ trợ doanh nghiệp” đạt 6,40 điểm trở lên.\n\n"
+      "Phấn đấu tổng điểm DDCI năm 2025 đạt 72,50 điểm trở lên.\n");
+  int totals = 0;
+  for (const auto& o : r.plan().objectives()) {
+    if (o.component().empty()) {
+      ++totals;
+      EXPECT_EQ(o.target().value().value(), "72.50");
+    }
+  }
+  EXPECT_EQ(totals, 1);
+  const v1::Objective* support = Find(r.plan(), "BUSINESS_SUPPORT");
+  ASSERT_NE(support, nullptr);
+  EXPECT_EQ(support->framework(), "DDCI");
+  EXPECT_EQ(support->target().value().value(), "6.40");
+  EXPECT_NE(Find(r.plan(), "TIME_COSTS"), nullptr);
+  EXPECT_EQ(r.plan().objectives_size(), 3);
+  EXPECT_EQ(WarningsWith(r, "NO_COMPONENT").size(), 1u);
+  EXPECT_THAT(WarningsWith(r, "DUPLICATE_TARGET"), IsEmpty());
+}
+
+// A "MỤC TIÊU" / "Chỉ tiêu" heading makes the items under it targets.
+TEST(ObjectiveExtractorTest, ItemsUnderATargetHeadingAreTargets) {
+  const v1::ImportPlanDocumentResponse r = Import(
+      "KẾ HOẠCH\n\nNâng cao chỉ số hài lòng của xã Quang Thành năm 2025\n\n"
+      "I. MỤC TIÊU\n\n"
+      "1. Chỉ số SIPAS của xã đạt từ 85% trở lên.\n\n"
+      "2. Chỉ tiêu\n\n"
+      "- Chỉ số DDCI đạt 70 điểm trở lên.\n\n"
+      "II. NHIỆM VỤ\n\n"
+      "1. Chỉ số SIPAS năm 2024 đạt 80%.\n");
+  int sipas = 0;
+  int ddci = 0;
+  for (const auto& o : r.plan().objectives()) {
+    if (o.framework() == "SIPAS") {
+      ++sipas;
+      EXPECT_EQ(o.measure(), cv1::MEASURE_PERCENT);
+      EXPECT_EQ(o.target().value().value(), "85");
+      EXPECT_EQ(o.target().comparator(), cv1::COMPARATOR_AT_LEAST);
+      EXPECT_EQ(o.target().year(), 2025);
+    }
+    if (o.framework() == "DDCI") {
+      ++ddci;
+      EXPECT_EQ(o.target().value().value(), "70");
+    }
+  }
+  EXPECT_EQ(sipas, 1);
+  EXPECT_EQ(ddci, 1);
+}
+
 }  // namespace
 }  // namespace chiso::plan::document

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "chiso/plan/v1/plan_service.pb.h"
+#include "common/text/fields.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/plan/document/extractor_test_util.h"
@@ -159,6 +160,43 @@ TEST(ReportingExtractorTest, RepeatedRuleIsKeptOnce) {
                              "2. Văn phòng Sở tổng hợp báo cáo hằng quý gửi UBND tỉnh."));
   ASSERT_EQ(r.plan().reporting_rules_size(), 1);
   EXPECT_EQ(r.plan().reporting_rules(0).frequency(), cv1::FREQUENCY_QUARTERLY);
+}
+
+// A plan that puts its reporting in a section of its own after "Tổ chức
+// thực hiện": both sections are read.
+TEST(ReportingExtractorTest, ReportingInASectionOfItsOwn) {
+  const v1::ImportPlanDocumentResponse r = Import(
+      "KẾ HOẠCH\n\nCải thiện chỉ số PAR INDEX năm 2025\n\n"
+      "I. NHIỆM VỤ\n\n- Rà soát thủ tục hành chính.\n\n"
+      "II. TỔ CHỨC THỰC HIỆN\n\n"
+      "Các phòng báo cáo kết quả 6 tháng trước ngày 15/6 và năm trước ngày 15/12 gửi Văn phòng "
+      "HĐND và UBND.\n\n"
+      "III. CHẾ ĐỘ BÁO CÁO\n\n"
+      "Các đơn vị báo cáo định kỳ hằng quý, trước ngày 20 tháng cuối quý gửi Phòng Nội vụ.\n");
+  ASSERT_EQ(r.plan().reporting_rules_size(), 3);
+  EXPECT_EQ(r.plan().reporting_rules(0).frequency(), cv1::FREQUENCY_SEMIANNUAL);
+  EXPECT_EQ(r.plan().reporting_rules(0).day(), 15);
+  EXPECT_EQ(r.plan().reporting_rules(1).frequency(), cv1::FREQUENCY_ANNUAL);
+  EXPECT_EQ(r.plan().reporting_rules(1).day(), 15);
+  EXPECT_EQ(r.plan().reporting_rules(1).month(), 12);
+  EXPECT_EQ(r.plan().reporting_rules(2).frequency(), cv1::FREQUENCY_QUARTERLY);
+  EXPECT_EQ(r.plan().reporting_rules(2).day(), 20);
+  ASSERT_EQ(r.plan().reporting_rules(2).recipients_size(), 1);
+  EXPECT_EQ(r.plan().reporting_rules(2).recipients(0).display_name(), "Phòng Nội vụ");
+}
+
+// A recipient longer than a plan may hold is cut, with a warning.
+TEST(ReportingExtractorTest, AnOverlongRecipientIsCut) {
+  std::string name = "Phòng";
+  for (int i = 0; i < 100; ++i) absl::StrAppend(&name, " Kinh tế");
+  const v1::ImportPlanDocumentResponse r =
+      Import(PlanClosingWith(absl::StrCat("Định kỳ hằng tháng báo cáo kết quả gửi ", name, ".")));
+  ASSERT_EQ(r.plan().reporting_rules_size(), 1);
+  ASSERT_EQ(r.plan().reporting_rules(0).recipients_size(), 1);
+  EXPECT_LE(text::CodePointCount(r.plan().reporting_rules(0).recipients(0).display_name()), 300);
+  EXPECT_LE(text::CodePointCount(r.plan().reporting_rules(0).phrase()), 1000);
+  ASSERT_EQ(WarningsWith(r, "TRUNCATED").size(), 1u);
+  EXPECT_THAT(WarningsWith(r, "TRUNCATED")[0].message(), HasSubstr("reporting_rules.recipients"));
 }
 
 }  // namespace
