@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -735,6 +736,50 @@ std::vector<std::string> RowCells(const Document& doc, const Block& block) {
   return cells;
 }
 
+// A header cell read from a .docx holds several paragraphs joined by spaces
+// ("ỦY BAN NHÂN DÂN HUYỆN MINH SƠN Số: 45/KH-UBND", "CỘNG HÒA XÃ HỘI CHỦ
+// NGHĨA VIỆT NAM Độc lập - Tự do - Hạnh phúc Minh Sơn, ngày 12 tháng 3 năm
+// 2024"): it is cut where the usual header lines start — the number
+// ("Số:"), the national name, the motto, and the place and date after it.
+std::vector<std::string> SplitHeaderCell(absl::string_view cell) {
+  std::vector<std::string> parts;
+  Block probe;
+  probe.text = text::CollapseWhitespace(text::NormalizeNfc(cell));
+  probe.folded = Fold(probe.text);
+  const absl::string_view f = probe.folded.text;
+  std::vector<size_t> cuts;
+  auto cut_before = [&](absl::string_view word) {
+    for (size_t at = f.find(word); at != absl::string_view::npos; at = f.find(word, at + 1)) {
+      const bool starts_word = at == 0 || !std::isalnum(static_cast<unsigned char>(f[at - 1]));
+      if (starts_word && at > 0) cuts.push_back(at);
+    }
+  };
+  cut_before("cong hoa xa hoi");
+  cut_before("doc lap - tu do");
+  cut_before("doc lap – tu do");
+  for (size_t at = f.find("so"); at != absl::string_view::npos; at = f.find("so", at + 1)) {
+    const bool starts_word = at == 0 || f[at - 1] == ' ';
+    size_t k = at + 2;
+    while (k < f.size() && f[k] == ' ') ++k;
+    if (starts_word && at > 0 && k < f.size() && (f[k] == ':' || f[k] == '/')) cuts.push_back(at);
+  }
+  for (size_t at = f.find("hanh phuc"); at != absl::string_view::npos;
+       at = f.find("hanh phuc", at + 1)) {
+    size_t k = at + absl::string_view("hanh phuc").size();
+    while (k < f.size() && f[k] == ' ') ++k;
+    if (k < f.size()) cuts.push_back(k);
+  }
+  std::sort(cuts.begin(), cuts.end());
+  size_t from = 0;
+  for (size_t at : cuts) {
+    if (at <= from) continue;
+    parts.emplace_back(absl::StripAsciiWhitespace(probe.Original(from, at)));
+    from = at;
+  }
+  parts.emplace_back(absl::StripAsciiWhitespace(probe.Original(from, f.size())));
+  return parts;
+}
+
 // Appends the cells of rows [begin, end) column by column (the issuing body
 // and number of the left column, then the motto and date of the right).
 void AppendColumns(const Document& doc, size_t begin, size_t end, std::vector<Block>* out) {
@@ -752,8 +797,10 @@ void AppendColumns(const Document& doc, size_t begin, size_t end, std::vector<Bl
     }
     if (columns.size() < cells.size()) columns.resize(std::min<size_t>(cells.size(), 8));
     for (size_t c = 0; c < cells.size() && c < columns.size(); ++c) {
-      Block cell = CellBlock(cells[c], row);
-      if (!cell.text.empty()) columns[c].push_back(std::move(cell));
+      for (const std::string& part : SplitHeaderCell(cells[c])) {
+        Block cell = CellBlock(part, row);
+        if (!cell.text.empty()) columns[c].push_back(std::move(cell));
+      }
     }
   }
   for (std::vector<Block>& column : columns) {

@@ -80,7 +80,10 @@ class Sections {
     std::string headings;
     bool body = false;
     for (const Block& block : doc_.blocks) {
-      body = body || block.kind != BlockKind::kParagraph;
+      // A header table (number, date) comes before the opening; the body
+      // starts at the first heading, bullet or item.
+      body = body || (block.kind != BlockKind::kParagraph && block.kind != BlockKind::kTableRow &&
+                      block.kind != BlockKind::kRule);
       if (!body || scan::IsHeading(block)) absl::StrAppend(&headings, block.folded.text, " \n ");
     }
     dominant_ = MostMentioned(headings);

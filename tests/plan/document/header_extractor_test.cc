@@ -292,6 +292,32 @@ TEST(HeaderExtractorTest, AssigningMoneyIsNotAFundingSource) {
 
 // The standard Word header and signature as tables (what DocxText gives and
 // what a pasted document has): the cells are read one by one.
+// A .docx header table whose cells hold several paragraphs arrives as one
+// row ("… Số: 31/KH-UBND<tab>CỘNG HÒA … Hạnh phúc Tân Lập, ngày …"): each
+// cell is cut where the number, the national name, the motto and the place
+// and date start. The index of the plan still comes from its opening.
+TEST(HeaderExtractorTest, AOneRowHeaderTableFromADocxIsCutIntoItsLines) {
+  const v1::ImportPlanDocumentResponse r = Import(
+      "ỦY BAN NHÂN DÂN HUYỆN TÂN LẬP Số: 31/KH-UBND\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập "
+      "- Tự do - Hạnh phúc Tân Lập, ngày 8 tháng 4 năm 2025\n"
+      "KẾ HOẠCH\n"
+      "Nâng cao chỉ số đánh giá năng lực cạnh tranh huyện Tân Lập năm 2025\n"
+      "\n"
+      "I. MỤC TIÊU\n"
+      "\n"
+      "- Chỉ số “Tính minh bạch” đạt 8,10 điểm trở lên.\n");
+  EXPECT_EQ(r.plan().number(), "31/KH-UBND");
+  EXPECT_EQ(r.plan().place(), "Tân Lập");
+  EXPECT_EQ(r.plan().issued_on().year(), 2025);
+  EXPECT_EQ(r.plan().issued_on().month(), 4);
+  EXPECT_EQ(r.plan().issued_on().day(), 8);
+  EXPECT_THAT(Warnings(r, "NO_NUMBER"), IsEmpty());
+  EXPECT_THAT(Warnings(r, "NO_DATE"), IsEmpty());
+  ASSERT_EQ(r.plan().objectives_size(), 1);
+  EXPECT_EQ(r.plan().objectives(0).framework(), "DDCI");
+  EXPECT_EQ(r.plan().objectives(0).component(), "TRANSPARENCY");
+}
+
 TEST(HeaderExtractorTest, HeaderAndSignatureTables) {
   const v1::ImportPlanDocumentResponse r = Import(
       "ỦY BAN NHÂN DÂN\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
