@@ -130,17 +130,17 @@ std::string CollapseWhitespace(absl::string_view utf8) {
   return out;
 }
 
+bool CutToBytes(std::string* utf8, size_t max_bytes) {
+  if (utf8->size() <= max_bytes) return false;
+  size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>((*utf8)[end]) & 0xC0) == 0x80) --end;
+  utf8->resize(end);
+  return true;
+}
+
 std::string QuoteForMessage(absl::string_view utf8) {
   std::string s = Sanitize(utf8);
-  bool cut = false;
-  if (s.size() > kMaxQuotedBytes) {
-    size_t end = kMaxQuotedBytes;
-    while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) {
-      --end;
-    }
-    s.resize(end);
-    cut = true;
-  }
+  const bool cut = CutToBytes(&s, kMaxQuotedBytes);
   return absl::StrCat("\"", absl::Utf8SafeCEscape(s), cut ? "…" : "", "\"");
 }
 

@@ -54,6 +54,11 @@ std::string MatchKey(absl::string_view utf8);
 // and are kept. Ill-formed sequences become U+FFFD.
 std::string CollapseWhitespace(absl::string_view utf8);
 
+// Shortens `utf8` to at most `max_bytes` bytes without splitting a
+// character (a cut inside a multi-byte sequence moves back to its start);
+// returns whether anything was removed. Text within the limit is unchanged.
+bool CutToBytes(std::string* utf8, size_t max_bytes);
+
 // Returns `utf8` in double quotes for an error message: quotes, backslashes
 // and control characters are C-escapes, other UTF-8 is kept as is
 // (QuoteForMessage("7,8,0") == "\"7,8,0\""), and text longer than 120 bytes

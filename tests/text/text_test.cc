@@ -31,6 +31,18 @@ constexpr char kBadByte[] = "\xFF";
 // ---------------------------------------------------------------------------
 // NormalizeNfc
 
+TEST(CutToBytesTest, CutsAtACharacterBoundaryAndSaysWhetherItCut) {
+  std::string s = "Quý";  // "ý" is two bytes
+  EXPECT_TRUE(CutToBytes(&s, 3));
+  EXPECT_EQ(s, "Qu");
+  std::string kept = "Quý";
+  EXPECT_FALSE(CutToBytes(&kept, 4));
+  EXPECT_EQ(kept, "Quý");
+  std::string ascii = "Phong";
+  EXPECT_TRUE(CutToBytes(&ascii, 2));
+  EXPECT_EQ(ascii, "Ph");
+}
+
 TEST(NormalizeNfcTest, NfdInputEqualsNfcAfterNormalization) {
   ASSERT_NE(std::string(kUnitNfd), std::string(kUnitNfc));
   EXPECT_EQ(NormalizeNfc(kUnitNfd), kUnitNfc);

@@ -259,14 +259,6 @@ std::vector<std::string> SplitLines(absl::string_view text) {
   return lines;
 }
 
-// Cuts `s` to at most `max` bytes at a character boundary.
-void CutUtf8(std::string* s, size_t max) {
-  if (s->size() <= max) return;
-  size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>((*s)[cut]) & 0xC0) == 0x80) --cut;
-  s->resize(cut);
-}
-
 // Builds a block from one raw line; returns false for a blank line.
 bool LineBlock(absl::string_view raw, int number, bool after_row, Block* block) {
   std::string line(raw);
@@ -428,14 +420,14 @@ std::string Document::SourceText(int first_line, int last_line, size_t max_bytes
   for (int n = std::max(first_line, 1);
        n <= last_line && n <= static_cast<int>(lines.size()) && joined.size() <= max_bytes; ++n) {
     std::string raw = lines[static_cast<size_t>(n - 1)];
-    CutUtf8(&raw, max_bytes + 16);
+    text::CutToBytes(&raw, max_bytes + 16);
     const std::string line = text::CollapseWhitespace(raw);
     if (line.empty()) continue;
     if (!joined.empty()) joined.push_back('\n');
     joined += line;
   }
   if (joined.size() > max_bytes) {
-    CutUtf8(&joined, max_bytes >= 3 ? max_bytes - 3 : 0);
+    text::CutToBytes(&joined, max_bytes >= 3 ? max_bytes - 3 : 0);
     joined += "…";
   }
   return joined;
@@ -476,7 +468,7 @@ absl::StatusOr<Document> ParseDocument(absl::string_view text, const DocumentLim
   }
   for (size_t n = 0; n < doc.lines.size(); ++n) {
     if (doc.lines[n].size() > limits.max_line_bytes) {
-      CutUtf8(&doc.lines[n], limits.max_line_bytes);
+      text::CutToBytes(&doc.lines[n], limits.max_line_bytes);
       doc.cut_lines.push_back(static_cast<int>(n + 1));
     }
   }

@@ -72,26 +72,10 @@ class Sections {
     return current.empty() ? dominant() : current.framework;
   }
 
-  // The index the document is about (DDCI in a DDCI plan): the one its
-  // opening and headings mention most, else its whole text; "" when none.
+  // The index the document is about (ComponentMatcher::MainIndex), read once.
   const std::string& dominant() {
-    if (dominant_known_) return dominant_;
+    if (!dominant_known_) dominant_ = matcher_.MainIndex(doc_);
     dominant_known_ = true;
-    std::string headings;
-    bool body = false;
-    for (const Block& block : doc_.blocks) {
-      // A header table (number, date) comes before the opening; the body
-      // starts at the first heading, bullet or item.
-      body = body || (block.kind != BlockKind::kParagraph && block.kind != BlockKind::kTableRow &&
-                      block.kind != BlockKind::kRule);
-      if (!body || scan::IsHeading(block)) absl::StrAppend(&headings, block.folded.text, " \n ");
-    }
-    dominant_ = MostMentioned(headings);
-    if (dominant_.empty()) {
-      std::string all;
-      for (const Block& block : doc_.blocks) absl::StrAppend(&all, block.folded.text, " \n ");
-      dominant_ = MostMentioned(all);
-    }
     return dominant_;
   }
 
@@ -101,16 +85,6 @@ class Sections {
     bool matched = false;
     Subject subject;
   };
-
-  std::string MostMentioned(absl::string_view folded) const {
-    std::map<std::string, int> counts;
-    std::string best;
-    for (const Mention& m : matcher_.Indices(folded)) {
-      const int n = ++counts[m.framework];
-      if (best.empty() || n > counts[best]) best = m.framework;
-    }
-    return best;
-  }
 
   // Matches the heading of level `k`; the enclosing sections decide which
   // index a shared component name belongs to.
@@ -801,11 +775,7 @@ class ObjectiveReader {
       target->mutable_value()->set_value(c.value);
     }
     std::string description = scan::OriginalWords(*c.block, c.words.begin, c.words.end, " ;,");
-    if (description.size() > kMaxDescription) {
-      size_t cut = kMaxDescription;
-      while (cut > 0 && (static_cast<unsigned char>(description[cut]) & 0xC0) == 0x80) --cut;
-      description.resize(cut);
-    }
+    text::CutToBytes(&description, kMaxDescription);
     o->set_description(description);
     const std::string field = absl::StrCat("objectives[", index, "]");
     report_->Fact(absl::StrCat(field, ".target"),

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/civil/date.h"
+#include "common/text/text.h"
 #include "re2/re2.h"
 #include "services/plan/document/extractors.h"
 #include "services/plan/document/scan.h"
@@ -273,12 +274,7 @@ bool SameRule(const v1::ReportingRule& a, const v1::ReportingRule& b) {
 // The clause as written, for ReportingRule.phrase.
 std::string PhraseOf(const Block& block, Span clause) {
   std::string phrase = scan::OriginalWords(block, clause.begin, clause.end, " ;./");
-  if (phrase.size() > kMaxPhrase) {
-    size_t cut = kMaxPhrase;
-    while (cut > 0 && (static_cast<unsigned char>(phrase[cut]) & 0xC0) == 0x80) --cut;
-    phrase.resize(cut);
-    phrase += "…";
-  }
+  if (text::CutToBytes(&phrase, kMaxPhrase)) phrase += "…";
   return phrase;
 }
 
