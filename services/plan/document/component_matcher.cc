@@ -1,9 +1,11 @@
 #include "services/plan/document/component_matcher.h"
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
@@ -183,6 +185,32 @@ ComponentMatcher::ComponentMatcher(const Catalog& catalog) {
   extra("chỉ số năng lực cạnh tranh", "PCI");
   extra("chỉ số hiệu quả quản trị và hành chính công", "PAPI");
   extra("chỉ số hài lòng của người dân", "SIPAS");
+}
+
+std::string ComponentMatcher::MainIndex(const Document& doc) const {
+  auto most_mentioned = [this](absl::string_view folded) {
+    std::map<std::string, int> counts;
+    std::string best;
+    for (const Mention& m : Indices(folded)) {
+      const int n = ++counts[m.framework];
+      if (best.empty() || n > counts[best]) best = m.framework;
+    }
+    return best;
+  };
+  std::string headings;
+  bool body = false;
+  for (const Block& block : doc.blocks) {
+    body = body || (block.kind != BlockKind::kParagraph && block.kind != BlockKind::kTableRow &&
+                    block.kind != BlockKind::kRule);
+    const bool heading = block.kind == BlockKind::kRoman || block.kind == BlockKind::kNumber ||
+                         block.kind == BlockKind::kLetter || block.hashes > 0;
+    if (!body || heading) absl::StrAppend(&headings, block.folded.text, " \n ");
+  }
+  std::string best = most_mentioned(headings);
+  if (!best.empty()) return best;
+  std::string all;
+  for (const Block& block : doc.blocks) absl::StrAppend(&all, block.folded.text, " \n ");
+  return most_mentioned(all);
 }
 
 std::vector<Mention> ComponentMatcher::Indices(absl::string_view folded) const {

@@ -11,6 +11,7 @@
 
 #include "absl/strings/string_view.h"
 #include "common/catalog/catalog.h"
+#include "services/plan/document/document.h"
 
 namespace chiso::plan::document {
 
@@ -38,6 +39,12 @@ class ComponentMatcher {
   // else for every index that has it (one Mention each, same offsets).
   std::vector<Mention> Components(absl::string_view folded,
                                   absl::string_view preferred_index = "") const;
+
+  // The index a document is about (DDCI in a DDCI plan): the one its opening
+  // (the paragraphs and header table rows before the first heading, bullet
+  // or item) and its headings mention most, else its whole text; "" when
+  // none. Ties go to the index reaching the count first.
+  std::string MainIndex(const Document& doc) const;
 
  private:
   struct Name {

@@ -234,7 +234,7 @@ class GroupFinder {
   // ---- Context --------------------------------------------------------
 
   // The index a plan is about: the one most of its objectives are on, else
-  // the first one its title or opening names.
+  // the one the document is about (ComponentMatcher::MainIndex).
   std::string DocumentIndex() const {
     std::map<std::string, int> counts;
     for (const auto& objective : plan_.objectives()) ++counts[objective.framework()];
@@ -247,14 +247,7 @@ class GroupFinder {
       }
     }
     if (!best.empty() || ctx_.components == nullptr) return best;
-    constexpr size_t kOpeningBlocks = 12;
-    for (size_t i = 0; i < doc_.blocks.size() && i < kOpeningBlocks; ++i) {
-      const Block& block = doc_.blocks[i];
-      if (block.kind == BlockKind::kRoman) break;
-      const std::vector<Mention> indices = ctx_.components->Indices(block.folded.text);
-      if (!indices.empty()) return indices.front().framework;
-    }
-    return "";
+    return ctx_.components->MainIndex(doc_);
   }
 
   std::string PreferredIndex() const {
