@@ -576,10 +576,6 @@ size_t ReadRecipients(const Document& doc, size_t at, v1::Plan* plan, Report* re
   return i;
 }
 
-bool IsAppendix(const Block& block) {
-  return absl::StartsWith(block.folded.text, "phu luc") && block.text.size() < 80;
-}
-
 bool IsAuthority(absl::string_view folded) {
   static const RE2* re = new RE2("^(?:tm|kt|tl|tuq|q|t\\.m|k\\.t)\\.\\s");
   return RE2::PartialMatch(Piece(folded), *re);
@@ -601,7 +597,7 @@ void ReadSigner(const Document& doc, size_t from, size_t to, bool after_recipien
   int last_line = 0;
   for (size_t i = from; i < to; ++i) {
     const Block& block = doc.blocks[i];
-    if (IsAppendix(block) || block.kind == BlockKind::kTableRow) break;
+    if (scan::IsAppendixHeading(block) || block.kind == BlockKind::kTableRow) break;
     const std::string text(absl::StripAsciiWhitespace(block.text));
     if (text.empty() || text.front() == '(' || absl::StartsWith(block.folded.text, "da ky")) {
       continue;
@@ -649,7 +645,7 @@ void ReadSignature(const Document& doc, v1::Plan* plan, Report* report) {
   // appendix): look at its last few blocks.
   size_t end = doc.blocks.size();
   for (size_t i = 0; i < doc.blocks.size(); ++i) {
-    if (IsAppendix(doc.blocks[i])) {
+    if (scan::IsAppendixHeading(doc.blocks[i])) {
       end = i;
       break;
     }
@@ -834,7 +830,8 @@ bool ExpandTables(const Document& doc, Document* view) {
   bool signature_table = false;
   if (recipients < doc.blocks.size()) {
     signature_end = recipients + 1;
-    while (signature_end < doc.blocks.size() && !IsAppendix(doc.blocks[signature_end])) {
+    while (signature_end < doc.blocks.size() &&
+           !scan::IsAppendixHeading(doc.blocks[signature_end])) {
       ++signature_end;
     }
     for (size_t i = recipients; i < signature_end && !signature_table; ++i) {

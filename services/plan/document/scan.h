@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "re2/re2.h"
 #include "services/plan/document/document.h"
@@ -127,6 +128,12 @@ inline int LineAt(const Document& doc, const Block& block, size_t at) {
 
 // Whether the block starts a section: "I.", "1.", "a)" or a Markdown
 // heading.
+// An appendix title ("Phụ lục", "PHỤ LỤC: PHÂN CÔNG NHIỆM VỤ …"): a short
+// block that starts with the word, not a sentence that mentions it.
+inline bool IsAppendixHeading(const Block& block) {
+  return absl::StartsWith(block.folded.text, "phu luc") && block.text.size() < 80;
+}
+
 inline bool IsHeading(const Block& block) {
   return block.kind == BlockKind::kRoman || block.kind == BlockKind::kNumber ||
          block.kind == BlockKind::kLetter || block.hashes > 0;

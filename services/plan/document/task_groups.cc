@@ -302,7 +302,7 @@ class GroupFinder {
       section_ = Section::kEnd;
       return;
     }
-    if (absl::StartsWith(folded, "phu luc") && block.text.size() < 60) {
+    if (scan::IsAppendixHeading(block)) {
       CloseFrom(0);
       section_ = Section::kAppendix;
       columns_ = TableColumns();
