@@ -8,7 +8,6 @@
 #include "common/ids/page_token.h"
 #include "common/text/text.h"
 #include "google/protobuf/util/time_util.h"
-#include "services/plan/document/plan_document.h"
 #include "services/plan/plan_domain.h"
 
 namespace chiso::plan {
@@ -22,7 +21,12 @@ using civil::ToTimestamp;
 
 PlanManager::PlanManager(PlanStore* store, const Catalog* catalog, const civil::Clock* clock,
                          IdGenerator* ids, PlanMetrics* metrics)
-    : store_(store), catalog_(catalog), clock_(clock), ids_(ids), metrics_(metrics) {}
+    : store_(store),
+      catalog_(catalog),
+      importer_(*catalog),
+      clock_(clock),
+      ids_(ids),
+      metrics_(metrics) {}
 
 void PlanManager::AfterWrite(const std::string& plan_name) {
   (void)RefreshMetrics();
@@ -77,8 +81,7 @@ absl::StatusOr<Plan> PlanManager::Create(const pb::CreatePlanRequest& request) {
 
 absl::StatusOr<pb::ImportPlanDocumentResponse> PlanManager::Import(
     const pb::ImportPlanDocumentRequest& request) {
-  absl::StatusOr<pb::ImportPlanDocumentResponse> response =
-      document::ImportDocument(request, *catalog_);
+  absl::StatusOr<pb::ImportPlanDocumentResponse> response = importer_.Import(request);
   if (!response.ok()) return response.status();
   if (!request.commit()) {
     Plan check = response->plan();

@@ -15,6 +15,7 @@
 #include "common/catalog/catalog.h"
 #include "common/civil/clock.h"
 #include "common/ids/ids.h"
+#include "services/plan/document/plan_document.h"
 #include "services/plan/plan_metrics.h"
 #include "services/plan/plan_store.h"
 
@@ -59,6 +60,7 @@ class PlanManager {
 
   PlanStore* store_;
   const Catalog* catalog_;
+  const document::DocumentImporter importer_;
   const civil::Clock* clock_;
   IdGenerator* ids_;
   PlanMetrics* metrics_;

@@ -13,9 +13,18 @@ namespace chiso::plan::document {
 
 namespace v1 = chiso::plan::v1;
 
+DocumentImporter::DocumentImporter(const Catalog& catalog, ImportLimits limits)
+    : catalog_(catalog), components_(catalog), limits_(limits) {}
+
 absl::StatusOr<v1::ImportPlanDocumentResponse> ImportDocument(
     const v1::ImportPlanDocumentRequest& request, const Catalog& catalog,
     const ImportLimits& limits) {
+  return DocumentImporter(catalog, limits).Import(request);
+}
+
+absl::StatusOr<v1::ImportPlanDocumentResponse> DocumentImporter::Import(
+    const v1::ImportPlanDocumentRequest& request) const {
+  const ImportLimits& limits = limits_;
   std::string docx_text;
   absl::string_view text;
   switch (request.document_case()) {
@@ -44,10 +53,9 @@ absl::StatusOr<v1::ImportPlanDocumentResponse> ImportDocument(
                              " bytes; only its start was read"),
                 line, line);
   }
-  const ComponentMatcher components(catalog);
   ExtractContext ctx;
-  ctx.catalog = &catalog;
-  ctx.components = &components;
+  ctx.catalog = &catalog_;
+  ctx.components = &components_;
 
   v1::Plan* plan = response.mutable_plan();
   plan->set_status(v1::PLAN_STATUS_DRAFT);

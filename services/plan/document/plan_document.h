@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "chiso/plan/v1/plan_service.pb.h"
 #include "common/catalog/catalog.h"
+#include "services/plan/document/component_matcher.h"
 #include "services/plan/document/document.h"
 #include "services/plan/document/docx_text.h"
 
@@ -18,12 +19,31 @@ struct ImportLimits {
   DocxLimits docx;
 };
 
+// Reads plan documents against one catalog. The catalog's index and
+// component names are folded for matching once, when the importer is made,
+// not on every document; a service keeps one importer. Thread-safe: Import
+// only reads the importer.
+class DocumentImporter {
+ public:
+  // `catalog` is not owned and must outlive the importer.
+  explicit DocumentImporter(const Catalog& catalog, ImportLimits limits = ImportLimits());
+
+  // As ImportDocument below.
+  absl::StatusOr<chiso::plan::v1::ImportPlanDocumentResponse> Import(
+      const chiso::plan::v1::ImportPlanDocumentRequest& request) const;
+
+ private:
+  const Catalog& catalog_;
+  const ComponentMatcher components_;
+  const ImportLimits limits_;
+};
+
 // Parses the request's document (text or docx) into the response: `plan`
 // (status DRAFT, no name), `task_drafts`, `facts` and `warnings`. The
 // caller's `issuer`, when set, is the plan's issuer. Errors: InvalidArgument
 // when the request has no document, or the text or .docx is unreadable;
 // ResourceExhausted over the limits. Anything else a document lacks is a
-// warning, never an error.
+// warning, never an error. Builds a DocumentImporter for this one call.
 absl::StatusOr<chiso::plan::v1::ImportPlanDocumentResponse> ImportDocument(
     const chiso::plan::v1::ImportPlanDocumentRequest& request, const Catalog& catalog,
     const ImportLimits& limits = ImportLimits());
