@@ -11,7 +11,14 @@ packages=(
   libcurl4-openssl-dev libssl-dev libre2-dev libzip-dev libpugixml-dev
   clang-14 libclang-rt-14-dev
   redis-server curl
+  libpq-dev postgresql prometheus
 )
+# kubectl renders the Kubernetes manifests in the tests. Debian's comes in
+# kubernetes-client; a kubectl installed otherwise (e.g. with the Google Cloud
+# SDK, whose package owns the same path) serves as well and is left alone.
+if ! command -v kubectl >/dev/null 2>&1; then
+  packages+=(kubernetes-client)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -34,8 +41,13 @@ echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
-# The packaged redis-server starts a system instance on 6379 on some systems;
-# chiso runs its own instances and does not need it.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
-  systemctl disable --now redis-server >/dev/null 2>&1 || true
+# The packaged redis-server, postgresql and prometheus start system instances
+# on systems with systemd; chiso's tests and `make run` start their own on
+# ports of their own and need none of them.
+if command -v systemctl >/dev/null 2>&1; then
+  for unit in redis-server postgresql prometheus; do
+    if systemctl is-active --quiet "$unit" 2>/dev/null; then
+      systemctl disable --now "$unit" >/dev/null 2>&1 || true
+    fi
+  done
 fi
