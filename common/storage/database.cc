@@ -1,6 +1,8 @@
 #include "common/storage/database.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 
 namespace chiso::storage {
 
@@ -28,6 +30,22 @@ std::string Row::Text(size_t i) const {
   if (const auto* b = std::get_if<Blob>(&v)) return b->bytes;
   if (const auto* n = std::get_if<int64_t>(&v)) return std::to_string(*n);
   return "";
+}
+
+absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(absl::string_view url,
+                                                       const std::string& default_sqlite_path) {
+  if (url.empty()) return OpenSqlite(default_sqlite_path);
+  if (absl::StartsWith(url, "postgresql://") || absl::StartsWith(url, "postgres://")) {
+    PostgresOptions options;
+    options.url = std::string(url);
+    return OpenPostgres(options);
+  }
+  if (absl::StartsWith(url, "sqlite:") && url.size() > 7) {
+    return OpenSqlite(std::string(url.substr(7)));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("database url \"", RedactedUrl(url),
+                   "\": expected postgresql://user:password@host:port/database or sqlite:PATH"));
 }
 
 }  // namespace chiso::storage

@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace chiso::storage {
 
@@ -92,6 +93,35 @@ struct SqliteOptions {
 absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(const SqliteOptions& options);
 // The same with default options for the file at `path`.
 absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(const std::string& path);
+
+struct PostgresOptions {
+  // A libpq connection URI: postgresql://user:password@host:port/database
+  // with any libpq parameters (sslmode, connect_timeout, options, …).
+  std::string url;
+  // Connections kept open; a transaction waits for a free one.
+  int pool_size = 8;
+  // How long a write transaction waits for the database's write lock before
+  // it fails with Unavailable.
+  absl::Duration lock_timeout = absl::Seconds(10);
+};
+
+// Connects to PostgreSQL. Write transactions are serialized per database (an
+// advisory lock), as SQLite serializes them, so the stores' read-then-write
+// transactions stay correct with any number of service replicas; reads run
+// concurrently on a consistent snapshot. Errors: Unavailable when the server
+// cannot be reached or refuses the login, InvalidArgument for bad options.
+absl::StatusOr<std::unique_ptr<Database>> OpenPostgres(const PostgresOptions& options);
+
+// Opens the database a --database_url names:
+//   ""                     the embedded SQLite file `default_sqlite_path`
+//   "sqlite:PATH"          an SQLite file
+//   "postgresql://…", "postgres://…"   PostgreSQL (OpenPostgres)
+// Errors: InvalidArgument for any other form; those of the backend.
+absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(absl::string_view url,
+                                                       const std::string& default_sqlite_path);
+
+// `url` with any password replaced by "***", for logs and error messages.
+std::string RedactedUrl(absl::string_view url);
 
 // One schema change, with its SQL per dialect.
 struct Migration {

@@ -69,7 +69,9 @@ class SqliteDatabase : public Database {
   }
 
   absl::Status Read(const std::function<absl::Status(Tx&)>& fn) override {
-    return Run("BEGIN DEFERRED", fn);
+    // query_only makes a write inside a read transaction an error, as it is
+    // on PostgreSQL, instead of silently taking the write lock.
+    return Run("PRAGMA query_only = 1; BEGIN DEFERRED", fn, "PRAGMA query_only = 0");
   }
 
   absl::Status Ping() override {
@@ -121,8 +123,18 @@ class SqliteDatabase : public Database {
   absl::Mutex mu_;
 
  private:
-  absl::Status Run(const char* begin, const std::function<absl::Status(Tx&)>& fn) {
+  // Runs `fn` between `begin` and COMMIT (ROLLBACK when it fails), then
+  // `after` (if any) whatever happened.
+  absl::Status Run(const char* begin, const std::function<absl::Status(Tx&)>& fn,
+                   const char* after = nullptr) {
     absl::MutexLock lock(&mu_);
+    absl::Status status = RunLocked(begin, fn);
+    if (after != nullptr) sqlite3_exec(db_.get(), after, nullptr, nullptr, nullptr);
+    return status;
+  }
+
+  absl::Status RunLocked(const char* begin, const std::function<absl::Status(Tx&)>& fn)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (int rc = sqlite3_exec(db_.get(), begin, nullptr, nullptr, nullptr); rc != SQLITE_OK) {
       return SqliteError(db_.get(), rc, "begin");
     }

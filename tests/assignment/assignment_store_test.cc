@@ -9,6 +9,7 @@
 #include "common/ids/ids.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/test_database.h"
 
 namespace chiso::assignment {
 namespace {
@@ -92,10 +93,11 @@ class InterferingDatabase : public storage::Database {
   storage::Database* db_;
 };
 
-class AssignmentStoreTest : public ::testing::Test {
+class AssignmentStoreTest : public ::testing::TestWithParam<test_support::Backend> {
  protected:
   void SetUp() override {
-    db_ = *storage::OpenSqlite(":memory:");
+    db_ = test_support::OpenTestDatabase(GetParam());
+    ASSERT_NE(db_, nullptr);
     ASSERT_TRUE(storage::Migrate(*db_, AssignmentMigrations()).ok());
     store_ = NewSqlAssignmentStore(db_.get());
     // A fictional province in the style of Lạng Sơn: the provincial
@@ -192,25 +194,27 @@ class AssignmentStoreTest : public ::testing::Test {
   std::unique_ptr<AssignmentStore> store_;
   Unit province_, department_, department_office_, district_, district_finance_, commune_;
 };
+INSTANTIATE_TEST_SUITE_P(Backends, AssignmentStoreTest, test_support::AllBackends(),
+                         test_support::BackendName);
 
 absl::Status NoChange(Task&) { return absl::OkStatus(); }
 
 // ---- Units ----------------------------------------------------------------
 
-TEST_F(AssignmentStoreTest, CreatesAndGetsAUnitWholeWithAnEtag) {
+TEST_P(AssignmentStoreTest, CreatesAndGetsAUnitWholeWithAnEtag) {
   EXPECT_EQ(district_finance_.etag(), "1");
   absl::StatusOr<Unit> got = store_->GetUnit(Id(district_finance_.name()));
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->SerializeAsString(), district_finance_.SerializeAsString());
 }
 
-TEST_F(AssignmentStoreTest, GetOfAMissingUnitIsNotFoundNamingIt) {
+TEST_P(AssignmentStoreTest, GetOfAMissingUnitIsNotFoundNamingIt) {
   absl::StatusOr<Unit> got = store_->GetUnit("nope");
   EXPECT_TRUE(absl::IsNotFound(got.status()));
   EXPECT_EQ(got.status().message(), "units/nope not found");
 }
 
-TEST_F(AssignmentStoreTest, DuplicateCodeIsAlreadyExistsNamingTheHolder) {
+TEST_P(AssignmentStoreTest, DuplicateCodeIsAlreadyExistsNamingTheHolder) {
   absl::StatusOr<Unit> dup =
       store_->CreateUnit(MakeUnit("HDK-TCKH", "Phòng khác", UNIT_KIND_DIVISION, district_.name()));
   EXPECT_TRUE(absl::IsAlreadyExists(dup.status())) << dup.status();
@@ -218,12 +222,12 @@ TEST_F(AssignmentStoreTest, DuplicateCodeIsAlreadyExistsNamingTheHolder) {
   EXPECT_THAT(dup.status().message(), HasSubstr("unit.code"));
 }
 
-TEST_F(AssignmentStoreTest, EmptyCodesDoNotCollide) {
+TEST_P(AssignmentStoreTest, EmptyCodesDoNotCollide) {
   EXPECT_TRUE(store_->CreateUnit(MakeUnit("", "Tổ công tác A", UNIT_KIND_DIVISION, "")).ok());
   EXPECT_TRUE(store_->CreateUnit(MakeUnit("", "Tổ công tác B", UNIT_KIND_DIVISION, "")).ok());
 }
 
-TEST_F(AssignmentStoreTest, MissingParentMergedIntoOrHeadIsNotFound) {
+TEST_P(AssignmentStoreTest, MissingParentMergedIntoOrHeadIsNotFound) {
   absl::StatusOr<Unit> orphan =
       store_->CreateUnit(MakeUnit("X1", "Phòng X", UNIT_KIND_DIVISION, "units/ghost"));
   EXPECT_TRUE(absl::IsNotFound(orphan.status())) << orphan.status();
@@ -242,7 +246,7 @@ TEST_F(AssignmentStoreTest, MissingParentMergedIntoOrHeadIsNotFound) {
   EXPECT_THAT(h.status().message(), HasSubstr("unit.head: people/ghost not found"));
 }
 
-TEST_F(AssignmentStoreTest, UpdateUnitBumpsTheEtagAndReindexesAliases) {
+TEST_P(AssignmentStoreTest, UpdateUnitBumpsTheEtagAndReindexesAliases) {
   absl::StatusOr<Unit> updated = store_->UpdateUnit(Id(commune_.name()), [](Unit& u) {
     u.add_aliases("UBND xã BV");
     return absl::OkStatus();
@@ -255,7 +259,7 @@ TEST_F(AssignmentStoreTest, UpdateUnitBumpsTheEtagAndReindexesAliases) {
   EXPECT_EQ(store_->GetUnit(Id(commune_.name()))->etag(), "2");
 }
 
-TEST_F(AssignmentStoreTest, UpdateUnitPassesTheMutateErrorAndWritesNothing) {
+TEST_P(AssignmentStoreTest, UpdateUnitPassesTheMutateErrorAndWritesNothing) {
   absl::StatusOr<Unit> updated = store_->UpdateUnit(Id(commune_.name()), [](Unit& u) {
     u.set_display_name("changed");
     return absl::FailedPreconditionError("nope");
@@ -264,7 +268,7 @@ TEST_F(AssignmentStoreTest, UpdateUnitPassesTheMutateErrorAndWritesNothing) {
   EXPECT_EQ(store_->GetUnit(Id(commune_.name()))->display_name(), commune_.display_name());
 }
 
-TEST_F(AssignmentStoreTest, UpdateUnitRefusesAParentInsideItsOwnSubtree) {
+TEST_P(AssignmentStoreTest, UpdateUnitRefusesAParentInsideItsOwnSubtree) {
   absl::StatusOr<Unit> updated = store_->UpdateUnit(Id(district_.name()), [&](Unit& u) {
     u.set_parent(commune_.name());
     return absl::OkStatus();
@@ -273,12 +277,12 @@ TEST_F(AssignmentStoreTest, UpdateUnitRefusesAParentInsideItsOwnSubtree) {
   EXPECT_THAT(updated.status().message(), HasSubstr("unit.parent"));
 }
 
-TEST_F(AssignmentStoreTest, UpdateUnitOfAMissingUnitIsNotFound) {
+TEST_P(AssignmentStoreTest, UpdateUnitOfAMissingUnitIsNotFound) {
   EXPECT_TRUE(absl::IsNotFound(
       store_->UpdateUnit("ghost", [](Unit&) { return absl::OkStatus(); }).status()));
 }
 
-TEST_F(AssignmentStoreTest, StaleRevisionIsAborted) {
+TEST_P(AssignmentStoreTest, StaleRevisionIsAborted) {
   InterferingDatabase interfering(db_.get());
   interfering.interference = absl::StrCat("UPDATE units SET revision = revision + 1 WHERE id = '",
                                           Id(commune_.name()), "';");
@@ -295,7 +299,7 @@ TEST_F(AssignmentStoreTest, StaleRevisionIsAborted) {
   EXPECT_EQ(store_->GetTask(Id(task.name()))->etag(), "1");  // rolled back
 }
 
-TEST_F(AssignmentStoreTest, ListUnitsFiltersAndPagesByKeyset) {
+TEST_P(AssignmentStoreTest, ListUnitsFiltersAndPagesByKeyset) {
   UnitQuery children;
   children.parent_id = Id(district_.name());
   EXPECT_THAT(UnitCodes(children), ElementsAre("HDK-TCKH", "XBV"));
@@ -336,7 +340,7 @@ TEST_F(AssignmentStoreTest, ListUnitsFiltersAndPagesByKeyset) {
   EXPECT_EQ(second->units.back().code(), "XBV");
 }
 
-TEST_F(AssignmentStoreTest, ListUnitsByValidityLeavesEndedUnitsOut) {
+TEST_P(AssignmentStoreTest, ListUnitsByValidityLeavesEndedUnitsOut) {
   ASSERT_TRUE(store_
                   ->UpdateUnit(Id(district_finance_.name()),
                                [](Unit& u) {
@@ -359,14 +363,14 @@ TEST_F(AssignmentStoreTest, ListUnitsByValidityLeavesEndedUnitsOut) {
   EXPECT_THAT(UnitCodes(on), ElementsAre("XBV"));
 }
 
-TEST_F(AssignmentStoreTest, AllUnitsReturnsTheWholeDirectory) {
+TEST_P(AssignmentStoreTest, AllUnitsReturnsTheWholeDirectory) {
   absl::StatusOr<std::vector<Unit>> all = store_->AllUnits();
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->size(), 6u);
   EXPECT_EQ(all->front().name(), province_.name());
 }
 
-TEST_F(AssignmentStoreTest, SubtreeListsTheUnitFirstThenItsDescendants) {
+TEST_P(AssignmentStoreTest, SubtreeListsTheUnitFirstThenItsDescendants) {
   absl::StatusOr<std::vector<std::string>> sub = store_->Subtree(Id(district_.name()));
   ASSERT_TRUE(sub.ok()) << sub.status();
   EXPECT_THAT(*sub,
@@ -375,7 +379,7 @@ TEST_F(AssignmentStoreTest, SubtreeListsTheUnitFirstThenItsDescendants) {
   EXPECT_TRUE(absl::IsNotFound(store_->Subtree("ghost").status()));
 }
 
-TEST_F(AssignmentStoreTest, SubtreeSurvivesAParentCycleInStoredData) {
+TEST_P(AssignmentStoreTest, SubtreeSurvivesAParentCycleInStoredData) {
   // Bypass the store's cycle check to simulate corrupt data.
   ASSERT_TRUE(db_->Transact([&](storage::Tx& tx) {
                    return tx
@@ -391,7 +395,7 @@ TEST_F(AssignmentStoreTest, SubtreeSurvivesAParentCycleInStoredData) {
 
 // ---- Merge ----------------------------------------------------------------
 
-TEST_F(AssignmentStoreTest, MergeMovesOpenTasksAndActiveChildrenWithCounts) {
+TEST_P(AssignmentStoreTest, MergeMovesOpenTasksAndActiveChildrenWithCounts) {
   const Unit successor =
       Put("XBV2", "Ủy ban nhân dân xã Bản Vằn mới", UNIT_KIND_COMMUNE_COMMITTEE, province_.name());
   const Unit hamlet_old =
@@ -453,7 +457,7 @@ TEST_F(AssignmentStoreTest, MergeMovesOpenTasksAndActiveChildrenWithCounts) {
 
 // An import split one draft between two divisions that are later merged: the
 // moved task must not collide with its twin on the draft key.
-TEST_F(AssignmentStoreTest, MergeOfTwoLeadsOfOneImportedDraftSucceeds) {
+TEST_P(AssignmentStoreTest, MergeOfTwoLeadsOfOneImportedDraftSucceeds) {
   const Unit successor =
       Put("XBV3", "Ủy ban nhân dân xã Bản Vằn", UNIT_KIND_COMMUNE_COMMITTEE, province_.name());
   Task a = MakeTask("Rà soát thủ tục (chủ trì 1)", district_);
@@ -472,7 +476,7 @@ TEST_F(AssignmentStoreTest, MergeOfTwoLeadsOfOneImportedDraftSucceeds) {
   EXPECT_EQ(after->source_draft_id(), "");
 }
 
-TEST_F(AssignmentStoreTest, MergeDryRunCountsButWritesNothing) {
+TEST_P(AssignmentStoreTest, MergeDryRunCountsButWritesNothing) {
   const Unit successor =
       Put("HDK2", "Ủy ban nhân dân huyện Đồi Khánh mới", UNIT_KIND_DISTRICT_COMMITTEE, "");
   PutTask(MakeTask("Công khai thủ tục", district_));
@@ -485,7 +489,7 @@ TEST_F(AssignmentStoreTest, MergeDryRunCountsButWritesNothing) {
   EXPECT_EQ(store_->GetUnit(Id(commune_.name()))->parent(), district_.name());
 }
 
-TEST_F(AssignmentStoreTest, MergeRefusesItselfADescendantAndWhatCheckRefuses) {
+TEST_P(AssignmentStoreTest, MergeRefusesItselfADescendantAndWhatCheckRefuses) {
   absl::StatusOr<MergeResult> self =
       store_->Merge(Id(district_.name()), Id(district_.name()), D(2025, 6, 30), nullptr, false);
   EXPECT_TRUE(absl::IsFailedPrecondition(self.status())) << self.status();
@@ -509,7 +513,7 @@ TEST_F(AssignmentStoreTest, MergeRefusesItselfADescendantAndWhatCheckRefuses) {
 
 // ---- People ---------------------------------------------------------------
 
-TEST_F(AssignmentStoreTest, CreatesGetsUpdatesAndListsPeople) {
+TEST_P(AssignmentStoreTest, CreatesGetsUpdatesAndListsPeople) {
   absl::StatusOr<Person> a = store_->CreatePerson(MakePerson("Hoàng Văn Thạch", district_));
   ASSERT_TRUE(a.ok()) << a.status();
   EXPECT_EQ(a->etag(), "1");
@@ -540,7 +544,7 @@ TEST_F(AssignmentStoreTest, CreatesGetsUpdatesAndListsPeople) {
   EXPECT_TRUE(page->more);
 }
 
-TEST_F(AssignmentStoreTest, PersonInAMissingUnitIsNotFound) {
+TEST_P(AssignmentStoreTest, PersonInAMissingUnitIsNotFound) {
   Person p = MakePerson("Nông Văn Lực", district_);
   p.set_unit("units/ghost");
   absl::StatusOr<Person> created = store_->CreatePerson(p);
@@ -548,7 +552,7 @@ TEST_F(AssignmentStoreTest, PersonInAMissingUnitIsNotFound) {
   EXPECT_THAT(created.status().message(), HasSubstr("person.unit"));
 }
 
-TEST_F(AssignmentStoreTest, DeletePersonRefusesAHeadOrSupervisor) {
+TEST_P(AssignmentStoreTest, DeletePersonRefusesAHeadOrSupervisor) {
   const Person head = *store_->CreatePerson(MakePerson("Vi Văn Kiên", commune_));
   const Person supervisor = *store_->CreatePerson(MakePerson("Lương Thị Hạnh", district_));
   const Person free = *store_->CreatePerson(MakePerson("Hà Văn Bình", district_));
@@ -576,7 +580,7 @@ TEST_F(AssignmentStoreTest, DeletePersonRefusesAHeadOrSupervisor) {
   EXPECT_TRUE(absl::IsNotFound(store_->DeletePerson(Id(free.name()), nullptr)));
 }
 
-TEST_F(AssignmentStoreTest, TaskWithAMissingSupervisorIsNotFound) {
+TEST_P(AssignmentStoreTest, TaskWithAMissingSupervisorIsNotFound) {
   Task task = MakeTask("Kiểm tra công vụ", district_);
   task.set_supervisor_person("people/ghost");
   absl::StatusOr<Task> created = store_->CreateTask(task);
@@ -586,7 +590,7 @@ TEST_F(AssignmentStoreTest, TaskWithAMissingSupervisorIsNotFound) {
 
 // ---- Tasks ----------------------------------------------------------------
 
-TEST_F(AssignmentStoreTest, CreatesGetsUpdatesAndDeletesATask) {
+TEST_P(AssignmentStoreTest, CreatesGetsUpdatesAndDeletesATask) {
   const Task created =
       PutTask(MakeTask("Rà soát thủ tục hành chính", district_finance_, {commune_}));
   EXPECT_EQ(created.etag(), "1");
@@ -616,7 +620,7 @@ TEST_F(AssignmentStoreTest, CreatesGetsUpdatesAndDeletesATask) {
   EXPECT_THAT(TaskTitles(by_unit), IsEmpty());
 }
 
-TEST_F(AssignmentStoreTest, TaskWithAMissingLeadOrCoordinatorIsNotFound) {
+TEST_P(AssignmentStoreTest, TaskWithAMissingLeadOrCoordinatorIsNotFound) {
   Unit ghost;
   ghost.set_name("units/ghost");
   absl::StatusOr<Task> lead = store_->CreateTask(MakeTask("A", ghost));
@@ -631,7 +635,7 @@ TEST_F(AssignmentStoreTest, TaskWithAMissingLeadOrCoordinatorIsNotFound) {
   EXPECT_TRUE(store_->ListAllTasksForPlan("p1")->empty());
 }
 
-TEST_F(AssignmentStoreTest, RepeatedDraftForTheSameLeadIsAlreadyExistsNamingTheTask) {
+TEST_P(AssignmentStoreTest, RepeatedDraftForTheSameLeadIsAlreadyExistsNamingTheTask) {
   Task first = MakeTask("Niêm yết công khai", district_finance_);
   first.set_source_draft_id("d-7");
   first = PutTask(first);
@@ -652,7 +656,7 @@ TEST_F(AssignmentStoreTest, RepeatedDraftForTheSameLeadIsAlreadyExistsNamingTheT
   EXPECT_TRUE(store_->CreateTask(MakeTask("Niêm yết công khai", district_finance_)).ok());
 }
 
-TEST_F(AssignmentStoreTest, CreateTasksIsAllOrNothing) {
+TEST_P(AssignmentStoreTest, CreateTasksIsAllOrNothing) {
   Unit ghost;
   ghost.set_name("units/ghost");
   std::vector<Task> batch = {MakeTask("Một", district_), MakeTask("Hai", commune_),
@@ -671,7 +675,7 @@ TEST_F(AssignmentStoreTest, CreateTasksIsAllOrNothing) {
   EXPECT_EQ(store_->ListAllTasksForPlan("p1")->size(), 3u);
 }
 
-TEST_F(AssignmentStoreTest, CreateTasksRefusesADraftRepeatedWithinTheBatch) {
+TEST_P(AssignmentStoreTest, CreateTasksRefusesADraftRepeatedWithinTheBatch) {
   Task a = MakeTask("Một", district_);
   a.set_source_draft_id("d-1");
   Task b = MakeTask("Một lần nữa", district_);
@@ -682,7 +686,7 @@ TEST_F(AssignmentStoreTest, CreateTasksRefusesADraftRepeatedWithinTheBatch) {
   EXPECT_TRUE(store_->ListAllTasksForPlan("p1")->empty());
 }
 
-TEST_F(AssignmentStoreTest, ListTasksByUnitSubtreeAndRole) {
+TEST_P(AssignmentStoreTest, ListTasksByUnitSubtreeAndRole) {
   PutTask(MakeTask("Sở chủ trì", department_, {district_finance_}));
   PutTask(MakeTask("Phòng chủ trì", district_finance_, {department_office_}));
   PutTask(MakeTask("Xã chủ trì", commune_));
@@ -708,7 +712,7 @@ TEST_F(AssignmentStoreTest, ListTasksByUnitSubtreeAndRole) {
   EXPECT_EQ(for_units->size(), 2u);
 }
 
-TEST_F(AssignmentStoreTest, ListTasksByPlanComponentTimelinessDueAndStatus) {
+TEST_P(AssignmentStoreTest, ListTasksByPlanComponentTimelinessDueAndStatus) {
   Task a = MakeTask("PAR chỉ số 1", department_);
   a.mutable_effective_component()->set_framework("PAR_INDEX");
   a.mutable_effective_component()->set_component("1");
@@ -760,7 +764,7 @@ TEST_F(AssignmentStoreTest, ListTasksByPlanComponentTimelinessDueAndStatus) {
   EXPECT_EQ(second->tasks[0].title(), "Thường xuyên");
 }
 
-TEST_F(AssignmentStoreTest, UpdateTaskRewritesTheUnitIndex) {
+TEST_P(AssignmentStoreTest, UpdateTaskRewritesTheUnitIndex) {
   const Task task = PutTask(MakeTask("Chuyển giao", district_finance_, {commune_}));
   ASSERT_TRUE(store_
                   ->UpdateTask(Id(task.name()),
@@ -783,7 +787,7 @@ TEST_F(AssignmentStoreTest, UpdateTaskRewritesTheUnitIndex) {
   EXPECT_TRUE(absl::IsNotFound(bad.status())) << bad.status();
 }
 
-TEST_F(AssignmentStoreTest, CountsTasksByLeadAndTimelinessWithoutCancelledOnes) {
+TEST_P(AssignmentStoreTest, CountsTasksByLeadAndTimelinessWithoutCancelledOnes) {
   PutTask(MakeTask("A", district_));
   PutTask(MakeTask("B", district_));
   PutTask(MakeTask("C", district_, {}, TASK_STATUS_DONE));
@@ -828,8 +832,10 @@ class ReportsTest : public AssignmentStoreTest {
         .status();
   }
 };
+INSTANTIATE_TEST_SUITE_P(Backends, ReportsTest, test_support::AllBackends(),
+                         test_support::BackendName);
 
-TEST_F(ReportsTest, AppendsAReportWithItsTaskUpdate) {
+TEST_P(ReportsTest, AppendsAReportWithItsTaskUpdate) {
   const Task task = PutTask(MakeTask("Số hóa kết quả", district_finance_, {commune_}));
   const ProgressReport report = MakeReport(task, district_finance_, 30);
   absl::StatusOr<std::pair<Task, ProgressReport>> done = store_->UpdateTaskWithReport(
@@ -849,7 +855,7 @@ TEST_F(ReportsTest, AppendsAReportWithItsTaskUpdate) {
   EXPECT_EQ(store_->GetTask(Id(task.name()))->percent_complete(), 30);
 }
 
-TEST_F(ReportsTest, AFailedTaskUpdateLeavesNoReportAndAFailedReportNoUpdate) {
+TEST_P(ReportsTest, AFailedTaskUpdateLeavesNoReportAndAFailedReportNoUpdate) {
   const Task task = PutTask(MakeTask("Số hóa kết quả", district_finance_));
   const ProgressReport report = MakeReport(task, district_finance_, 100);
   absl::StatusOr<std::pair<Task, ProgressReport>> refused = store_->UpdateTaskWithReport(
@@ -877,7 +883,7 @@ TEST_F(ReportsTest, AFailedTaskUpdateLeavesNoReportAndAFailedReportNoUpdate) {
   EXPECT_EQ(store_->GetTask(Id(task.name()))->percent_complete(), 0);
 }
 
-TEST_F(ReportsTest, RefusesAReportNamedUnderAnotherTask) {
+TEST_P(ReportsTest, RefusesAReportNamedUnderAnotherTask) {
   const Task a = PutTask(MakeTask("A", district_));
   const Task b = PutTask(MakeTask("B", district_));
   absl::StatusOr<std::pair<Task, ProgressReport>> wrong =
@@ -890,7 +896,7 @@ TEST_F(ReportsTest, RefusesAReportNamedUnderAnotherTask) {
   EXPECT_TRUE(absl::IsNotFound(missing.status())) << missing.status();
 }
 
-TEST_F(ReportsTest, ListsReportsByUnitAndOccurrenceWithPages) {
+TEST_P(ReportsTest, ListsReportsByUnitAndOccurrenceWithPages) {
   const Task task = PutTask(MakeTask("Báo cáo quý", district_finance_, {commune_}));
   ASSERT_TRUE(Report(task, district_finance_, 10).ok());
   ASSERT_TRUE(Report(task, commune_, 20).ok());
@@ -932,7 +938,7 @@ TEST_F(ReportsTest, ListsReportsByUnitAndOccurrenceWithPages) {
 
 // ---- Durability -----------------------------------------------------------
 
-TEST_F(ReportsTest, KnowsOpenTasksAndTheLatestReportForReminders) {
+TEST_P(ReportsTest, KnowsOpenTasksAndTheLatestReportForReminders) {
   const Task open = PutTask(MakeTask("Còn mở", district_));
   Task done = MakeTask("Đã xong", district_);
   done.set_status(TASK_STATUS_DONE);
@@ -951,7 +957,7 @@ TEST_F(ReportsTest, KnowsOpenTasksAndTheLatestReportForReminders) {
   EXPECT_EQ(*store_->LastReportTime(Id(open.name())), absl::FromUnixSeconds(1714500000));
 }
 
-TEST_F(ReportsTest, RemembersWhatRemindersNeedOfAPlan) {
+TEST_P(ReportsTest, RemembersWhatRemindersNeedOfAPlan) {
   EXPECT_EQ(*store_->RememberedPlan("p1"), std::nullopt);
   chiso::plan::v1::Plan plan;
   plan.set_name("plans/p1");

@@ -1,3 +1,4 @@
+#include <atomic>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -7,17 +8,12 @@
 #include "common/storage/query.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/test_database.h"
 
 namespace chiso::storage {
 namespace {
 
 using ::testing::HasSubstr;
-
-std::unique_ptr<Database> Memory() {
-  absl::StatusOr<std::unique_ptr<Database>> db = OpenSqlite(":memory:");
-  EXPECT_TRUE(db.ok()) << db.status();
-  return *std::move(db);
-}
 
 absl::Status Exec(Database& db, const std::string& sql, std::vector<Value> params = {}) {
   return db.Transact([&](Tx& tx) { return tx.Exec(sql, params).status(); });
@@ -35,16 +31,27 @@ std::vector<Row> Query(Database& db, const std::string& sql, std::vector<Value> 
   return out;
 }
 
-class StorageTest : public ::testing::Test {
+using test_support::Backend;
+
+// Runs on SQLite and on PostgreSQL: the same SQL must behave the same.
+class StorageTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    db_ = Memory();
-    ASSERT_TRUE(Exec(*db_, "CREATE TABLE t (k TEXT PRIMARY KEY, n INTEGER, d REAL, b BLOB)").ok());
+    db_ = test_support::OpenTestDatabase(GetParam());
+    ASSERT_NE(db_, nullptr);
+    ASSERT_TRUE(
+        Exec(*db_,
+             GetParam() == Backend::kSqlite
+                 ? "CREATE TABLE t (k TEXT PRIMARY KEY, n INTEGER, d REAL, b BLOB)"
+                 : "CREATE TABLE t (k TEXT PRIMARY KEY, n BIGINT, d DOUBLE PRECISION, b BYTEA)")
+            .ok());
   }
   std::unique_ptr<Database> db_;
 };
+INSTANTIATE_TEST_SUITE_P(Backends, StorageTest, test_support::AllBackends(),
+                         test_support::BackendName);
 
-TEST_F(StorageTest, BindsDollarPlaceholdersByNumberNotByFirstAppearance) {
+TEST_P(StorageTest, BindsDollarPlaceholdersByNumberNotByFirstAppearance) {
   // SQLite numbers "$2" as parameter 1 here because it appears first.
   ASSERT_TRUE(
       Exec(*db_, "INSERT INTO t (n, k) VALUES ($2, $1)", {std::string("a"), int64_t{7}}).ok());
@@ -55,20 +62,22 @@ TEST_F(StorageTest, BindsDollarPlaceholdersByNumberNotByFirstAppearance) {
   EXPECT_EQ(rows[0].Int(1), 7);
 }
 
-TEST_F(StorageTest, ReusesAParameterThatAppearsTwice) {
+TEST_P(StorageTest, ReusesAParameterThatAppearsTwice) {
   ASSERT_TRUE(
       Exec(*db_, "INSERT INTO t (k, n, d) VALUES ($1, $2, $2)", {std::string("x"), int64_t{3}})
           .ok());
   EXPECT_EQ(Query(*db_, "SELECT d FROM t")[0].Double(0), 3.0);
 }
 
-TEST_F(StorageTest, WrongParameterCountIsAnError) {
+TEST_P(StorageTest, WrongParameterCountIsAnError) {
   absl::Status s = Exec(*db_, "INSERT INTO t (k) VALUES ($1)", {});
   EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
-  EXPECT_THAT(std::string(s.message()), HasSubstr("takes 1 parameters, got 0"));
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr(GetParam() == Backend::kSqlite ? "takes 1 parameters, got 0"
+                                                       : "supplies 0 parameters"));
 }
 
-TEST_F(StorageTest, RoundTripsEveryValueKind) {
+TEST_P(StorageTest, RoundTripsEveryValueKind) {
   const std::string bytes("\0\x01\xff plan", 8);
   ASSERT_TRUE(Exec(*db_, "INSERT INTO t (k, n, d, b) VALUES ($1, $2, $3, $4)",
                    {std::string("Sở TN&MT"), int64_t{-5}, 2.5, Blob{bytes}})
@@ -84,13 +93,13 @@ TEST_F(StorageTest, RoundTripsEveryValueKind) {
   EXPECT_TRUE(rows[1].IsNull(1));
 }
 
-TEST_F(StorageTest, UniqueViolationIsAlreadyExists) {
+TEST_P(StorageTest, UniqueViolationIsAlreadyExists) {
   ASSERT_TRUE(Exec(*db_, "INSERT INTO t (k) VALUES ($1)", {std::string("a")}).ok());
   EXPECT_EQ(Exec(*db_, "INSERT INTO t (k) VALUES ($1)", {std::string("a")}).code(),
             absl::StatusCode::kAlreadyExists);
 }
 
-TEST_F(StorageTest, AFailedCallbackRollsBackEverything) {
+TEST_P(StorageTest, AFailedCallbackRollsBackEverything) {
   absl::Status s = db_->Transact([](Tx& tx) -> absl::Status {
     if (auto n = tx.Exec("INSERT INTO t (k) VALUES ($1)", {std::string("a")}); !n.ok())
       return n.status();
@@ -100,12 +109,12 @@ TEST_F(StorageTest, AFailedCallbackRollsBackEverything) {
   EXPECT_TRUE(Query(*db_, "SELECT k FROM t").empty());
 }
 
-TEST_F(StorageTest, SqlErrorsAreReportedNotCrashed) {
+TEST_P(StorageTest, SqlErrorsAreReportedNotCrashed) {
   EXPECT_EQ(Exec(*db_, "SELEC nonsense").code(), absl::StatusCode::kInternal);
   EXPECT_EQ(Exec(*db_, "SELECT 1; SELECT 2").code(), absl::StatusCode::kInternal);
 }
 
-TEST_F(StorageTest, ConcurrentTransactionsDoNotLoseUpdates) {
+TEST_P(StorageTest, ConcurrentTransactionsDoNotLoseUpdates) {
   ASSERT_TRUE(Exec(*db_, "INSERT INTO t (k, n) VALUES ('c', 0)").ok());
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) {
@@ -132,8 +141,16 @@ const std::vector<Migration>& TwoMigrations() {
   return *m;
 }
 
-TEST(Migrate, AppliesEachMigrationOnceAndRecordsIt) {
-  auto db = Memory();
+class MigrateTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override { ASSERT_NE(db_, nullptr); }
+  std::unique_ptr<Database> db_ = test_support::OpenTestDatabase(GetParam());
+};
+INSTANTIATE_TEST_SUITE_P(Backends, MigrateTest, test_support::AllBackends(),
+                         test_support::BackendName);
+
+TEST_P(MigrateTest, AppliesEachMigrationOnceAndRecordsIt) {
+  auto& db = db_;
   ASSERT_EQ(*SchemaVersion(*db), 0);
   ASSERT_TRUE(Migrate(*db, TwoMigrations()).ok());
   EXPECT_EQ(*SchemaVersion(*db), 2);
@@ -141,8 +158,8 @@ TEST(Migrate, AppliesEachMigrationOnceAndRecordsIt) {
   EXPECT_EQ(Query(*db, "SELECT COUNT(*) FROM b")[0].Int(0), 1);
 }
 
-TEST(Migrate, RefusesADatabaseFromANewerRelease) {
-  auto db = Memory();
+TEST_P(MigrateTest, RefusesADatabaseFromANewerRelease) {
+  auto& db = db_;
   ASSERT_TRUE(Migrate(*db, TwoMigrations()).ok());
   std::vector<Migration> older(TwoMigrations().begin(), TwoMigrations().begin() + 1);
   absl::Status s = Migrate(*db, older);
@@ -150,8 +167,8 @@ TEST(Migrate, RefusesADatabaseFromANewerRelease) {
   EXPECT_THAT(std::string(s.message()), HasSubstr("newer"));
 }
 
-TEST(Migrate, AFailingMigrationLeavesTheEarlierVersion) {
-  auto db = Memory();
+TEST_P(MigrateTest, AFailingMigrationLeavesTheEarlierVersion) {
+  auto& db = db_;
   std::vector<Migration> bad = {
       {1, "ok", "CREATE TABLE a (x INTEGER);", ""},
       {2, "broken", "CREATE TABLE c (x INTEGER); CREATE TABLE a (x);", ""}};
@@ -163,8 +180,8 @@ TEST(Migrate, AFailingMigrationLeavesTheEarlierVersion) {
   EXPECT_FALSE(Exec(*db, "SELECT * FROM c").ok());
 }
 
-TEST(Migrate, RejectsGapsInTheList) {
-  auto db = Memory();
+TEST_P(MigrateTest, RejectsGapsInTheList) {
+  auto& db = db_;
   EXPECT_EQ(Migrate(*db, {{2, "x", "SELECT 1", ""}}).code(), absl::StatusCode::kInvalidArgument);
 }
 
@@ -243,7 +260,7 @@ TEST(SqliteFile, ConcurrentMigrationsFromTwoProcessesBothSucceed) {
   }
 }
 
-TEST_F(StorageTest, AReadTransactionSeesDataAndCannotWrite) {
+TEST_P(StorageTest, AReadTransactionSeesDataAndCannotWrite) {
   ASSERT_TRUE(Exec(*db_, "INSERT INTO t (k) VALUES ('a')").ok());
   absl::Status s = db_->Read([](Tx& tx) -> absl::Status {
     auto rows = tx.Query("SELECT COUNT(*) FROM t");
@@ -255,7 +272,7 @@ TEST_F(StorageTest, AReadTransactionSeesDataAndCannotWrite) {
   EXPECT_TRUE(db_->Ping().ok());
 }
 
-TEST_F(StorageTest, ManyDistinctStatementsStayCorrectPastTheCache) {
+TEST_P(StorageTest, ManyDistinctStatementsStayCorrectPastTheCache) {
   // SQL built from request data (e.g. IN lists) must not grow the statement
   // cache without bound; statements past the cap still run correctly.
   for (int i = 0; i < 400; ++i) {
@@ -273,7 +290,7 @@ TEST(PortableMigration, SubstitutesTheTypeNamesPerDialect) {
   EXPECT_EQ(m.postgres, "CREATE TABLE t (n BIGINT, b BYTEA);");
 }
 
-TEST_F(StorageTest, ParamsAndContainsPatternKeepValuesOutOfTheSql) {
+TEST_P(StorageTest, ParamsAndContainsPatternKeepValuesOutOfTheSql) {
   ASSERT_TRUE(
       Exec(*db_, "INSERT INTO t (k, n) VALUES ('100%_done', 1), ('100 done', 2), ('x', 3)").ok());
   Params param;
@@ -287,6 +304,181 @@ TEST_F(StorageTest, ParamsAndContainsPatternKeepValuesOutOfTheSql) {
 
 TEST(SqliteFile, UnopenablePathIsUnavailable) {
   EXPECT_EQ(OpenSqlite("/nonexistent-dir/x/y.db").status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_P(StorageTest, WritingInsideAReadTransactionFails) {
+  absl::Status s = db_->Read(
+      [](Tx& tx) { return tx.Exec("INSERT INTO t (k) VALUES ($1)", {std::string("a")}).status(); });
+  EXPECT_FALSE(s.ok());
+  EXPECT_TRUE(Query(*db_, "SELECT k FROM t").empty());
+}
+
+TEST_P(StorageTest, TextParametersTakeTheTypeOfTheirColumn) {
+  // Stores bind filter values as text (Params::In) whatever the column.
+  ASSERT_TRUE(Exec(*db_, "INSERT INTO t (k, n) VALUES ('a', 1), ('b', 2)").ok());
+  std::vector<Row> rows = Query(*db_, "SELECT k FROM t WHERE n IN ($1, $2) ORDER BY k",
+                                {std::string("2"), std::string("9")});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].Text(0), "b");
+}
+
+// --- PostgreSQL only ---------------------------------------------------------
+
+class PostgresTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::string> url = test_support::FreshPostgresUrl();
+    ASSERT_TRUE(url.ok()) << url.status();
+    url_ = *url;
+  }
+  std::unique_ptr<Database> Open(int pool_size = 4) {
+    PostgresOptions options;
+    options.url = url_;
+    options.pool_size = pool_size;
+    absl::StatusOr<std::unique_ptr<Database>> db = OpenPostgres(options);
+    EXPECT_TRUE(db.ok()) << db.status();
+    return db.ok() ? *std::move(db) : nullptr;
+  }
+  std::string url_;
+};
+
+// Two replicas of a service: two processes, each with its own pool of
+// connections to one database. Their read-then-write transactions must not
+// interleave.
+TEST_F(PostgresTest, TwoReplicasDoNotLoseUpdates) {
+  auto a = Open();
+  auto b = Open();
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(Exec(*a, "CREATE TABLE c (n BIGINT)").ok());
+  ASSERT_TRUE(Exec(*a, "INSERT INTO c VALUES (0)").ok());
+  auto bump = [](Database* db) {
+    for (int i = 0; i < 100; ++i) {
+      absl::Status s = db->Transact([](Tx& tx) -> absl::Status {
+        auto rows = tx.Query("SELECT n FROM c");
+        if (!rows.ok()) return rows.status();
+        return tx.Exec("UPDATE c SET n = $1", {(*rows)[0].Int(0) + 1}).status();
+      });
+      ASSERT_TRUE(s.ok()) << s;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back(bump, a.get());
+    threads.emplace_back(bump, b.get());
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(Query(*a, "SELECT n FROM c")[0].Int(0), 600);
+}
+
+// Uniqueness decided by a read ("is the number free?") then an insert, from
+// two replicas at once: exactly one wins, the other sees it taken.
+TEST_F(PostgresTest, CheckThenInsertFromTwoReplicasAdmitsOne) {
+  auto a = Open();
+  auto b = Open();
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(Exec(*a, "CREATE TABLE plans (id BIGINT, number TEXT)").ok());
+  for (int round = 0; round < 20; ++round) {
+    const std::string number = absl::StrCat(round, "/KH-UBND");
+    std::atomic<int> created{0};
+    auto create = [&](Database* db, int64_t id) {
+      absl::Status s = db->Transact([&](Tx& tx) -> absl::Status {
+        auto taken = tx.Query("SELECT 1 FROM plans WHERE number = $1", {number});
+        if (!taken.ok()) return taken.status();
+        if (!taken->empty()) return absl::AlreadyExistsError(number);
+        return tx.Exec("INSERT INTO plans VALUES ($1, $2)", {id, number}).status();
+      });
+      if (s.ok()) ++created;
+      EXPECT_TRUE(s.ok() || s.code() == absl::StatusCode::kAlreadyExists) << s;
+    };
+    std::thread ta(create, a.get(), int64_t{2 * round}),
+        tb(create, b.get(), int64_t{2 * round + 1});
+    ta.join();
+    tb.join();
+    EXPECT_EQ(created.load(), 1);
+  }
+  EXPECT_EQ(Query(*a, "SELECT COUNT(*) FROM plans")[0].Int(0), 20);
+}
+
+TEST_F(PostgresTest, ConcurrentMigrationsFromTwoReplicasBothSucceed) {
+  for (int round = 0; round < 5; ++round) {
+    SetUp();  // a fresh schema per round
+    auto a = Open();
+    auto b = Open();
+    ASSERT_TRUE(a && b);
+    absl::Status sa, sb;
+    std::thread ta([&] { sa = Migrate(*a, TwoMigrations()); });
+    std::thread tb([&] { sb = Migrate(*b, TwoMigrations()); });
+    ta.join();
+    tb.join();
+    ASSERT_TRUE(sa.ok()) << sa;
+    ASSERT_TRUE(sb.ok()) << sb;
+    EXPECT_EQ(Query(*a, "SELECT COUNT(*) FROM b")[0].Int(0), 1) << "migration 2 ran twice";
+  }
+}
+
+TEST_F(PostgresTest, ANulByteInTextIsTheCallersErrorNotACrash) {
+  auto db = Open();
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(Exec(*db, "CREATE TABLE s (v TEXT)").ok());
+  absl::Status s = Exec(*db, "INSERT INTO s VALUES ($1)", {std::string("a\0b", 3)});
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  // The connection is still usable afterwards.
+  EXPECT_TRUE(Exec(*db, "INSERT INTO s VALUES ($1)", {std::string("ok")}).ok());
+}
+
+TEST_F(PostgresTest, AConnectionLostWhileIdleIsReplaced) {
+  auto db = Open(/*pool_size=*/1);
+  ASSERT_TRUE(db);
+  auto killer = Open(1);
+  ASSERT_TRUE(killer);
+  // The one pooled connection's server process.
+  std::vector<Row> pid = Query(*db, "SELECT pg_backend_pid()");
+  ASSERT_EQ(pid.size(), 1u);
+  // The server ends it, as a restart or a failover would.
+  ASSERT_TRUE(Exec(*killer, "SELECT pg_terminate_backend($1::integer)",
+                   {static_cast<int64_t>(pid[0].Int(0))})
+                  .ok());
+  absl::Status first = db->Ping();
+  if (!first.ok()) {
+    EXPECT_EQ(first.code(), absl::StatusCode::kUnavailable) << first;
+  }
+  EXPECT_TRUE(db->Ping().ok()) << "the pool must reconnect";
+}
+
+TEST(Postgres, AnUnreachableServerIsUnavailableAndHidesThePassword) {
+  PostgresOptions options;
+  options.url = "postgresql://chiso:s3cret@127.0.0.1:1/chiso?connect_timeout=2";
+  absl::StatusOr<std::unique_ptr<Database>> db = OpenPostgres(options);
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(db.status().message()), ::testing::Not(HasSubstr("s3cret")));
+}
+
+TEST(OpenDatabase, ChoosesTheBackendByTheUrl) {
+  TempDir dir;
+  auto sqlite = OpenDatabase("", dir.File("default.db"));
+  ASSERT_TRUE(sqlite.ok()) << sqlite.status();
+  EXPECT_EQ((*sqlite)->dialect(), Dialect::kSqlite);
+  EXPECT_TRUE(std::filesystem::exists(dir.File("default.db")));
+  auto named = OpenDatabase(absl::StrCat("sqlite:", dir.File("named.db")), "unused");
+  ASSERT_TRUE(named.ok()) << named.status();
+  EXPECT_TRUE(std::filesystem::exists(dir.File("named.db")));
+  absl::StatusOr<std::string> url = test_support::FreshPostgresUrl();
+  ASSERT_TRUE(url.ok()) << url.status();
+  auto pg = OpenDatabase(*url, "unused");
+  ASSERT_TRUE(pg.ok()) << pg.status();
+  EXPECT_EQ((*pg)->dialect(), Dialect::kPostgres);
+  auto bad = OpenDatabase("mysql://root:pw@db/x", "unused");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(bad.status().message()), ::testing::Not(HasSubstr(":pw@")));
+}
+
+TEST(RedactedUrl, HidesPasswordsWhereverTheyAre) {
+  EXPECT_EQ(RedactedUrl("postgresql://u:p@h:5432/d"), "postgresql://u:***@h:5432/d");
+  EXPECT_EQ(RedactedUrl("postgresql://u@h/d?password=p&sslmode=require"),
+            "postgresql://u@h/d?password=***&sslmode=require");
+  EXPECT_EQ(RedactedUrl("postgresql://h/d"), "postgresql://h/d");
+  EXPECT_EQ(RedactedUrl("sqlite:/var/x.db"), "sqlite:/var/x.db");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/notification/notification_fixtures.h"
+#include "tests/support/test_database.h"
 
 namespace chiso::notification {
 namespace {
@@ -30,11 +31,12 @@ std::vector<std::string> Reminders(const NotificationPage& page) {
   return out;
 }
 
-class NotificationStoreTest : public ::testing::Test {
+class NotificationStoreTest : public ::testing::TestWithParam<test_support::Backend> {
  protected:
   void SetUp() override {
     clock_.Set(At(2024, 4, 30, 1, 0));
-    db_ = *storage::OpenSqlite(":memory:");
+    db_ = test_support::OpenTestDatabase(GetParam());
+    ASSERT_NE(db_, nullptr);
     ASSERT_TRUE(storage::Migrate(*db_, NotificationMigrations()).ok());
     store_ = std::make_unique<NotificationStore>(db_.get(), &ids_, [this] { return clock_.Now(); });
   }
@@ -74,8 +76,10 @@ class NotificationStoreTest : public ::testing::Test {
   const std::string office_ = "units/" + NewId();
   const std::string person_ = "people/" + NewId();
 };
+INSTANTIATE_TEST_SUITE_P(Backends, NotificationStoreTest, test_support::AllBackends(),
+                         test_support::BackendName);
 
-TEST_F(NotificationStoreTest, DeliveryIsIdempotentOnReminderId) {
+TEST_P(NotificationStoreTest, DeliveryIsIdempotentOnReminderId) {
   const pb::Notification a =
       Built("task/a/2024-04-30/due", At(2024, 4, 30), {Unit(finance_, "TC")});
   const pb::Notification b =
@@ -114,7 +118,7 @@ TEST_F(NotificationStoreTest, DeliveryIsIdempotentOnReminderId) {
   EXPECT_EQ(*store_->LastSeq(), 2);
 }
 
-TEST_F(NotificationStoreTest, MarkReadIsPerRecipientAndIdempotent) {
+TEST_P(NotificationStoreTest, MarkReadIsPerRecipientAndIdempotent) {
   const Delivered d = DeliverOne(Built("task/a/2024-04-30/due", At(2024, 4, 30),
                                        {Unit(finance_, "TC"), Person(person_, "Nguyễn Văn A")}));
   const std::string id = IdOf(d.notification.name());
@@ -136,7 +140,7 @@ TEST_F(NotificationStoreTest, MarkReadIsPerRecipientAndIdempotent) {
   EXPECT_FALSE(listed.recipients(1).has_read_time());
 }
 
-TEST_F(NotificationStoreTest, MarkReadOfANotificationOutsideTheInboxMarksNothing) {
+TEST_P(NotificationStoreTest, MarkReadOfANotificationOutsideTheInboxMarksNothing) {
   const Delivered mine =
       DeliverOne(Built("task/a/2024-04-30/due", At(2024, 4, 30), {Unit(finance_, "TC")}));
   const Delivered theirs =
@@ -151,7 +155,7 @@ TEST_F(NotificationStoreTest, MarkReadOfANotificationOutsideTheInboxMarksNothing
   EXPECT_EQ(List(unread).notifications.size(), 1u);
 }
 
-TEST_F(NotificationStoreTest, MarkReadFiredBeforeMarksOnlyOlderOnes) {
+TEST_P(NotificationStoreTest, MarkReadFiredBeforeMarksOnlyOlderOnes) {
   DeliverOne(Built("task/a/2024-04-29/due", At(2024, 4, 29), {Unit(finance_, "TC")}));
   DeliverOne(Built("task/b/2024-04-30/due", At(2024, 4, 30), {Unit(finance_, "TC")}));
   DeliverOne(Built("task/c/2024-05-02/due", At(2024, 5, 2), {Unit(finance_, "TC")}));
@@ -163,7 +167,7 @@ TEST_F(NotificationStoreTest, MarkReadFiredBeforeMarksOnlyOlderOnes) {
   EXPECT_THAT(Reminders(List(unread)), ElementsAre("task/c/2024-05-02/due"));
 }
 
-TEST_F(NotificationStoreTest, SubtreeFilterUsesTheRecipientsAncestors) {
+TEST_P(NotificationStoreTest, SubtreeFilterUsesTheRecipientsAncestors) {
   DeliverOne(Built("task/a/2024-04-30/due", At(2024, 4, 30),
                    {Unit(finance_, "TC", {district_, province_})}));
   DeliverOne(Built("task/b/2024-04-30/escalate-1", At(2024, 4, 30, 2),
@@ -191,7 +195,7 @@ TEST_F(NotificationStoreTest, SubtreeFilterUsesTheRecipientsAncestors) {
   EXPECT_THAT(Reminders(List(subtree)), ElementsAre("task/b/2024-04-30/escalate-1"));
 }
 
-TEST_F(NotificationStoreTest, ListsNewestFireFirstWithFiltersAndPages) {
+TEST_P(NotificationStoreTest, ListsNewestFireFirstWithFiltersAndPages) {
   const std::string plan = "plans/" + NewId();
   const std::string task = "tasks/" + NewId();
   DeliverOne(Built("task/a/2024-04-29/due", At(2024, 4, 29), {Unit(finance_, "TC")},
@@ -236,7 +240,7 @@ TEST_F(NotificationStoreTest, ListsNewestFireFirstWithFiltersAndPages) {
   EXPECT_EQ(paged, Reminders(everything));
 }
 
-TEST_F(NotificationStoreTest, DeliveryLogReadsInOrderAndFromATime) {
+TEST_P(NotificationStoreTest, DeliveryLogReadsInOrderAndFromATime) {
   DeliverOne(Built("task/a/2024-04-30/due", At(2024, 4, 30), {Unit(finance_, "TC")}));
   clock_.Advance(absl::Minutes(10));
   const absl::Time second = clock_.Now();
@@ -252,7 +256,7 @@ TEST_F(NotificationStoreTest, DeliveryLogReadsInOrderAndFromATime) {
   EXPECT_EQ(*store_->SeqBefore(absl::UnixEpoch()), 0);
 }
 
-TEST_F(NotificationStoreTest, WebhooksKeepTheirSecretAndCountRevisions) {
+TEST_P(NotificationStoreTest, WebhooksKeepTheirSecretAndCountRevisions) {
   const pb::Webhook created = NewWebhook("Hệ thống văn bản", pb::WEBHOOK_STATE_ACTIVE);
   EXPECT_TRUE(created.secret().empty());
   EXPECT_EQ(created.etag(), "1");
@@ -282,7 +286,7 @@ TEST_F(NotificationStoreTest, WebhooksKeepTheirSecretAndCountRevisions) {
   EXPECT_TRUE(absl::IsNotFound(store_->GetWebhook(NewId()).status()));
 }
 
-TEST_F(NotificationStoreTest, OutboxRetriesDeadLettersAndRecovers) {
+TEST_P(NotificationStoreTest, OutboxRetriesDeadLettersAndRecovers) {
   const pb::Webhook hook = NewWebhook("Văn bản", pb::WEBHOOK_STATE_ACTIVE, {finance_});
   NewWebhook("Tạm dừng", pb::WEBHOOK_STATE_PAUSED);
   NewWebhook("Đơn vị khác", pb::WEBHOOK_STATE_ACTIVE, {office_});
@@ -339,7 +343,7 @@ TEST_F(NotificationStoreTest, OutboxRetriesDeadLettersAndRecovers) {
   EXPECT_FALSE(store_->NextDeliveryTime()->has_value());
 }
 
-TEST_F(NotificationStoreTest, PausedWebhooksWaitAndDeletedOnesLoseTheirDeliveries) {
+TEST_P(NotificationStoreTest, PausedWebhooksWaitAndDeletedOnesLoseTheirDeliveries) {
   const pb::Webhook hook = NewWebhook("Văn bản", pb::WEBHOOK_STATE_ACTIVE);
   DeliverOne(Built("task/a/2024-04-30/due", At(2024, 4, 30), {Unit(finance_, "TC")}));
   const std::string id = IdOf(hook.name());

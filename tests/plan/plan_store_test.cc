@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "services/plan/plan_domain.h"
 #include "tests/plan/plan_fixtures.h"
+#include "tests/support/test_database.h"
 
 namespace chiso::plan {
 namespace {
@@ -15,10 +16,11 @@ using testing::DepartmentDdciPlan;
 using ::testing::HasSubstr;
 using testing::MinimalDraft;
 
-class PlanStoreTest : public ::testing::Test {
+class PlanStoreTest : public ::testing::TestWithParam<test_support::Backend> {
  protected:
   void SetUp() override {
-    db_ = *storage::OpenSqlite(":memory:");
+    db_ = test_support::OpenTestDatabase(GetParam());
+    ASSERT_NE(db_, nullptr);
     ASSERT_TRUE(storage::Migrate(*db_, PlanMigrations()).ok());
     store_ = NewSqlPlanStore(db_.get());
   }
@@ -50,8 +52,10 @@ class PlanStoreTest : public ::testing::Test {
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<PlanStore> store_;
 };
+INSTANTIATE_TEST_SUITE_P(Backends, PlanStoreTest, test_support::AllBackends(),
+                         test_support::BackendName);
 
-TEST_F(PlanStoreTest, CreatesAndGetsAPlanWholeWithAnEtag) {
+TEST_P(PlanStoreTest, CreatesAndGetsAPlanWholeWithAnEtag) {
   absl::StatusOr<Plan> created = Put(DepartmentDdciPlan());
   ASSERT_TRUE(created.ok()) << created.status();
   EXPECT_EQ(created->etag(), "1");
@@ -60,13 +64,13 @@ TEST_F(PlanStoreTest, CreatesAndGetsAPlanWholeWithAnEtag) {
   EXPECT_EQ(got->SerializeAsString(), created->SerializeAsString());
 }
 
-TEST_F(PlanStoreTest, GetOfAnUnknownPlanIsNotFound) {
+TEST_P(PlanStoreTest, GetOfAnUnknownPlanIsNotFound) {
   absl::Status s = store_->Get(ids_.Next()).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(s.message()), HasSubstr("not found"));
 }
 
-TEST_F(PlanStoreTest, ANumberIsUniquePerIssuerAndYear) {
+TEST_P(PlanStoreTest, ANumberIsUniquePerIssuerAndYear) {
   absl::StatusOr<Plan> first = Put(DepartmentDdciPlan());
   ASSERT_TRUE(first.ok());
   absl::StatusOr<Plan> dup = Put(DepartmentDdciPlan());
@@ -86,14 +90,14 @@ TEST_F(PlanStoreTest, ANumberIsUniquePerIssuerAndYear) {
   EXPECT_TRUE(Put(no_serial).ok()) << "drafts without a serial never collide";
 }
 
-TEST_F(PlanStoreTest, IssuerNamesCompareWithoutDiacriticsOrCase) {
+TEST_P(PlanStoreTest, IssuerNamesCompareWithoutDiacriticsOrCase) {
   ASSERT_TRUE(Put(DepartmentDdciPlan()).ok());
   Plan same = DepartmentDdciPlan();
   same.mutable_issuer()->set_display_name("SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG");
   EXPECT_EQ(Put(same).status().code(), absl::StatusCode::kAlreadyExists);
 }
 
-TEST_F(PlanStoreTest, UpdateWritesWhatTheCallbackChangedAndBumpsTheEtag) {
+TEST_P(PlanStoreTest, UpdateWritesWhatTheCallbackChangedAndBumpsTheEtag) {
   Plan created = *Put(MinimalDraft());
   const std::string id = created.name().substr(6);
   absl::StatusOr<Plan> updated = store_->Update(id, [](Plan& p) {
@@ -106,7 +110,7 @@ TEST_F(PlanStoreTest, UpdateWritesWhatTheCallbackChangedAndBumpsTheEtag) {
   EXPECT_EQ(store_->Get(id)->etag(), "2");
 }
 
-TEST_F(PlanStoreTest, AFailingCallbackChangesNothing) {
+TEST_P(PlanStoreTest, AFailingCallbackChangesNothing) {
   Plan created = *Put(MinimalDraft());
   const std::string id = created.name().substr(6);
   absl::StatusOr<Plan> updated = store_->Update(id, [](Plan& p) {
@@ -118,7 +122,7 @@ TEST_F(PlanStoreTest, AFailingCallbackChangesNothing) {
   EXPECT_EQ(store_->Get(id)->etag(), "1");
 }
 
-TEST_F(PlanStoreTest, UpdateIntoATakenNumberIsAlreadyExists) {
+TEST_P(PlanStoreTest, UpdateIntoATakenNumberIsAlreadyExists) {
   ASSERT_TRUE(Put(DepartmentDdciPlan()).ok());
   Plan other = DepartmentDdciPlan();
   other.set_number("61/KH-STNMT");
@@ -130,7 +134,7 @@ TEST_F(PlanStoreTest, UpdateIntoATakenNumberIsAlreadyExists) {
   EXPECT_EQ(updated.status().code(), absl::StatusCode::kAlreadyExists);
 }
 
-TEST_F(PlanStoreTest, DeleteHonoursTheCheck) {
+TEST_P(PlanStoreTest, DeleteHonoursTheCheck) {
   Plan created = *Put(MinimalDraft());
   const std::string id = created.name().substr(6);
   EXPECT_EQ(store_->Delete(id, [](const Plan&) { return absl::FailedPreconditionError("issued"); })
@@ -143,7 +147,7 @@ TEST_F(PlanStoreTest, DeleteHonoursTheCheck) {
             absl::StatusCode::kNotFound);
 }
 
-TEST_F(PlanStoreTest, ListFiltersByIssuerYearFrameworkAndStatus) {
+TEST_P(PlanStoreTest, ListFiltersByIssuerYearFrameworkAndStatus) {
   Plan a = DepartmentDdciPlan();  // DDCI, 2020, Sở TN&MT, issued
   a.set_title("a");
   ASSERT_TRUE(Put(a, PlanStatus::PLAN_STATUS_ISSUED).ok());
@@ -179,13 +183,13 @@ TEST_F(PlanStoreTest, ListFiltersByIssuerYearFrameworkAndStatus) {
             V{"a"});
 }
 
-TEST_F(PlanStoreTest, IssuerSearchTreatsLikeWildcardsLiterally) {
+TEST_P(PlanStoreTest, IssuerSearchTreatsLikeWildcardsLiterally) {
   ASSERT_TRUE(Put(MinimalDraft("UBND huyện A")).ok());
   EXPECT_TRUE(Names(Q([](PlanQuery& q) { q.issuer_name_key = "%"; })).empty());
   EXPECT_TRUE(Names(Q([](PlanQuery& q) { q.issuer_name_key = "_"; })).empty());
 }
 
-TEST_F(PlanStoreTest, ListPagesByIdAndSaysWhenMoreRemain) {
+TEST_P(PlanStoreTest, ListPagesByIdAndSaysWhenMoreRemain) {
   for (int i = 0; i < 5; ++i) {
     Plan p = MinimalDraft();
     p.set_title(absl::StrCat(i));
@@ -204,7 +208,7 @@ TEST_F(PlanStoreTest, ListPagesByIdAndSaysWhenMoreRemain) {
   EXPECT_EQ(rest->plans[0].title(), "2");
 }
 
-TEST_F(PlanStoreTest, CountsPlansByStatus) {
+TEST_P(PlanStoreTest, CountsPlansByStatus) {
   ASSERT_TRUE(Put(MinimalDraft()).ok());
   ASSERT_TRUE(Put(MinimalDraft()).ok());
   ASSERT_TRUE(Put(DepartmentDdciPlan(), PlanStatus::PLAN_STATUS_ISSUED).ok());
@@ -214,7 +218,7 @@ TEST_F(PlanStoreTest, CountsPlansByStatus) {
   EXPECT_EQ(counts.count(PlanStatus::PLAN_STATUS_CLOSED), 0u);
 }
 
-TEST_F(PlanStoreTest, ACorruptRowIsDataLossNotACrash) {
+TEST_P(PlanStoreTest, ACorruptRowIsDataLossNotACrash) {
   Plan created = *Put(MinimalDraft());
   ASSERT_TRUE(
       db_->Transact([](storage::Tx& tx) {

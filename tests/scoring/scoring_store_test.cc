@@ -12,6 +12,7 @@
 #include "common/ids/ids.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/test_database.h"
 
 namespace chiso::scoring {
 namespace {
@@ -34,10 +35,11 @@ Framework Version(const std::string& id, int start, int end) {
   return f;
 }
 
-class ScoringStoreTest : public ::testing::Test {
+class ScoringStoreTest : public ::testing::TestWithParam<test_support::Backend> {
  protected:
   void SetUp() override {
-    db_ = *storage::OpenSqlite(":memory:");
+    db_ = test_support::OpenTestDatabase(GetParam());
+    ASSERT_NE(db_, nullptr);
     ASSERT_TRUE(storage::Migrate(*db_, ScoringMigrations()).ok());
     store_ = NewSqlScoringStore(db_.get());
   }
@@ -93,10 +95,12 @@ class ScoringStoreTest : public ::testing::Test {
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<ScoringStore> store_;
 };
+INSTANTIATE_TEST_SUITE_P(Backends, ScoringStoreTest, test_support::AllBackends(),
+                         test_support::BackendName);
 
 // ---- Framework versions -------------------------------------------------------
 
-TEST_F(ScoringStoreTest, CreatesAndGetsAVersionWholeWithAnEtag) {
+TEST_P(ScoringStoreTest, CreatesAndGetsAVersionWholeWithAnEtag) {
   absl::StatusOr<Framework> created =
       store_->CreateFramework(Version("ddci-a", 2016, 2020), Accept);
   ASSERT_TRUE(created.ok()) << created.status();
@@ -110,7 +114,7 @@ TEST_F(ScoringStoreTest, CreatesAndGetsAVersionWholeWithAnEtag) {
   EXPECT_EQ(all->front().etag(), "1");
 }
 
-TEST_F(ScoringStoreTest, AVersionIdIsUniqueAndUnknownOnesAreNotFound) {
+TEST_P(ScoringStoreTest, AVersionIdIsUniqueAndUnknownOnesAreNotFound) {
   ASSERT_TRUE(store_->CreateFramework(Version("ddci-a", 2016, 2020), Accept).ok());
   absl::Status dup = store_->CreateFramework(Version("ddci-a", 2021, 2022), Accept).status();
   EXPECT_EQ(dup.code(), absl::StatusCode::kAlreadyExists);
@@ -120,7 +124,7 @@ TEST_F(ScoringStoreTest, AVersionIdIsUniqueAndUnknownOnesAreNotFound) {
   EXPECT_THAT(std::string(missing.message()), HasSubstr("frameworks/nope not found"));
 }
 
-TEST_F(ScoringStoreTest, CreateCheckSeesTheStoredVersionsAndCanRefuse) {
+TEST_P(ScoringStoreTest, CreateCheckSeesTheStoredVersionsAndCanRefuse) {
   ASSERT_TRUE(store_->CreateFramework(Version("ddci-a", 2016, 2020), Accept).ok());
   std::vector<std::string> seen;
   absl::Status refused = store_
@@ -136,7 +140,7 @@ TEST_F(ScoringStoreTest, CreateCheckSeesTheStoredVersionsAndCanRefuse) {
   EXPECT_EQ(store_->GetFramework("ddci-b").status().code(), absl::StatusCode::kNotFound);
 }
 
-TEST_F(ScoringStoreTest, UpdateRescoresTheResultsOfTheVersionInTheSameTransaction) {
+TEST_P(ScoringStoreTest, UpdateRescoresTheResultsOfTheVersionInTheSameTransaction) {
   ASSERT_TRUE(store_->CreateFramework(Version("ddci-a", 2016, 2020), Accept).ok());
   ASSERT_TRUE(store_->CreateFramework(Version("ddci-b", 2021, 2022), Accept).ok());
   Result r1 = MustPut(MakeResult("Sở A", 2019));
@@ -169,7 +173,7 @@ TEST_F(ScoringStoreTest, UpdateRescoresTheResultsOfTheVersionInTheSameTransactio
   EXPECT_EQ(store_->GetResult(r2.name().substr(8))->etag(), "1");
 }
 
-TEST_F(ScoringStoreTest, ARefusedRescoreLeavesVersionAndResultsUnchanged) {
+TEST_P(ScoringStoreTest, ARefusedRescoreLeavesVersionAndResultsUnchanged) {
   ASSERT_TRUE(store_->CreateFramework(Version("ddci-a", 2016, 2020), Accept).ok());
   Result r1 = MustPut(MakeResult("Sở A", 2019));
   Result r2 = MustPut(MakeResult("Sở B", 2019));
@@ -196,7 +200,7 @@ TEST_F(ScoringStoreTest, ARefusedRescoreLeavesVersionAndResultsUnchanged) {
   EXPECT_EQ(store_->GetResult(r1.name().substr(8))->etag(), "1");
 }
 
-TEST_F(ScoringStoreTest, UpdateOfAnUnknownVersionIsNotFound) {
+TEST_P(ScoringStoreTest, UpdateOfAnUnknownVersionIsNotFound) {
   absl::Status s =
       store_
           ->UpdateFramework(
@@ -206,7 +210,7 @@ TEST_F(ScoringStoreTest, UpdateOfAnUnknownVersionIsNotFound) {
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
 }
 
-TEST_F(ScoringStoreTest, AVersionInUseCannotBeDeleted) {
+TEST_P(ScoringStoreTest, AVersionInUseCannotBeDeleted) {
   ASSERT_TRUE(store_->CreateFramework(Version("ddci-a", 2016, 2020), Accept).ok());
   Result r = MustPut(MakeResult("Sở A", 2019));
   auto ok = [](const Framework&) { return absl::OkStatus(); };
@@ -229,7 +233,7 @@ TEST_F(ScoringStoreTest, AVersionInUseCannotBeDeleted) {
 
 // ---- Results ---------------------------------------------------------------------
 
-TEST_F(ScoringStoreTest, CreatesAResultAfterPreparingItWithTheStoredVersions) {
+TEST_P(ScoringStoreTest, CreatesAResultAfterPreparingItWithTheStoredVersions) {
   ASSERT_TRUE(store_->CreateFramework(Version("ddci-a", 2016, 2020), Accept).ok());
   absl::StatusOr<Result> created = store_->CreateResult(
       MakeResult("Sở A", 2019), [](Result& r, const std::vector<Framework>& s) {
@@ -254,7 +258,7 @@ TEST_F(ScoringStoreTest, CreatesAResultAfterPreparingItWithTheStoredVersions) {
   EXPECT_EQ(Listed({}).size(), 1u);
 }
 
-TEST_F(ScoringStoreTest, OneResultPerSubjectFrameworkAndYear) {
+TEST_P(ScoringStoreTest, OneResultPerSubjectFrameworkAndYear) {
   Result first = MustPut(MakeResult("Quảng Ninh", 2019, "PCI"));
   absl::Status dup = Put(MakeResult("quang  ninh", 2019, "PCI")).status();
   EXPECT_EQ(dup.code(), absl::StatusCode::kAlreadyExists);
@@ -264,7 +268,7 @@ TEST_F(ScoringStoreTest, OneResultPerSubjectFrameworkAndYear) {
   EXPECT_TRUE(Put(UnitResult("units/01j0000000000000000000000a", 2019)).ok());
 }
 
-TEST_F(ScoringStoreTest, UpdateBumpsTheEtagAndKeepsTheKeyImmutable) {
+TEST_P(ScoringStoreTest, UpdateBumpsTheEtagAndKeepsTheKeyImmutable) {
   Result r = MustPut(MakeResult("Sở A", 2019));
   const std::string id = r.name().substr(8);
   absl::StatusOr<Result> updated =
@@ -298,7 +302,7 @@ TEST_F(ScoringStoreTest, UpdateBumpsTheEtagAndKeepsTheKeyImmutable) {
       absl::StatusCode::kNotFound);
 }
 
-TEST_F(ScoringStoreTest, ListsByCodeThenNewestYearThenSubjectName) {
+TEST_P(ScoringStoreTest, ListsByCodeThenNewestYearThenSubjectName) {
   MustPut(MakeResult("Sở Xây dựng", 2019));
   MustPut(MakeResult("Sở Tài chính", 2019));
   MustPut(MakeResult("Bắc Giang", 2022, "PCI"));
@@ -309,7 +313,7 @@ TEST_F(ScoringStoreTest, ListsByCodeThenNewestYearThenSubjectName) {
                           "DDCI 2019 Sở Xây dựng", "PCI 2022 An Giang", "PCI 2022 Bắc Giang"));
 }
 
-TEST_F(ScoringStoreTest, ListFiltersCombine) {
+TEST_P(ScoringStoreTest, ListFiltersCombine) {
   Result a = MakeResult("Sở A", 2018);
   a.set_peer_group("Khối sở");
   MustPut(a);
@@ -339,7 +343,7 @@ TEST_F(ScoringStoreTest, ListFiltersCombine) {
   EXPECT_THAT(Listed(upto), ElementsAre("DDCI 2018 Sở A"));
 }
 
-TEST_F(ScoringStoreTest, KeysetPagesCoverEveryResultOnce) {
+TEST_P(ScoringStoreTest, KeysetPagesCoverEveryResultOnce) {
   for (int year = 2015; year <= 2021; ++year) {
     for (const char* who : {"Sở C", "Sở A", "Sở B"}) MustPut(MakeResult(who, year));
   }
@@ -365,7 +369,7 @@ TEST_F(ScoringStoreTest, KeysetPagesCoverEveryResultOnce) {
   EXPECT_EQ(store_->ListResults(bad).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(ScoringStoreTest, ImportWritesEveryRowOrNone) {
+TEST_P(ScoringStoreTest, ImportWritesEveryRowOrNone) {
   Result existing = MustPut(MakeResult("Sở A", 2019));
   std::vector<ImportRow> rows(3);
   rows[0].result = MakeResult("Sở B", 2019);
@@ -396,7 +400,7 @@ TEST_F(ScoringStoreTest, ImportWritesEveryRowOrNone) {
   EXPECT_EQ(replaced->create_time().seconds(), 2000) << "replacing keeps the create time";
 }
 
-TEST_F(ScoringStoreTest, ReplacingAResultThatIsGoneFails) {
+TEST_P(ScoringStoreTest, ReplacingAResultThatIsGoneFails) {
   std::vector<ImportRow> rows(1);
   rows[0].result = MakeResult("Sở A", 2019);
   rows[0].replace = absl::StrCat("results/", ids_.Next());
@@ -404,7 +408,7 @@ TEST_F(ScoringStoreTest, ReplacingAResultThatIsGoneFails) {
   EXPECT_TRUE(Listed({}).empty());
 }
 
-TEST_F(ScoringStoreTest, ReadsTheSeriesTheLatestAndTheGroupOfASubject) {
+TEST_P(ScoringStoreTest, ReadsTheSeriesTheLatestAndTheGroupOfASubject) {
   for (int year : {2012, 2014, 2013, 2021}) MustPut(MakeResult("Quảng Ngãi", year, "PAR_INDEX"));
   MustPut(MakeResult("Bình Định", 2014, "PAR_INDEX"));
   const std::string key = "entity:quang ngai";
@@ -435,7 +439,7 @@ TEST_F(ScoringStoreTest, ReadsTheSeriesTheLatestAndTheGroupOfASubject) {
   EXPECT_EQ(store_->GroupResults(group)->size(), 0u);
 }
 
-TEST_F(ScoringStoreTest, SnapshotHasTheUnitResultsOfTheLatestTenYears) {
+TEST_P(ScoringStoreTest, SnapshotHasTheUnitResultsOfTheLatestTenYears) {
   const std::string unit = "units/01j0000000000000000000000a";
   for (int year = 2010; year <= 2021; ++year) MustPut(UnitResult(unit, year));
   MustPut(MakeResult("Quảng Ninh", 2021));
@@ -451,7 +455,7 @@ TEST_F(ScoringStoreTest, SnapshotHasTheUnitResultsOfTheLatestTenYears) {
   }
 }
 
-TEST_F(ScoringStoreTest, DataSurvivesReopeningTheFile) {
+TEST_P(ScoringStoreTest, DataSurvivesReopeningTheFile) {
   const std::string path =
       (std::filesystem::temp_directory_path() / absl::StrCat("scoring_store_", ids_.Next(), ".db"))
           .string();

@@ -1,0 +1,403 @@
+// The PostgreSQL backend of storage::Database, over libpq.
+//
+// Write transactions are serialized per database, as SQLite serializes them:
+// each begins by taking one transaction-scoped advisory lock. Stores were
+// written for that model (read, decide, write inside one Transact), so two
+// replicas of a service can never interleave a read-modify-write and lose an
+// update, and no callback ever needs to be retried. Writers run at READ
+// COMMITTED, so every statement after the lock sees everything committed
+// before it. Read transactions take no lock: REPEATABLE READ, READ ONLY, one
+// consistent snapshot, as SQLite's WAL readers have.
+
+#include <libpq-fe.h>
+
+#include <condition_variable>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "common/storage/database.h"
+
+namespace chiso::storage {
+namespace {
+
+// Type OIDs from PostgreSQL's pg_type.h (stable across releases).
+constexpr Oid kBoolOid = 16;
+constexpr Oid kByteaOid = 17;
+constexpr Oid kInt8Oid = 20;
+constexpr Oid kInt2Oid = 21;
+constexpr Oid kInt4Oid = 23;
+constexpr Oid kOidOid = 26;
+constexpr Oid kFloat4Oid = 700;
+constexpr Oid kFloat8Oid = 701;
+constexpr Oid kNumericOid = 1700;
+
+// The advisory lock every write transaction takes: one per database, so
+// different services sharing a server do not wait for each other. Any
+// constant works; this one reads "chiso" in ASCII.
+constexpr int64_t kWriteLockKey = 0x636869736f;
+
+struct ConnCloser {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+struct ResultClearer {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using ConnPtr = std::unique_ptr<PGconn, ConnCloser>;
+using ResultPtr = std::unique_ptr<PGresult, ResultClearer>;
+
+// Maps an SQLSTATE to the codes database.h promises.
+absl::Status PostgresError(absl::string_view what, const char* sqlstate,
+                           absl::string_view message) {
+  const std::string state = sqlstate != nullptr ? sqlstate : "";
+  std::string msg = absl::StrCat(what, ": ", absl::StripTrailingAsciiWhitespace(message));
+  if (!state.empty()) absl::StrAppend(&msg, " (SQLSTATE ", state, ")");
+  if (state == "23505") return absl::AlreadyExistsError(msg);
+  // Wrong parameter count and the like: a bug in the SQL, not the network.
+  if (state == "08P01") return absl::InternalError(msg);
+  if (absl::StartsWith(state, "23")) return absl::FailedPreconditionError(msg);
+  // Data the server refuses to store: a NUL byte or invalid UTF-8 in text,
+  // a number out of range. It came from a request, so it is the caller's.
+  if (absl::StartsWith(state, "22")) return absl::InvalidArgumentError(msg);
+  if (state == "53100") return absl::ResourceExhaustedError(msg);
+  if (absl::StartsWith(state, "53")) return absl::ResourceExhaustedError(msg);
+  if (state == "XX001" || state == "XX002") return absl::DataLossError(msg);
+  // Connection loss, shutdown, lock or statement timeouts, serialization
+  // failures: trying again later may work.
+  if (state.empty() || absl::StartsWith(state, "08") || absl::StartsWith(state, "57") ||
+      absl::StartsWith(state, "40") || state == "55P03" || absl::StartsWith(state, "58")) {
+    return absl::UnavailableError(msg);
+  }
+  return absl::InternalError(msg);
+}
+
+absl::Status ResultError(PGconn* conn, const PGresult* res, absl::string_view what) {
+  if (res == nullptr) return PostgresError(what, nullptr, PQerrorMessage(conn));
+  return PostgresError(what, PQresultErrorField(res, PG_DIAG_SQLSTATE), PQresultErrorMessage(res));
+}
+
+Value Column(const PGresult* res, int row, int c) {
+  if (PQgetisnull(res, row, c)) return nullptr;
+  const char* p = PQgetvalue(res, row, c);
+  const int len = PQgetlength(res, row, c);
+  absl::string_view text(p, static_cast<size_t>(len));
+  switch (PQftype(res, c)) {
+    case kInt2Oid:
+    case kInt4Oid:
+    case kInt8Oid:
+    case kOidOid: {
+      int64_t n = 0;
+      if (absl::SimpleAtoi(text, &n)) return n;
+      return std::string(text);
+    }
+    case kFloat4Oid:
+    case kFloat8Oid:
+    case kNumericOid: {
+      double d = 0;
+      if (absl::SimpleAtod(text, &d)) return d;
+      return std::string(text);
+    }
+    case kBoolOid:
+      return int64_t{text == "t" ? 1 : 0};
+    case kByteaOid: {
+      // Text format: "\x" then two hex digits per byte (bytea_output = hex,
+      // the default since 9.0 and set on every connection).
+      if (absl::StartsWith(text, "\\x")) {
+        return Blob{absl::HexStringToBytes(text.substr(2))};
+      }
+      return Blob{std::string(text)};
+    }
+    default:
+      return std::string(text);
+  }
+}
+
+class PostgresDatabase;
+
+class PostgresTx : public Tx {
+ public:
+  explicit PostgresTx(PGconn* conn) : conn_(conn) {}
+
+  absl::StatusOr<std::vector<Row>> Query(absl::string_view sql,
+                                         const std::vector<Value>& params) override {
+    absl::StatusOr<ResultPtr> res = Run(sql, params);
+    if (!res.ok()) return res.status();
+    const PGresult* r = res->get();
+    std::vector<Row> rows;
+    const int n = PQntuples(r);
+    const int columns = PQnfields(r);
+    rows.reserve(n);
+    for (int i = 0; i < n; ++i) {
+      std::vector<Value> values;
+      values.reserve(columns);
+      for (int c = 0; c < columns; ++c) values.push_back(Column(r, i, c));
+      rows.emplace_back(std::move(values));
+    }
+    return rows;
+  }
+
+  absl::StatusOr<int64_t> Exec(absl::string_view sql, const std::vector<Value>& params) override {
+    absl::StatusOr<ResultPtr> res = Run(sql, params);
+    if (!res.ok()) return res.status();
+    int64_t changed = 0;
+    const char* tuples = PQcmdTuples(res->get());
+    if (tuples != nullptr && *tuples != '\0' && !absl::SimpleAtoi(tuples, &changed)) changed = 0;
+    return changed;
+  }
+
+  absl::Status ExecScript(absl::string_view sql) override {
+    const std::string text(sql);
+    ResultPtr res(PQexec(conn_, text.c_str()));
+    const ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
+      return ResultError(conn_, res.get(), "script");
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  // Runs one statement. A failed statement leaves the transaction usable, as
+  // on SQLite: stores look up who holds a unique number after an insert
+  // fails. PostgreSQL aborts the whole transaction on an error, so every
+  // statement runs after a savepoint, rolled back to when it fails. The
+  // previous statement's savepoint is released in the same round trip.
+  absl::StatusOr<ResultPtr> Run(absl::string_view sql, const std::vector<Value>& params) {
+    if (absl::Status s = Savepoint(savepoint_open_ ? "RELEASE SAVEPOINT chiso_statement; "
+                                                     "SAVEPOINT chiso_statement"
+                                                   : "SAVEPOINT chiso_statement");
+        !s.ok()) {
+      return s;
+    }
+    savepoint_open_ = true;
+    absl::StatusOr<ResultPtr> res = RunStatement(sql, params);
+    if (!res.ok()) {
+      if (absl::Status s = Savepoint("ROLLBACK TO SAVEPOINT chiso_statement"); !s.ok()) return s;
+    }
+    return res;
+  }
+
+  absl::Status Savepoint(const char* sql) {
+    ResultPtr res(PQexec(conn_, sql));
+    if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+      return ResultError(conn_, res.get(), "savepoint");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<ResultPtr> RunStatement(absl::string_view sql, const std::vector<Value>& params) {
+    const size_t n = params.size();
+    std::vector<Oid> types(n, 0);
+    std::vector<std::string> texts(n);
+    std::vector<const char*> values(n, nullptr);
+    std::vector<int> lengths(n, 0);
+    std::vector<int> formats(n, 0);
+    for (size_t i = 0; i < n; ++i) {
+      const Value& v = params[i];
+      if (std::holds_alternative<std::nullptr_t>(v)) {
+        continue;  // NULL; its type is inferred from where it is used
+      } else if (const auto* k = std::get_if<int64_t>(&v)) {
+        types[i] = kInt8Oid;
+        texts[i] = absl::StrCat(*k);
+      } else if (const auto* d = std::get_if<double>(&v)) {
+        types[i] = kFloat8Oid;
+        // Round-trips every double exactly.
+        texts[i] = absl::StrFormat("%.17g", *d);
+      } else if (const auto* s = std::get_if<std::string>(&v)) {
+        // libpq passes text as a C string: a NUL would cut it short and
+        // store less than was sent. PostgreSQL text cannot hold one anyway.
+        if (s->find('\0') != std::string::npos) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("query \"", sql, "\": parameter $", i + 1,
+                           " contains a NUL byte, which text cannot hold"));
+        }
+        // Untyped: the server gives it the type of where it is used, as
+        // SQLite's column affinity does ("n IN ($1)" with n an integer).
+        texts[i] = *s;
+      } else if (const auto* b = std::get_if<Blob>(&v)) {
+        types[i] = kByteaOid;
+        texts[i] = b->bytes;
+        formats[i] = 1;  // binary: the bytes as they are
+      }
+      values[i] = texts[i].c_str();
+      lengths[i] = static_cast<int>(texts[i].size());
+    }
+    const std::string text(sql);
+    ResultPtr res(PQexecParams(conn_, text.c_str(), static_cast<int>(n), types.data(),
+                               values.data(), lengths.data(), formats.data(), 0));
+    const ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      return ResultError(conn_, res.get(), absl::StrCat("query \"", sql, "\""));
+    }
+    return res;
+  }
+
+  PGconn* conn_;
+  bool savepoint_open_ = false;
+};
+
+class PostgresDatabase : public Database {
+ public:
+  explicit PostgresDatabase(PostgresOptions options) : options_(std::move(options)) {}
+
+  Dialect dialect() const override { return Dialect::kPostgres; }
+
+  absl::Status Transact(const std::function<absl::Status(Tx&)>& fn) override {
+    return Run(/*write=*/true, fn);
+  }
+
+  absl::Status Read(const std::function<absl::Status(Tx&)>& fn) override {
+    return Run(/*write=*/false, fn);
+  }
+
+  absl::Status Ping() override {
+    return Read([](Tx& tx) { return tx.Query("SELECT 1").status(); });
+  }
+
+  // Opens the first connection, so a bad URL or an unreachable server is an
+  // error at start rather than at the first request.
+  absl::Status Connect() {
+    absl::StatusOr<ConnPtr> conn = NewConnection();
+    if (!conn.ok()) return conn.status();
+    Release(*std::move(conn));
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::Status Run(bool write, const std::function<absl::Status(Tx&)>& fn) {
+    absl::StatusOr<ConnPtr> conn = Acquire();
+    if (!conn.ok()) return conn.status();
+    PGconn* c = conn->get();
+    const char* begin = write ? "BEGIN ISOLATION LEVEL READ COMMITTED"
+                              : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+    absl::Status status = Simple(c, begin, "begin");
+    if (status.ok() && write) {
+      status = Simple(c, absl::StrCat("SELECT pg_advisory_xact_lock(", kWriteLockKey, ")"),
+                      "write lock");
+    }
+    if (status.ok()) {
+      PostgresTx tx(c);
+      status = fn(tx);
+      if (status.ok()) {
+        status = Simple(c, "COMMIT", "commit");
+        if (status.ok()) {
+          Release(*std::move(conn));
+          return status;
+        }
+      }
+    }
+    // ROLLBACK also ends a transaction the server already aborted. A
+    // connection that cannot even do that is dropped, not pooled.
+    if (PQstatus(c) == CONNECTION_OK && Simple(c, "ROLLBACK", "rollback").ok() &&
+        PQtransactionStatus(c) == PQTRANS_IDLE) {
+      Release(*std::move(conn));
+    } else {
+      Drop();
+    }
+    return status;
+  }
+
+  static absl::Status Simple(PGconn* c, const std::string& sql, absl::string_view what) {
+    ResultPtr res(PQexec(c, sql.c_str()));
+    const ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return ResultError(c, res.get(), what);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<ConnPtr> NewConnection() {
+    ConnPtr conn(PQconnectdb(options_.url.c_str()));
+    if (conn == nullptr) return absl::ResourceExhaustedError("postgresql: out of memory");
+    if (PQstatus(conn.get()) != CONNECTION_OK) {
+      return absl::UnavailableError(
+          absl::StrCat("postgresql: cannot connect to ", RedactedUrl(options_.url), ": ",
+                       absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn.get()))));
+    }
+    // UTF-8 text, hex bytea, UTC, and bounded waits: a write that cannot get
+    // the lock in time answers Unavailable instead of hanging the RPC.
+    const std::string setup = absl::StrCat(
+        "SET client_encoding = 'UTF8'; SET bytea_output = 'hex'; ",
+        "SET TIME ZONE 'UTC'; SET lock_timeout = ",
+        absl::ToInt64Milliseconds(options_.lock_timeout), "; SET client_min_messages = 'warning'");
+    if (absl::Status s = Simple(conn.get(), setup, "postgresql: session setup"); !s.ok()) return s;
+    return conn;
+  }
+
+  absl::StatusOr<ConnPtr> Acquire() {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return !idle_.empty() || open_ < options_.pool_size; });
+      if (!idle_.empty()) {
+        ConnPtr conn = std::move(idle_.back());
+        idle_.pop_back();
+        if (PQstatus(conn.get()) == CONNECTION_OK) return conn;
+        // Broken while idle (server restart): open a fresh one in its place.
+      } else {
+        ++open_;
+      }
+    }
+    absl::StatusOr<ConnPtr> conn = NewConnection();
+    if (!conn.ok()) Drop();
+    return conn;
+  }
+
+  void Release(ConnPtr conn) {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle_.push_back(std::move(conn));
+    cv_.notify_one();
+  }
+
+  // Forgets a connection that was handed out (and is closed by its owner).
+  void Drop() {
+    std::lock_guard<std::mutex> lock(mu_);
+    --open_;
+    cv_.notify_one();
+  }
+
+  const PostgresOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<ConnPtr> idle_;  // guarded by mu_
+  int open_ = 0;               // connections open, idle or in use; guarded by mu_
+};
+
+}  // namespace
+
+std::string RedactedUrl(absl::string_view url) {
+  std::string out(url);
+  // scheme://user:password@host/… → scheme://user:***@host/…
+  const size_t scheme = out.find("://");
+  if (scheme != std::string::npos) {
+    const size_t start = scheme + 3;
+    const size_t end = out.find_first_of("/?", start);
+    const size_t at = out.rfind('@', end == std::string::npos ? out.size() : end);
+    if (at != std::string::npos && at > start) {
+      const size_t colon = out.find(':', start);
+      if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  // …?password=secret&… → …?password=***&…
+  for (size_t p = out.find("password="); p != std::string::npos; p = out.find("password=", p + 1)) {
+    const size_t value = p + 9;
+    const size_t end = out.find('&', value);
+    out.replace(value, (end == std::string::npos ? out.size() : end) - value, "***");
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<Database>> OpenPostgres(const PostgresOptions& options) {
+  if (options.pool_size < 1) {
+    return absl::InvalidArgumentError("postgresql: pool_size must be at least 1");
+  }
+  auto db = std::make_unique<PostgresDatabase>(options);
+  if (absl::Status s = db->Connect(); !s.ok()) return s;
+  return std::unique_ptr<Database>(std::move(db));
+}
+
+}  // namespace chiso::storage
