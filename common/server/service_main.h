@@ -7,8 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/flags/declare.h"
 #include "absl/status/statusor.h"
 #include "common/storage/database.h"
+
+// --database_url (env CHISO_DATABASE_URL), shared by every service: empty
+// for the embedded SQLite file, or postgresql://user:password@host:port/db.
+ABSL_DECLARE_FLAG(std::string, database_url);
 
 namespace chiso {
 
@@ -16,12 +21,15 @@ namespace chiso {
 // InvalidArgument naming the flag and the accepted values.
 absl::Status ApplyLogLevel(const std::string& level);
 
-// Creates `data_dir` if needed, opens the service's SQLite database
-// `<data_dir>/<file>` and brings its schema to the last of `migrations`.
-// Errors: Unavailable when the directory or file cannot be used; those of
-// storage::Migrate (FailedPrecondition for a database of a newer release).
+// Opens the service's database and brings its schema to the last of
+// `migrations`. `database_url` (the --database_url flag every service has)
+// names it; when empty, the embedded SQLite file `<data_dir>/<file>`, with
+// `data_dir` created if needed. Errors: InvalidArgument for a URL of no
+// known form; Unavailable when the directory, file or server cannot be used;
+// those of storage::Migrate (FailedPrecondition for a database of a newer
+// release).
 absl::StatusOr<std::unique_ptr<storage::Database>> OpenServiceDatabase(
-    const std::string& data_dir, const std::string& file,
+    const std::string& data_dir, const std::string& file, const std::string& database_url,
     const std::vector<storage::Migration>& migrations);
 
 // Logs why `service` cannot start (one JSON line) and returns the exit

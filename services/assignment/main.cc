@@ -106,7 +106,8 @@ int main(int argc, char** argv) {
   if (!catalog.ok()) return chiso::FailToStart("assignment", catalog.status());
 
   absl::StatusOr<std::unique_ptr<chiso::storage::Database>> db = chiso::OpenServiceDatabase(
-      absl::GetFlag(FLAGS_data_dir), "assignment.db", chiso::assignment::AssignmentMigrations());
+      absl::GetFlag(FLAGS_data_dir), "assignment.db", absl::GetFlag(FLAGS_database_url),
+      chiso::assignment::AssignmentMigrations());
   if (!db.ok()) return chiso::FailToStart("assignment", db.status());
 
   std::shared_ptr<grpc::Channel> plan_channel =

@@ -103,9 +103,9 @@ int main(int argc, char** argv) {
       chiso::calendar::WorkingCalendar::BuiltinPlusFile(absl::GetFlag(FLAGS_calendar_file));
   if (!calendar.ok()) return chiso::FailToStart("notification", calendar.status());
 
-  absl::StatusOr<std::unique_ptr<chiso::storage::Database>> db =
-      chiso::OpenServiceDatabase(absl::GetFlag(FLAGS_data_dir), "notification.db",
-                                 chiso::notification::NotificationMigrations());
+  absl::StatusOr<std::unique_ptr<chiso::storage::Database>> db = chiso::OpenServiceDatabase(
+      absl::GetFlag(FLAGS_data_dir), "notification.db", absl::GetFlag(FLAGS_database_url),
+      chiso::notification::NotificationMigrations());
   if (!db.ok()) return chiso::FailToStart("notification", db.status());
 
   chiso::civil::Clock* clock = chiso::civil::Clock::Real();

@@ -59,8 +59,9 @@ int main(int argc, char** argv) {
   absl::StatusOr<chiso::Catalog> catalog = chiso::Catalog::Load(absl::GetFlag(FLAGS_catalog_file));
   if (!catalog.ok()) return chiso::FailToStart("plan", catalog.status());
 
-  absl::StatusOr<std::unique_ptr<chiso::storage::Database>> db = chiso::OpenServiceDatabase(
-      absl::GetFlag(FLAGS_data_dir), "plan.db", chiso::plan::PlanMigrations());
+  absl::StatusOr<std::unique_ptr<chiso::storage::Database>> db =
+      chiso::OpenServiceDatabase(absl::GetFlag(FLAGS_data_dir), "plan.db",
+                                 absl::GetFlag(FLAGS_database_url), chiso::plan::PlanMigrations());
   if (!db.ok()) return chiso::FailToStart("plan", db.status());
 
   auto registry = std::make_shared<prometheus::Registry>();

@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
   if (!versions.ok()) return chiso::FailToStart("scoring", versions.status());
 
   absl::StatusOr<std::unique_ptr<chiso::storage::Database>> db = chiso::OpenServiceDatabase(
-      absl::GetFlag(FLAGS_data_dir), "scoring.db", chiso::scoring::ScoringMigrations());
+      absl::GetFlag(FLAGS_data_dir), "scoring.db", absl::GetFlag(FLAGS_database_url),
+      chiso::scoring::ScoringMigrations());
   if (!db.ok()) return chiso::FailToStart("scoring", db.status());
 
   // The other services are needed only by ComputeScorecard and by results

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -302,12 +303,39 @@ TEST(ServiceMain, OpenServiceDatabaseCreatesTheDirectoryAndMigrates) {
   const std::vector<storage::Migration> migrations = {
       {1, "create t", "CREATE TABLE t (x INTEGER);", ""}};
   absl::StatusOr<std::unique_ptr<storage::Database>> db =
-      OpenServiceDatabase(dir, "svc.db", migrations);
+      OpenServiceDatabase(dir, "svc.db", "", migrations);
   ASSERT_TRUE(db.ok()) << db.status();
   EXPECT_EQ(*storage::SchemaVersion(**db), 1);
+  EXPECT_THAT(sink.str(), HasSubstr("svc.db"));
   // A data directory that cannot exist (under a regular file) is Unavailable.
-  EXPECT_EQ(OpenServiceDatabase(dir + "/svc.db/x", "svc.db", migrations).status().code(),
+  EXPECT_EQ(OpenServiceDatabase(dir + "/svc.db/x", "svc.db", "", migrations).status().code(),
             absl::StatusCode::kUnavailable);
+  log::SetOutput(nullptr);
+}
+
+TEST(ServiceMain, OpenServiceDatabaseFollowsTheUrlAndNamesTheFlagInErrors) {
+  std::ostringstream sink;
+  log::SetOutput(&sink);
+  const std::string dir = absl::StrCat(::testing::TempDir(), "/chiso-url-", ::getpid());
+  const std::vector<storage::Migration> migrations = {
+      {1, "create t", "CREATE TABLE t (x INTEGER);", ""}};
+  absl::StatusOr<std::unique_ptr<storage::Database>> db =
+      OpenServiceDatabase(dir, "svc.db", absl::StrCat("sqlite:", dir, "-other.db"), migrations);
+  ASSERT_TRUE(db.ok()) << db.status();
+  EXPECT_TRUE(std::filesystem::exists(dir + "-other.db"));
+  EXPECT_FALSE(std::filesystem::exists(dir)) << "no data directory is made for a URL";
+  absl::Status bad =
+      OpenServiceDatabase(dir, "svc.db", "mongodb://u:hunter2@h/db", migrations).status();
+  EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(bad.message()), HasSubstr("--database_url"));
+  EXPECT_THAT(std::string(bad.message()), ::testing::Not(HasSubstr("hunter2")));
+  absl::Status down =
+      OpenServiceDatabase(dir, "svc.db",
+                          "postgresql://chiso:hunter2@127.0.0.1:1/x?connect_timeout=2", migrations)
+          .status();
+  EXPECT_EQ(down.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(down.message()), ::testing::Not(HasSubstr("hunter2")));
+  std::filesystem::remove(dir + "-other.db");
   log::SetOutput(nullptr);
 }
 
