@@ -1,9 +1,16 @@
 #include "common/server/service_main.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/flags/reflection.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/log/log.h"
 #include "common/server/config.h"
 
@@ -13,6 +20,31 @@ ABSL_FLAG(std::string, database_url, chiso::EnvOr("CHISO_DATABASE_URL", ""),
           "(env CHISO_DATABASE_URL)");
 
 namespace chiso {
+
+std::string FlagEnvironmentVariable(absl::string_view name) {
+  return absl::StrCat("CHISO_", absl::AsciiStrToUpper(name));
+}
+
+absl::Status ApplyFlagEnvironment() {
+  std::vector<std::string> errors;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    const std::string file = flag->Filename();
+    if (!absl::StrContains(file, "common/") && !absl::StrContains(file, "services/") &&
+        !absl::StrContains(file, "tools/")) {
+      continue;  // absl's own (--flagfile, --help, …)
+    }
+    const std::string variable = FlagEnvironmentVariable(name);
+    const char* value = std::getenv(variable.c_str());
+    if (value == nullptr || *value == '\0') continue;
+    std::string error;
+    if (!flag->ParseFrom(value, &error)) {
+      errors.push_back(absl::StrCat(variable, "=\"", value, "\": ", error));
+    }
+  }
+  if (errors.empty()) return absl::OkStatus();
+  std::sort(errors.begin(), errors.end());
+  return absl::InvalidArgumentError(absl::StrJoin(errors, "; "));
+}
 
 absl::Status ApplyLogLevel(const std::string& level) {
   log::Level parsed;

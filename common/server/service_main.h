@@ -9,6 +9,7 @@
 
 #include "absl/flags/declare.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/storage/database.h"
 
 // --database_url (env CHISO_DATABASE_URL), shared by every service: empty
@@ -16,6 +17,17 @@
 ABSL_DECLARE_FLAG(std::string, database_url);
 
 namespace chiso {
+
+// Sets every flag of chiso's own (those defined under common/, services/ or
+// tools/) from its environment variable: CHISO_ and the flag's name in upper
+// case (--drain_grace: CHISO_DRAIN_GRACE). Call it before
+// absl::ParseCommandLine, so a flag on the command line wins. A container is
+// then configured entirely by env. Errors: InvalidArgument naming the
+// variable and what is wrong with its value.
+absl::Status ApplyFlagEnvironment();
+
+// The environment variable of flag `name` ("drain_grace" → "CHISO_DRAIN_GRACE").
+std::string FlagEnvironmentVariable(absl::string_view name);
 
 // Sets the minimum log level from the --log_level flag's value. Errors:
 // InvalidArgument naming the flag and the accepted values.

@@ -84,6 +84,10 @@ absl::Status PlanServiceHealthy(const std::shared_ptr<grpc::Channel>& channel) {
 int main(int argc, char** argv) {
   chiso::BlockShutdownSignals();
   absl::SetProgramUsageMessage("chiso assignment service: units, tasks, progress, timeliness");
+  // Env first, so a flag on the command line wins.
+  if (absl::Status env = chiso::ApplyFlagEnvironment(); !env.ok()) {
+    return chiso::FailToStart("assignment", env);
+  }
   absl::ParseCommandLine(argc, argv);
 
   if (absl::Status s = chiso::ApplyLogLevel(absl::GetFlag(FLAGS_log_level)); !s.ok()) {

@@ -79,6 +79,10 @@ int main(int argc, char** argv) {
   chiso::BlockShutdownSignals();
   absl::SetProgramUsageMessage(
       "chiso notification service: delivers deadline reminders to inboxes, streams, webhooks");
+  // Env first, so a flag on the command line wins.
+  if (absl::Status env = chiso::ApplyFlagEnvironment(); !env.ok()) {
+    return chiso::FailToStart("notification", env);
+  }
   absl::ParseCommandLine(argc, argv);
 
   if (absl::Status s = chiso::ApplyLogLevel(absl::GetFlag(FLAGS_log_level)); !s.ok()) {

@@ -42,6 +42,10 @@ ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(5),
 int main(int argc, char** argv) {
   chiso::BlockShutdownSignals();
   absl::SetProgramUsageMessage("chiso plan service: plans, objectives and reporting rules");
+  // Env first, so a flag on the command line wins.
+  if (absl::Status env = chiso::ApplyFlagEnvironment(); !env.ok()) {
+    return chiso::FailToStart("plan", env);
+  }
   absl::ParseCommandLine(argc, argv);
 
   if (absl::Status s = chiso::ApplyLogLevel(absl::GetFlag(FLAGS_log_level)); !s.ok()) {

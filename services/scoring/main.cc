@@ -54,6 +54,10 @@ int main(int argc, char** argv) {
   chiso::BlockShutdownSignals();
   absl::SetProgramUsageMessage(
       "chiso scoring service: index frameworks, results, rankings, trends and plan scorecards");
+  // Env first, so a flag on the command line wins.
+  if (absl::Status env = chiso::ApplyFlagEnvironment(); !env.ok()) {
+    return chiso::FailToStart("scoring", env);
+  }
   absl::ParseCommandLine(argc, argv);
 
   if (absl::Status s = chiso::ApplyLogLevel(absl::GetFlag(FLAGS_log_level)); !s.ok()) {

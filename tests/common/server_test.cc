@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "chiso/plan/v1/plan_service.grpc.pb.h"
 #include "common/log/log.h"
@@ -19,6 +20,8 @@
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "prometheus/text_serializer.h"
+
+ABSL_FLAG(int, test_knob, 3, "A flag of the test's own, set from CHISO_TEST_KNOB");
 
 namespace chiso {
 namespace {
@@ -287,6 +290,24 @@ TEST(ServerStart, ReportsAPortInUse) {
 
 namespace chiso {
 namespace {
+
+TEST(ServiceMain, EveryFlagOfOursIsSetFromItsEnvironmentVariable) {
+  EXPECT_EQ(FlagEnvironmentVariable("drain_grace"), "CHISO_DRAIN_GRACE");
+  absl::SetFlag(&FLAGS_test_knob, 3);
+  ::setenv("CHISO_TEST_KNOB", "7", 1);
+  ASSERT_TRUE(ApplyFlagEnvironment().ok());
+  EXPECT_EQ(absl::GetFlag(FLAGS_test_knob), 7);
+  ::setenv("CHISO_TEST_KNOB", "seven", 1);
+  absl::Status s = ApplyFlagEnvironment();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("CHISO_TEST_KNOB=\"seven\""));
+  EXPECT_EQ(absl::GetFlag(FLAGS_test_knob), 7) << "a bad value changes nothing";
+  ::unsetenv("CHISO_TEST_KNOB");
+  // absl's own flags are not ours: CHISO_FLAGFILE means nothing.
+  ::setenv("CHISO_FLAGFILE", "/nonexistent", 1);
+  EXPECT_TRUE(ApplyFlagEnvironment().ok());
+  ::unsetenv("CHISO_FLAGFILE");
+}
 
 TEST(ServiceMain, ApplyLogLevelAcceptsTheFourLevelsOnly) {
   EXPECT_TRUE(ApplyLogLevel("warning").ok());
