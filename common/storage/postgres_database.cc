@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "common/log/log.h"
 #include "common/storage/database.h"
 
 namespace chiso::storage {
@@ -266,6 +267,7 @@ class PostgresDatabase : public Database {
   absl::Status Connect() {
     absl::StatusOr<ConnPtr> conn = NewConnection();
     if (!conn.ok()) return conn.status();
+    WarnAboutCollation(conn->get());
     Release(*std::move(conn));
     return absl::OkStatus();
   }
@@ -302,6 +304,18 @@ class PostgresDatabase : public Database {
       Drop();
     }
     return status;
+  }
+
+  // Pages are cut and ordered by text keys compared byte by byte, as SQLite
+  // compares them; a language collation orders them differently.
+  void WarnAboutCollation(PGconn* c) {
+    ResultPtr res(
+        PQexec(c, "SELECT datcollate FROM pg_database WHERE datname = current_database()"));
+    if (!res || PQresultStatus(res.get()) != PGRES_TUPLES_OK || PQntuples(res.get()) != 1) return;
+    const std::string collate = PQgetvalue(res.get(), 0, 0);
+    if (collate == "C" || collate == "POSIX" || absl::StartsWith(collate, "C.")) return;
+    log::Warning("database collation is not C: lists may be ordered and paged unlike on SQLite",
+                 {{"collation", collate}, {"database", RedactedUrl(options_.url)}});
   }
 
   static absl::Status Simple(PGconn* c, const std::string& sql, absl::string_view what) {
