@@ -53,8 +53,11 @@ start)
     port=$((20000 + RANDOM % 20000))
     port_open "$port" || break
   done
-  as_owner "$bindir/pg_ctl" -D "$data/data" -l "$data/server.log" -w -t 60 \
-    -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+  opts="-p $port -k $data -c listen_addresses=127.0.0.1 -c max_connections=200"
+  if [ "${CHISO_PG_DURABLE:-0}" != 1 ]; then
+    opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  fi
+  as_owner "$bindir/pg_ctl" -D "$data/data" -l "$data/server.log" -w -t 60 -o "$opts" \
     start >/dev/null || { cat "$data/server.log" >&2; exit 1; }
   echo "postgresql://chiso@127.0.0.1:$port/postgres" >"$state/url"
   ;;
