@@ -80,8 +80,10 @@ for entry in "${services[@]}"; do
     scoring) extra=(--plan_addr="127.0.0.1:50051" --assignment_addr="127.0.0.1:50052") ;;
     *) extra=(--redis="127.0.0.1:$redis_port") ;;
   esac
+  # --database_url= keeps the embedded SQLite file even when the shell has
+  # CHISO_DATABASE_URL set (it would name one database for all four).
   "$bin/$binary" --listen="$host:$port" --metrics_listen="$host:$mport" \
-    --data_dir="$var" --drain_grace=1s "${extra[@]}" \
+    --data_dir="$var" --database_url= --drain_grace=1s "${extra[@]}" \
     2>>"$var/log/$name.log" &
   pids+=($!); names+=("$name")
   wait_port "$name" 127.0.0.1 "$port" "${pids[-1]}"
