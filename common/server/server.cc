@@ -75,6 +75,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   // The default health service answers for "" (the whole server) and for
   // each registered service by its full name; all follow the check.
+  // kLivenessHealthName only says the process is up.
+  server->server_->GetHealthCheckService()->SetServingStatus(kLivenessHealthName, true);
   server->CheckHealth();
   server->health_thread_ = std::thread([s = server.get()] { s->HealthLoop(); });
   log::Info("server started", {{"service", options.service_name},

@@ -52,6 +52,12 @@ struct ServiceBinding {
   grpc::Service* service;  // not owned
 };
 
+// The health name a liveness probe asks for: SERVING from start until the
+// process stops, whatever its dependencies say. Readiness uses "" (or the
+// service's name), which follows the dependency check; a liveness probe on
+// that would restart every replica while the database is away.
+inline constexpr char kLivenessHealthName[] = "chiso.liveness";
+
 class Server {
  public:
   // Checks the service's dependencies (database, other services); the

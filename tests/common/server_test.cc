@@ -162,6 +162,8 @@ TEST_F(ServerTest, HealthFollowsTheDependencyCheck) {
   server_->CheckHealth();
   EXPECT_EQ(Health(""), HealthCheckResponse::NOT_SERVING);
   EXPECT_EQ(Health("chiso.plan.v1.PlanService"), HealthCheckResponse::NOT_SERVING);
+  // Liveness does not follow the dependencies: restarting would not help.
+  EXPECT_EQ(Health(kLivenessHealthName), HealthCheckResponse::SERVING);
   healthy_ = true;
   server_->CheckHealth();
   EXPECT_EQ(Health(""), HealthCheckResponse::SERVING);
