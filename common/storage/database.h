@@ -120,6 +120,11 @@ absl::StatusOr<std::unique_ptr<Database>> OpenPostgres(const PostgresOptions& op
 absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(absl::string_view url,
                                                        const std::string& default_sqlite_path);
 
+// `url` with the connection defaults OpenPostgres adds where the URL does not
+// set them: connect_timeout=10 and TCP keepalives (30 s idle, 3 probes 10 s
+// apart), so a vanished server fails calls in seconds instead of hanging them.
+std::string WithConnectionDefaults(absl::string_view url);
+
 // `url` with any password replaced by "***", for logs and error messages.
 std::string RedactedUrl(absl::string_view url);
 

@@ -13,6 +13,7 @@
 
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -405,11 +406,28 @@ std::string RedactedUrl(absl::string_view url) {
   return out;
 }
 
+std::string WithConnectionDefaults(absl::string_view url) {
+  std::string out(url);
+  // Without these a call can hang for minutes on a server that vanished:
+  // libpq waits for a connection forever by default, and the kernel notices
+  // a dead peer only after two hours of silence.
+  for (const char* param : {"connect_timeout=10", "keepalives_idle=30", "keepalives_interval=10",
+                            "keepalives_count=3"}) {
+    const absl::string_view key =
+        absl::string_view(param).substr(0, std::strchr(param, '=') - param);
+    if (absl::StrContains(out, absl::StrCat(key, "="))) continue;  // the operator's own value
+    absl::StrAppend(&out, absl::StrContains(out, "?") ? "&" : "?", param);
+  }
+  return out;
+}
+
 absl::StatusOr<std::unique_ptr<Database>> OpenPostgres(const PostgresOptions& options) {
   if (options.pool_size < 1) {
     return absl::InvalidArgumentError("postgresql: pool_size must be at least 1");
   }
-  auto db = std::make_unique<PostgresDatabase>(options);
+  PostgresOptions effective = options;
+  effective.url = WithConnectionDefaults(options.url);
+  auto db = std::make_unique<PostgresDatabase>(effective);
   if (absl::Status s = db->Connect(); !s.ok()) return s;
   return std::unique_ptr<Database>(std::move(db));
 }

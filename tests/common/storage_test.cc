@@ -473,6 +473,16 @@ TEST(OpenDatabase, ChoosesTheBackendByTheUrl) {
   EXPECT_THAT(std::string(bad.status().message()), ::testing::Not(HasSubstr(":pw@")));
 }
 
+TEST(WithConnectionDefaults, AddsTimeoutsTheUrlDoesNotSet) {
+  EXPECT_EQ(WithConnectionDefaults("postgresql://u@h/d"),
+            "postgresql://u@h/d?connect_timeout=10&keepalives_idle=30&keepalives_interval=10&"
+            "keepalives_count=3");
+  EXPECT_EQ(WithConnectionDefaults("postgresql://u@h/d?sslmode=require&connect_timeout=3&"
+                                   "keepalives_idle=5&keepalives_interval=1&keepalives_count=9"),
+            "postgresql://u@h/d?sslmode=require&connect_timeout=3&keepalives_idle=5&"
+            "keepalives_interval=1&keepalives_count=9");
+}
+
 TEST(RedactedUrl, HidesPasswordsWhereverTheyAre) {
   EXPECT_EQ(RedactedUrl("postgresql://u:p@h:5432/d"), "postgresql://u:***@h:5432/d");
   EXPECT_EQ(RedactedUrl("postgresql://u@h/d?password=p&sslmode=require"),
