@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# One image for the whole suite: the four services and chisoctl. The Kubernetes
+# One image for the whole suite: the four services, chisoctl and chiso-db. The Kubernetes
 # Deployments (deploy/k8s) pick the binary with their command, e.g.
 #   command: ["/usr/local/bin/chiso-plan"]
 # Build: docker build -t chiso:0.1.0 .
@@ -16,7 +16,8 @@ RUN make build JOBS="$(nproc)" \
        build/release/services/assignment/chiso-assignment \
        build/release/services/scoring/chiso-scoring \
        build/release/services/notification/chiso-notification \
-       build/release/tools/chisoctl/chisoctl /out/ \
+       build/release/tools/chisoctl/chisoctl \
+       build/release/tools/chiso-db/chiso-db /out/ \
  && strip /out/*
 
 # ---- runtime: only the shared libraries the binaries load ----
@@ -56,7 +57,7 @@ RUN groupadd --system --gid 10001 chiso \
  && chown 10001:10001 /var/lib/chiso
 
 COPY --from=build /out/chiso-plan /out/chiso-assignment /out/chiso-scoring \
-     /out/chiso-notification /out/chisoctl /usr/local/bin/
+     /out/chiso-notification /out/chisoctl /out/chiso-db /usr/local/bin/
 
 # The embedded SQLite files, when no CHISO_DATABASE_URL is given.
 ENV CHISO_DATA_DIR=/var/lib/chiso

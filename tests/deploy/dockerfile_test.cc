@@ -24,7 +24,7 @@ namespace {
 const std::vector<std::string>& Binaries() {
   static const auto* binaries =
       new std::vector<std::string>{CHISO_PLAN_BIN, CHISO_ASSIGNMENT_BIN, CHISO_SCORING_BIN,
-                                   CHISO_NOTIFICATION_BIN, CHISOCTL_BIN};
+                                   CHISO_NOTIFICATION_BIN, CHISOCTL_BIN, CHISO_DB_BIN};
   return *binaries;
 }
 
