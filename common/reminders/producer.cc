@@ -235,7 +235,9 @@ absl::StatusOr<int> Producer::ReconcileWith(Queue& queue) {
       reconciliations_.fetch_add(1);
       if (reconcile_ok_ != nullptr) reconcile_ok_->Increment();
       if (last_reconcile_gauge_ != nullptr) {
-        last_reconcile_gauge_->Set(absl::ToDoubleSeconds(clock_->Now() - absl::UnixEpoch()));
+        // Wall time, for the staleness alert: clock_ is the business clock,
+        // which --today may fix at a date of the past.
+        last_reconcile_gauge_->Set(absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch()));
       }
       return static_cast<int>(owners.size());
     }
