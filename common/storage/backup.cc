@@ -477,24 +477,4 @@ absl::StatusOr<int> SqliteFileSchemaVersion(const std::string& path) {
   return info->schema_version;
 }
 
-absl::StatusOr<int> ReadSchemaVersion(Database& db) {
-  int version = 0;
-  absl::Status s = db.Read([&](Tx& tx) -> absl::Status {
-    absl::StatusOr<std::vector<Row>> exists =
-        tx.Query(db.dialect() == Dialect::kPostgres
-                     ? "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0 ELSE 1 END"
-                     : "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = "
-                       "'schema_migrations'");
-    if (!exists.ok()) return exists.status();
-    if (exists->empty() || (*exists)[0].Int(0) == 0) return absl::OkStatus();
-    absl::StatusOr<std::vector<Row>> rows =
-        tx.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
-    if (!rows.ok()) return rows.status();
-    version = static_cast<int>((*rows)[0].Int(0));
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return s;
-  return version;
-}
-
 }  // namespace chiso::storage

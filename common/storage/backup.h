@@ -94,10 +94,6 @@ absl::StatusOr<SqliteRestoreInfo> RestoreSqlite(const std::string& backup_path,
 // it is not an SQLite database; Unavailable when it cannot be read.
 absl::StatusOr<int> SqliteFileSchemaVersion(const std::string& path);
 
-// The schema version of `db` read in a read transaction: unlike SchemaVersion
-// it does not create schema_migrations (0 when there is none). Errors: those
-// of Database::Read.
-absl::StatusOr<int> ReadSchemaVersion(Database& db);
 
 }  // namespace chiso::storage
 

@@ -147,7 +147,8 @@ Migration PortableMigration(int version, absl::string_view name, absl::string_vi
 // know (it was written by a newer release), InvalidArgument for a bad list.
 absl::Status Migrate(Database& db, const std::vector<Migration>& migrations);
 
-// The schema version recorded in the database, 0 for a new one.
+// The schema version recorded in the database, 0 for a new one. Reads only:
+// it creates nothing, so it serves tools that inspect a database too.
 absl::StatusOr<int> SchemaVersion(Database& db);
 
 }  // namespace chiso::storage

@@ -24,8 +24,14 @@ Migration PortableMigration(int version, absl::string_view name, absl::string_vi
 
 absl::StatusOr<int> SchemaVersion(Database& db) {
   int version = 0;
-  absl::Status s = db.Transact([&](Tx& tx) -> absl::Status {
-    if (absl::Status c = tx.ExecScript(kCreateTable); !c.ok()) return c;
+  absl::Status s = db.Read([&](Tx& tx) -> absl::Status {
+    absl::StatusOr<std::vector<Row>> exists =
+        tx.Query(db.dialect() == Dialect::kPostgres
+                     ? "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0 ELSE 1 END"
+                     : "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = "
+                       "'schema_migrations'");
+    if (!exists.ok()) return exists.status();
+    if (exists->empty() || (*exists)[0].Int(0) == 0) return absl::OkStatus();
     absl::StatusOr<std::vector<Row>> rows =
         tx.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
     if (!rows.ok()) return rows.status();
@@ -43,6 +49,8 @@ absl::Status Migrate(Database& db, const std::vector<Migration>& migrations) {
           absl::StrCat("migrations: expected version ", i + 1, ", got ", migrations[i].version));
     }
   }
+  absl::Status created = db.Transact([](Tx& tx) { return tx.ExecScript(kCreateTable); });
+  if (!created.ok()) return created;
   absl::StatusOr<int> current = SchemaVersion(db);
   if (!current.ok()) return current.status();
   const int latest = static_cast<int>(migrations.size());

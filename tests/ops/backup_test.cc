@@ -313,7 +313,7 @@ TEST_F(BackupTest, RestoreOverADatabaseWithAStaleWalYieldsExactlyTheBackup) {
                   })
                   .ok());
   EXPECT_EQ(rows, 3);
-  EXPECT_EQ(*ReadSchemaVersion(**db), 1);
+  EXPECT_EQ(*SchemaVersion(**db), 1);
   db->reset();
   // The old database is kept, whole.
   EXPECT_EQ(Count(Path("live.db.before-restore"), "t"), 1000);
@@ -366,7 +366,7 @@ TEST_F(BackupTest, SchemaVersionReadsWithoutWriting) {
   // A database without schema_migrations stays without it.
   absl::StatusOr<std::unique_ptr<Database>> empty = OpenSqlite(Path("empty.db"));
   ASSERT_TRUE(empty.ok());
-  EXPECT_EQ(*ReadSchemaVersion(**empty), 0);
+  EXPECT_EQ(*SchemaVersion(**empty), 0);
   empty->reset();
   EXPECT_EQ(*SqliteFileSchemaVersion(Path("empty.db")), 0);
   // Nothing left beside the stopped database (a read-only connection would

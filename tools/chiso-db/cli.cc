@@ -184,7 +184,7 @@ int Version(const std::string& database, std::ostream& out, std::ostream& err) {
     options.pool_size = 1;
     absl::StatusOr<std::unique_ptr<storage::Database>> db = storage::OpenPostgres(options);
     if (!db.ok()) return Fail(err, db.status());
-    absl::StatusOr<int> version = storage::ReadSchemaVersion(**db);
+    absl::StatusOr<int> version = storage::SchemaVersion(**db);
     if (!version.ok()) return Fail(err, version.status());
     out << *version << "\n";
     return kExitOk;
