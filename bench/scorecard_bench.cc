@@ -234,7 +234,7 @@ absl::Status SetUp(Env& env) {
   absl::StatusOr<std::vector<Framework>> versions = LoadCatalogFrameworks(*env.catalog, "");
   if (!versions.ok()) return versions.status();
   absl::StatusOr<std::unique_ptr<storage::Database>> db =
-      OpenServiceDatabase(env.dir, "scoring.db", ScoringMigrations());
+      OpenServiceDatabase(env.dir, "scoring.db", "", ScoringMigrations());
   if (!db.ok()) return db.status();
   env.db = *std::move(db);
   env.store = NewSqlScoringStore(env.db.get());

@@ -39,6 +39,10 @@ fi
 
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# The postgresql package would create and start a system cluster; the tests
+# and the Kubernetes deployment run their own servers.
+mkdir -p /etc/postgresql-common/createcluster.d
+echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.d/chiso.conf
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
 # The packaged redis-server, postgresql and prometheus start system instances
