@@ -103,6 +103,13 @@ struct PostgresOptions {
   // How long a write transaction waits for the database's write lock before
   // it fails with Unavailable.
   absl::Duration lock_timeout = absl::Seconds(10);
+  // How long a call waits for a free connection before Unavailable.
+  absl::Duration acquire_timeout = absl::Seconds(10);
+  // The server ends a statement running longer than this (migrations are
+  // exempt), and a session idle inside a transaction longer than this, which
+  // releases the write lock a frozen or cut-off replica would hold forever.
+  absl::Duration statement_timeout = absl::Seconds(60);
+  absl::Duration idle_in_transaction_timeout = absl::Seconds(60);
 };
 
 // Connects to PostgreSQL. Write transactions are serialized per database (an

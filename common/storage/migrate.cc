@@ -69,6 +69,10 @@ absl::Status Migrate(Database& db, const std::vector<Migration>& migrations) {
           tx.Query("SELECT 1 FROM schema_migrations WHERE version = $1", {static_cast<int64_t>(v)});
       if (!done.ok()) return done.status();
       if (!done->empty()) return absl::OkStatus();
+      // A migration may rewrite a large table: no statement timeout.
+      if (db.dialect() == Dialect::kPostgres) {
+        if (absl::Status e = tx.ExecScript("SET LOCAL statement_timeout = 0"); !e.ok()) return e;
+      }
       if (absl::Status e = tx.ExecScript(sql); !e.ok()) return e;
       return tx
           .Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",

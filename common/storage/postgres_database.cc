@@ -56,25 +56,33 @@ struct ResultClearer {
 using ConnPtr = std::unique_ptr<PGconn, ConnCloser>;
 using ResultPtr = std::unique_ptr<PGresult, ResultClearer>;
 
-// Maps an SQLSTATE to the codes database.h promises.
-absl::Status PostgresError(absl::string_view what, const char* sqlstate,
-                           absl::string_view message) {
+// Maps an SQLSTATE to the codes database.h promises. `connection_lost`
+// decides for errors libpq raises itself, which carry no SQLSTATE.
+absl::Status PostgresError(absl::string_view what, const char* sqlstate, absl::string_view message,
+                           bool connection_lost) {
   const std::string state = sqlstate != nullptr ? sqlstate : "";
-  std::string msg = absl::StrCat(what, ": ", absl::StripTrailingAsciiWhitespace(message));
+  message = absl::StripTrailingAsciiWhitespace(message);
+  // Data the server refuses to store: invalid UTF-8 in text, a number out
+  // of range. It came from a request, so it is the caller's; the message
+  // names the problem, not the SQL.
+  if (absl::StartsWith(state, "22")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a value cannot be stored: ", message.substr(0, message.find('\n'))));
+  }
+  std::string msg = absl::StrCat(what, ": ", message);
   if (!state.empty()) absl::StrAppend(&msg, " (SQLSTATE ", state, ")");
+  if (state.empty()) {
+    return connection_lost ? absl::UnavailableError(msg) : absl::InternalError(msg);
+  }
   if (state == "23505") return absl::AlreadyExistsError(msg);
   // Wrong parameter count and the like: a bug in the SQL, not the network.
   if (state == "08P01") return absl::InternalError(msg);
   if (absl::StartsWith(state, "23")) return absl::FailedPreconditionError(msg);
-  // Data the server refuses to store: a NUL byte or invalid UTF-8 in text,
-  // a number out of range. It came from a request, so it is the caller's.
-  if (absl::StartsWith(state, "22")) return absl::InvalidArgumentError(msg);
-  if (state == "53100") return absl::ResourceExhaustedError(msg);
   if (absl::StartsWith(state, "53")) return absl::ResourceExhaustedError(msg);
   if (state == "XX001" || state == "XX002") return absl::DataLossError(msg);
   // Connection loss, shutdown, lock or statement timeouts, serialization
   // failures: trying again later may work.
-  if (state.empty() || absl::StartsWith(state, "08") || absl::StartsWith(state, "57") ||
+  if (absl::StartsWith(state, "08") || absl::StartsWith(state, "57") ||
       absl::StartsWith(state, "40") || state == "55P03" || absl::StartsWith(state, "58")) {
     return absl::UnavailableError(msg);
   }
@@ -82,8 +90,10 @@ absl::Status PostgresError(absl::string_view what, const char* sqlstate,
 }
 
 absl::Status ResultError(PGconn* conn, const PGresult* res, absl::string_view what) {
-  if (res == nullptr) return PostgresError(what, nullptr, PQerrorMessage(conn));
-  return PostgresError(what, PQresultErrorField(res, PG_DIAG_SQLSTATE), PQresultErrorMessage(res));
+  const bool lost = PQstatus(conn) != CONNECTION_OK;
+  if (res == nullptr) return PostgresError(what, nullptr, PQerrorMessage(conn), lost);
+  return PostgresError(what, PQresultErrorField(res, PG_DIAG_SQLSTATE), PQresultErrorMessage(res),
+                       lost);
 }
 
 Value Column(const PGresult* res, int row, int c) {
@@ -216,9 +226,7 @@ class PostgresTx : public Tx {
         // libpq passes text as a C string: a NUL would cut it short and
         // store less than was sent. PostgreSQL text cannot hold one anyway.
         if (s->find('\0') != std::string::npos) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("query \"", sql, "\": parameter $", i + 1,
-                           " contains a NUL byte, which text cannot hold"));
+          return absl::InvalidArgumentError("a value cannot be stored: text contains a NUL byte");
         }
         // Untyped: the server gives it the type of where it is used, as
         // SQLite's column affinity does ("n IN ($1)" with n an integer).
@@ -266,8 +274,15 @@ class PostgresDatabase : public Database {
   // Opens the first connection, so a bad URL or an unreachable server is an
   // error at start rather than at the first request.
   absl::Status Connect() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++open_;
+    }
     absl::StatusOr<ConnPtr> conn = NewConnection();
-    if (!conn.ok()) return conn.status();
+    if (!conn.ok()) {
+      Drop();
+      return conn.status();
+    }
     WarnAboutCollation(conn->get());
     Release(*std::move(conn));
     return absl::OkStatus();
@@ -275,12 +290,24 @@ class PostgresDatabase : public Database {
 
  private:
   absl::Status Run(bool write, const std::function<absl::Status(Tx&)>& fn) {
-    absl::StatusOr<ConnPtr> conn = Acquire();
-    if (!conn.ok()) return conn.status();
-    PGconn* c = conn->get();
     const char* begin = write ? "BEGIN ISOLATION LEVEL READ COMMITTED"
                               : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
-    absl::Status status = Simple(c, begin, "begin");
+    ConnPtr conn;
+    absl::Status status;
+    // A pooled connection that died while idle (a server restart, a
+    // failover) is noticed only when used. BEGIN is the first use and
+    // nothing has run yet, so one fresh connection may try again.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      absl::StatusOr<ConnPtr> acquired = Acquire();
+      if (!acquired.ok()) return acquired.status();
+      conn = *std::move(acquired);
+      status = Simple(conn.get(), begin, "begin");
+      if (status.ok() || PQstatus(conn.get()) == CONNECTION_OK) break;
+      conn.reset();
+      Drop();
+    }
+    if (conn == nullptr) return status;
+    PGconn* c = conn.get();
     if (status.ok() && write) {
       status = Simple(c, absl::StrCat("SELECT pg_advisory_xact_lock(", kWriteLockKey, ")"),
                       "write lock");
@@ -289,9 +316,9 @@ class PostgresDatabase : public Database {
       PostgresTx tx(c);
       status = fn(tx);
       if (status.ok()) {
-        status = Simple(c, "COMMIT", "commit");
+        status = Commit(c);
         if (status.ok()) {
-          Release(*std::move(conn));
+          Release(std::move(conn));
           return status;
         }
       }
@@ -300,11 +327,34 @@ class PostgresDatabase : public Database {
     // connection that cannot even do that is dropped, not pooled.
     if (PQstatus(c) == CONNECTION_OK && Simple(c, "ROLLBACK", "rollback").ok() &&
         PQtransactionStatus(c) == PQTRANS_IDLE) {
-      Release(*std::move(conn));
+      Release(std::move(conn));
     } else {
+      conn.reset();
       Drop();
     }
     return status;
+  }
+
+  // COMMIT of a transaction the server had aborted "succeeds" with the tag
+  // ROLLBACK: nothing was written, and the caller must hear so. A connection
+  // lost during COMMIT leaves the outcome unknown: Unavailable says so.
+  static absl::Status Commit(PGconn* c) {
+    ResultPtr res(PQexec(c, "COMMIT"));
+    if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+      absl::Status s = ResultError(c, res.get(), "commit");
+      if (absl::IsUnavailable(s)) {
+        return absl::UnavailableError(
+            absl::StrCat(s.message(),
+                         " (the connection was lost during COMMIT: the change may or may not "
+                         "have been saved)"));
+      }
+      return s;
+    }
+    if (absl::string_view(PQcmdStatus(res.get())) != "COMMIT") {
+      return absl::InternalError(
+          "commit: the transaction had failed and was rolled back; nothing was saved");
+    }
+    return absl::OkStatus();
   }
 
   // Pages are cut and ordered by text keys compared byte by byte, as SQLite
@@ -335,11 +385,18 @@ class PostgresDatabase : public Database {
                        absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn.get()))));
     }
     // UTF-8 text, hex bytea, UTC, and bounded waits: a write that cannot get
-    // the lock in time answers Unavailable instead of hanging the RPC.
+    // the lock in time answers Unavailable instead of hanging the RPC; the
+    // server ends runaway statements and sessions that sit idle inside a
+    // transaction (a frozen replica would otherwise hold the write lock), and
+    // probes its side of the socket so a vanished client is noticed.
     const std::string setup = absl::StrCat(
-        "SET client_encoding = 'UTF8'; SET bytea_output = 'hex'; ",
-        "SET TIME ZONE 'UTC'; SET lock_timeout = ",
-        absl::ToInt64Milliseconds(options_.lock_timeout), "; SET client_min_messages = 'warning'");
+        "SET client_encoding = 'UTF8'; SET bytea_output = 'hex'; SET TIME ZONE 'UTC'; ",
+        "SET lock_timeout = ", absl::ToInt64Milliseconds(options_.lock_timeout), "; ",
+        "SET statement_timeout = ", absl::ToInt64Milliseconds(options_.statement_timeout), "; ",
+        "SET idle_in_transaction_session_timeout = ",
+        absl::ToInt64Milliseconds(options_.idle_in_transaction_timeout), "; ",
+        "SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; ",
+        "SET tcp_keepalives_count = 3; SET client_min_messages = 'warning'");
     if (absl::Status s = Simple(conn.get(), setup, "postgresql: session setup"); !s.ok()) return s;
     return conn;
   }
@@ -347,7 +404,12 @@ class PostgresDatabase : public Database {
   absl::StatusOr<ConnPtr> Acquire() {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return !idle_.empty() || open_ < options_.pool_size; });
+      if (!cv_.wait_for(lock, absl::ToChronoMilliseconds(options_.acquire_timeout),
+                        [&] { return !idle_.empty() || open_ < options_.pool_size; })) {
+        return absl::UnavailableError(absl::StrCat("postgresql: all ", options_.pool_size,
+                                                   " connections stayed busy for ",
+                                                   absl::FormatDuration(options_.acquire_timeout)));
+      }
       if (!idle_.empty()) {
         ConnPtr conn = std::move(idle_.back());
         idle_.pop_back();
@@ -362,7 +424,7 @@ class PostgresDatabase : public Database {
     return conn;
   }
 
-  void Release(ConnPtr conn) {
+  void Release(ConnPtr&& conn) {
     std::lock_guard<std::mutex> lock(mu_);
     idle_.push_back(std::move(conn));
     cv_.notify_one();
