@@ -6,6 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/text/text.h"
 
 namespace chiso {
 namespace {
@@ -41,6 +42,11 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
   if (parts[1] != fingerprint) {
     return absl::InvalidArgumentError(
         "page_token: issued for a different filter (list again from the first page)");
+  }
+  // Keys are ids and names the server wrote: text without NUL. Anything else
+  // was forged, and a database must not be asked to compare it.
+  if (parts[2].find('\0') != std::string::npos || !text::IsValidUtf8(parts[2])) {
+    return absl::InvalidArgumentError("page_token: malformed");
   }
   return parts[2];
 }

@@ -90,6 +90,18 @@ TEST(PageToken, RejectsGarbage) {
   }
 }
 
+TEST(PageToken, RejectsAForgedKeyThatIsNotText) {
+  // Anyone can compute the fingerprint, so the key must be checked itself:
+  // a database would be asked to compare invalid UTF-8 or a NUL.
+  const std::string fp = Fingerprint("");
+  for (const std::string& key : {std::string("\xff\xfe"), std::string("a\0b", 3),
+                                 std::string("\xc0\xaf"), std::string("\xed\xa0\x80")}) {
+    EXPECT_EQ(DecodePageToken(EncodePageToken(fp, key), fp).status().code(),
+              absl::StatusCode::kInvalidArgument);
+  }
+  EXPECT_TRUE(DecodePageToken(EncodePageToken(fp, "Phòng Nội vụ"), fp).ok());
+}
+
 TEST(PageToken, FingerprintIsStable) {
   // The same bytes must give the same fingerprint on every replica and
   // release, or tokens break across a rolling update.
