@@ -390,11 +390,14 @@ absl::StatusOr<apb::ListTasksResponse> TaskManager::ListTasks(
     if (!person.ok()) return person.status();
     query.supervisor_person_id = *person;
   }
+  // Each status once: a repeated list must not grow the SQL (one placeholder
+  // per value; PostgreSQL takes at most 65535).
+  std::set<int> statuses;
   for (int s : filter.statuses()) {
     if (!apb::TaskStatus_IsValid(s) || s == apb::TASK_STATUS_UNSPECIFIED) {
       return absl::InvalidArgumentError(absl::StrCat("filter.statuses: unknown status ", s));
     }
-    query.statuses.push_back(static_cast<apb::TaskStatus>(s));
+    if (statuses.insert(s).second) query.statuses.push_back(static_cast<apb::TaskStatus>(s));
   }
   std::set<int> timeliness;
   for (int t : filter.timeliness()) {

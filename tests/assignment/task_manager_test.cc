@@ -452,6 +452,15 @@ TEST_F(TaskManagerTest, ListFiltersAndPages) {
   apb::ListTasksRequest bad;
   *bad.mutable_filter() = missing;
   EXPECT_EQ(manager_->ListTasks(bad).status().code(), absl::StatusCode::kNotFound);
+
+  // A status repeated 40,000 times is one status, not 40,000 placeholders
+  // (more than SQLite takes in one statement).
+  apb::TaskFilter repeated;
+  for (int i = 0; i < 40000; ++i) repeated.add_statuses(apb::TASK_STATUS_NOT_STARTED);
+  apb::ListTasksRequest many;
+  *many.mutable_filter() = repeated;
+  absl::StatusOr<apb::ListTasksResponse> same = manager_->ListTasks(many);
+  EXPECT_TRUE(same.ok()) << same.status();
 }
 
 TEST_F(TaskManagerTest, SummariesPerUnitAndPlan) {
