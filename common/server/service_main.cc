@@ -35,8 +35,14 @@ absl::Status ApplyFlagEnvironment() {
     }
     const std::string variable = FlagEnvironmentVariable(name);
     const char* value = std::getenv(variable.c_str());
-    if (value == nullptr || *value == '\0') continue;
+    if (value == nullptr) continue;
     std::string error;
+    // Set but empty: an empty value where the flag takes one
+    // (CHISO_METRICS_LISTEN= turns metrics off), else as if unset.
+    if (*value == '\0') {
+      (void)flag->ParseFrom(value, &error);
+      continue;
+    }
     if (!flag->ParseFrom(value, &error)) {
       errors.push_back(absl::StrCat(variable, "=\"", value, "\": ", error));
     }

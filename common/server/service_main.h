@@ -20,7 +20,8 @@ namespace chiso {
 
 // Sets every flag of chiso's own (those defined under common/, services/ or
 // tools/) from its environment variable: CHISO_ and the flag's name in upper
-// case (--drain_grace: CHISO_DRAIN_GRACE). Call it before
+// case (--drain_grace: CHISO_DRAIN_GRACE). A variable set to "" gives a
+// text flag the empty value and leaves other flags alone. Call it before
 // absl::ParseCommandLine, so a flag on the command line wins. A container is
 // then configured entirely by env. Errors: InvalidArgument naming the
 // variable and what is wrong with its value.

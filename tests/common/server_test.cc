@@ -22,6 +22,7 @@
 #include "prometheus/text_serializer.h"
 
 ABSL_FLAG(int, test_knob, 3, "A flag of the test's own, set from CHISO_TEST_KNOB");
+ABSL_FLAG(std::string, test_address, "127.0.0.1:1", "A text flag of the test's own");
 
 namespace chiso {
 namespace {
@@ -304,6 +305,15 @@ TEST(ServiceMain, EveryFlagOfOursIsSetFromItsEnvironmentVariable) {
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(s.message()), HasSubstr("CHISO_TEST_KNOB=\"seven\""));
   EXPECT_EQ(absl::GetFlag(FLAGS_test_knob), 7) << "a bad value changes nothing";
+  ::unsetenv("CHISO_TEST_KNOB");
+  // Set but empty: a text flag becomes empty (that is how "off" is said),
+  // a number keeps its value.
+  ::setenv("CHISO_TEST_ADDRESS", "", 1);
+  ::setenv("CHISO_TEST_KNOB", "", 1);
+  ASSERT_TRUE(ApplyFlagEnvironment().ok());
+  EXPECT_EQ(absl::GetFlag(FLAGS_test_address), "");
+  EXPECT_EQ(absl::GetFlag(FLAGS_test_knob), 7);
+  ::unsetenv("CHISO_TEST_ADDRESS");
   ::unsetenv("CHISO_TEST_KNOB");
   // absl's own flags are not ours: CHISO_FLAGFILE means nothing.
   ::setenv("CHISO_FLAGFILE", "/nonexistent", 1);
