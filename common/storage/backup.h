@@ -94,7 +94,6 @@ absl::StatusOr<SqliteRestoreInfo> RestoreSqlite(const std::string& backup_path,
 // it is not an SQLite database; Unavailable when it cannot be read.
 absl::StatusOr<int> SqliteFileSchemaVersion(const std::string& path);
 
-
 }  // namespace chiso::storage
 
 #endif  // CHISO_COMMON_STORAGE_BACKUP_H_
