@@ -23,8 +23,8 @@ namespace {
 
 const std::vector<std::string>& Binaries() {
   static const auto* binaries =
-      new std::vector<std::string>{CHISO_PLAN_BIN, CHISO_ASSIGNMENT_BIN, CHISO_SCORING_BIN,
-                                   CHISO_NOTIFICATION_BIN, CHISOCTL_BIN, CHISO_DB_BIN};
+      new std::vector<std::string>{CHISO_PLAN_BIN,         CHISO_ASSIGNMENT_BIN, CHISO_SCORING_BIN,
+                                   CHISO_NOTIFICATION_BIN, CHISOCTL_BIN,         CHISO_DB_BIN};
   return *binaries;
 }
 
