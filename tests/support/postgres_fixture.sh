@@ -34,6 +34,15 @@ as_owner() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# As root the server runs as `postgres`, which must be able to reach files
+# through "/". A root directory without search permission for others (seen
+# in a chroot made with mktemp -d) makes every exec as postgres fail with
+# "Permission denied"; give others search permission on "/" only.
+if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- true 2>/dev/null; then
+  echo "postgres_fixture: / is not searchable by other users ($(stat -c %A /)); adding o+x" >&2
+  chmod o+x /
+fi
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 case "$cmd" in
