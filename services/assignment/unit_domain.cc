@@ -214,6 +214,11 @@ absl::Status ValidatePerson(Person& person) {
     return s;
   }
   if (person.display_name().empty()) return Invalid("person.display_name", "required");
+  // The name is the sort key ListPeople's page tokens carry, which refuse a
+  // NUL: a person named with one would end the listing at its page.
+  if (absl::StrContains(person.display_name(), '\0')) {
+    return Invalid("person.display_name", "must not contain a NUL character");
+  }
   if (absl::Status s =
           text::CleanLineField("person.title", person.mutable_title(), kMaxPersonTitleChars);
       !s.ok()) {

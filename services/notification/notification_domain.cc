@@ -129,6 +129,11 @@ absl::Status CheckDisplayName(std::string* name) {
     return s;
   }
   if (name->empty()) return absl::InvalidArgumentError("webhook.display_name: required");
+  // The name is the sort key ListWebhooks' page tokens carry, which refuse a
+  // NUL: a webhook named with one would end the listing at its page.
+  if (absl::StrContains(*name, '\0')) {
+    return absl::InvalidArgumentError("webhook.display_name: must not contain a NUL character");
+  }
   return absl::OkStatus();
 }
 

@@ -219,6 +219,55 @@ TEST_F(AssignmentServiceTest, PlanSummarySplitsOnTrackAndOverdueForTheClockDate)
   ASSERT_EQ(summary.components_size(), 1);
 }
 
+// Found by tests/rpcfuzz: a person whose name held a NUL was stored, and
+// ListPeople, whose page tokens carry the name, then refused its own token
+// ("page_token: malformed"), so nobody after that person could be listed.
+TEST_F(AssignmentServiceTest, APersonNameWithANulIsRefusedSoListPeoplePagesOn) {
+  for (bool update : {false, true}) {
+    grpc::ClientContext ctx;
+    v1::Person out;
+    grpc::Status s;
+    if (!update) {
+      v1::CreatePersonRequest req;
+      req.mutable_person()->set_display_name(std::string("Nguyễn\0Văn An", 16));
+      req.mutable_person()->set_unit(finance_.name());
+      s = stub_->CreatePerson(&ctx, req, &out);
+    } else {
+      v1::CreatePersonRequest create;
+      create.mutable_person()->set_display_name("Nguyễn Văn An");
+      grpc::ClientContext create_ctx;
+      v1::Person created;
+      ASSERT_TRUE(stub_->CreatePerson(&create_ctx, create, &created).ok());
+      v1::UpdatePersonRequest req;
+      req.mutable_person()->set_name(created.name());
+      req.mutable_person()->set_display_name(std::string("a\0b", 3));
+      req.mutable_update_mask()->add_paths("display_name");
+      s = stub_->UpdatePerson(&ctx, req, &out);
+    }
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+    EXPECT_THAT(s.error_message(), HasSubstr("person.display_name"));
+  }
+  for (const char* name : {"Lê Thị Bình", "Trần Văn Cường"}) {
+    grpc::ClientContext ctx;
+    v1::CreatePersonRequest req;
+    req.mutable_person()->set_display_name(name);
+    v1::Person out;
+    ASSERT_TRUE(stub_->CreatePerson(&ctx, req, &out).ok());
+  }
+  v1::ListPeopleRequest list;
+  list.set_page_size(1);
+  int listed = 0;
+  do {
+    grpc::ClientContext ctx;
+    v1::ListPeopleResponse page;
+    grpc::Status s = stub_->ListPeople(&ctx, list, &page);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    listed += page.people_size();
+    list.set_page_token(page.next_page_token());
+  } while (!list.page_token().empty());
+  EXPECT_EQ(listed, 3);
+}
+
 TEST(AssignmentMetrics, CountsTasksByLeadUnitAndTimelinessAndDropsStaleSeries) {
   prometheus::Registry registry;
   AssignmentMetrics metrics(registry);

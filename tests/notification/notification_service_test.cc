@@ -310,6 +310,39 @@ TEST_F(NotificationServiceTest, WebhookSecretsAreWriteOnly) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+// Found by tests/rpcfuzz: a webhook whose display name held a NUL was
+// stored, and ListWebhooks, whose page tokens carry the name, then refused
+// its own token ("page_token: malformed") on the page that ended with it.
+TEST_F(NotificationServiceTest, AWebhookNameWithANulIsRefusedSoListWebhooksPagesOn) {
+  pb::Webhook out;
+  grpc::Status s = CreateWebhook(ValidWebhook(std::string("A\0B", 3)), &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("webhook.display_name"));
+  pb::Webhook a, b;
+  ASSERT_TRUE(CreateWebhook(ValidWebhook("A – văn bản"), &a).ok());
+  ASSERT_TRUE(CreateWebhook(ValidWebhook("B – một cửa"), &b).ok());
+  pb::UpdateWebhookRequest update;
+  update.mutable_webhook()->set_name(a.name());
+  update.mutable_webhook()->set_display_name(std::string("A\0", 2));
+  update.mutable_update_mask()->add_paths("display_name");
+  grpc::ClientContext update_ctx;
+  s = stub_->UpdateWebhook(&update_ctx, update, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("webhook.display_name"));
+  pb::ListWebhooksRequest request;
+  request.set_page_size(1);
+  int listed = 0;
+  do {
+    grpc::ClientContext ctx;
+    pb::ListWebhooksResponse response;
+    s = stub_->ListWebhooks(&ctx, request, &response);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    listed += response.webhooks_size();
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  EXPECT_EQ(listed, 2);
+}
+
 TEST_F(NotificationServiceTest, WebhooksListByDisplayNameAndDelete) {
   pb::Webhook b, a, c;
   ASSERT_TRUE(CreateWebhook(ValidWebhook("B – cổng dịch vụ công"), &b).ok());
