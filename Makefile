@@ -38,6 +38,7 @@ build-test: setup
 
 test: build-test
 	@cd $(TEST) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 300
 	@bash scripts/fuzz.sh 20

@@ -67,10 +67,19 @@ bool ChildProcess::Running() {
   if (pid_ <= 0) return false;
   int wstatus = 0;
   if (waitpid(pid_, &wstatus, WNOHANG) == pid_) {
-    pid_ = -1;
+    Reaped(wstatus);
     return false;
   }
   return true;
+}
+
+void ChildProcess::Reaped(int wstatus) {
+  pid_ = -1;
+  if (WIFEXITED(wstatus)) {
+    exit_code_ = WEXITSTATUS(wstatus);
+  } else if (WIFSIGNALED(wstatus)) {
+    exit_code_ = 128 + WTERMSIG(wstatus);
+  }
 }
 
 absl::Status ChildProcess::Stop(absl::Duration timeout) {
@@ -91,7 +100,7 @@ void ChildProcess::Kill() {
   kill(pid_, SIGKILL);
   int wstatus = 0;
   waitpid(pid_, &wstatus, 0);
-  pid_ = -1;
+  Reaped(wstatus);
 }
 
 int FreePort() {

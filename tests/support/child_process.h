@@ -32,9 +32,14 @@ class ChildProcess {
   // SIGKILL: no chance to finish anything.
   void Kill();
   pid_t pid() const { return pid_; }
+  // How the child ended, once reaped: its exit status, or 128 + the signal
+  // that killed it; -1 while it runs or if it never started.
+  int exit_code() const { return exit_code_; }
 
  private:
+  void Reaped(int wstatus);
   pid_t pid_ = -1;
+  int exit_code_ = -1;
 };
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
