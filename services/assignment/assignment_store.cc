@@ -1,6 +1,7 @@
 #include "services/assignment/assignment_store.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -744,7 +745,20 @@ class SqlAssignmentStore : public AssignmentStore {
         return absl::InvalidArgumentError("task.name: \"tasks/{id}\" required");
       }
     }
+    std::map<std::string, int64_t> adding;  // plan id -> tasks in this call
+    for (const Task& task : tasks) ++adding[IdOf(task.plan(), kPlans)];
     absl::Status status = db_->Transact([&](Tx& tx) -> absl::Status {
+      for (const auto& [plan_id, n] : adding) {
+        absl::StatusOr<std::vector<Row>> rows =
+            tx.Query("SELECT COUNT(*) FROM tasks WHERE plan_id = $1", {plan_id});
+        if (!rows.ok()) return rows.status();
+        const int64_t has = (*rows)[0].Int(0);
+        if (has + n > kMaxTasksPerPlan) {
+          return absl::ResourceExhaustedError(
+              absl::StrCat("plans/", plan_id, " has ", has, " tasks; adding ", n,
+                           " would pass the ", "limit of ", kMaxTasksPerPlan, " tasks per plan"));
+        }
+      }
       for (Task& task : tasks) {
         if (absl::Status s = WriteTask(tx, IdOf(task.name(), kTasks), task, 0); !s.ok()) {
           if (tasks.size() == 1) return s;

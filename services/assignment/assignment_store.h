@@ -215,7 +215,8 @@ class AssignmentStore {
   // an earlier one in `tasks` (the message names that task), or its id is
   // taken; NotFound when a lead or coordinating unit or the supervisor person
   // names nothing; InvalidArgument when a task has no "tasks/{id}" name or no
-  // lead_unit.unit. The message names the failing task.
+  // lead_unit.unit; ResourceExhausted when a plan would have more than
+  // kMaxTasksPerPlan tasks. The message names the failing task.
   virtual absl::StatusOr<std::vector<Task>> CreateTasks(const std::vector<Task>& tasks) = 0;
   // Errors: NotFound "tasks/{id} not found".
   virtual absl::StatusOr<Task> GetTask(const std::string& id) = 0;
@@ -274,6 +275,10 @@ class AssignmentStore {
 
 // Deepest unit tree Subtree and the cycle checks follow.
 inline constexpr int kMaxUnitDepth = 64;
+// Tasks one plan may have (CreateTask and ImportTasks answer
+// ResourceExhausted past it): a district plan has a few dozen to a few
+// hundred; the limit bounds what summaries and reminders read per plan.
+inline constexpr int kMaxTasksPerPlan = 5000;
 
 // The schema of the assignment service, per dialect.
 const std::vector<storage::Migration>& AssignmentMigrations();

@@ -675,6 +675,28 @@ TEST_P(AssignmentStoreTest, CreateTasksIsAllOrNothing) {
   EXPECT_EQ(store_->ListAllTasksForPlan("p1")->size(), 3u);
 }
 
+TEST_P(AssignmentStoreTest, APlanHoldsAtMostTheLimitOfTasks) {
+  std::vector<Task> batch;
+  for (int i = 0; i < kMaxTasksPerPlan - 1; ++i) {
+    batch.push_back(MakeTask(absl::StrCat("Nhiệm vụ ", i), district_));
+  }
+  ASSERT_TRUE(store_->CreateTasks(batch).ok());
+  // Two more would pass the limit: neither is created.
+  absl::StatusOr<std::vector<Task>> two =
+      store_->CreateTasks({MakeTask("Thêm 1", district_), MakeTask("Thêm 2", district_)});
+  EXPECT_TRUE(absl::IsResourceExhausted(two.status())) << two.status();
+  EXPECT_THAT(two.status().message(), HasSubstr("tasks per plan"));
+  EXPECT_TRUE(store_->CreateTask(MakeTask("Thêm 1", district_)).ok());
+  EXPECT_TRUE(
+      absl::IsResourceExhausted(store_->CreateTask(MakeTask("Thêm 2", district_)).status()));
+  // Another plan is not affected.
+  EXPECT_TRUE(store_
+                  ->CreateTask(
+                      MakeTask("Kế hoạch khác", district_, {}, TASK_STATUS_NOT_STARTED, "plans/p2"))
+                  .ok());
+  EXPECT_EQ(store_->ListAllTasksForPlan("p1")->size(), static_cast<size_t>(kMaxTasksPerPlan));
+}
+
 TEST_P(AssignmentStoreTest, CreateTasksRefusesADraftRepeatedWithinTheBatch) {
   Task a = MakeTask("Một", district_);
   a.set_source_draft_id("d-1");
