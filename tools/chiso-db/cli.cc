@@ -11,6 +11,7 @@
 #include "absl/strings/str_replace.h"
 #include "common/storage/backup.h"
 #include "common/storage/database.h"
+#include "tools/common/subcommand_flags.h"
 
 namespace chiso::chisodb {
 namespace {
@@ -94,11 +95,7 @@ int Fail(std::ostream& err, const absl::Status& status) {
   return kExitError;
 }
 
-struct Command {
-  std::set<std::string> required;
-  std::set<std::string> optional_values;
-  std::set<std::string> switches;
-};
+using Command = tools::SubcommandFlags;
 
 const std::map<std::string, Command>& Commands() {
   static const auto* commands = new std::map<std::string, Command>{
@@ -108,52 +105,6 @@ const std::map<std::string, Command>& Commands() {
       {"version", {{"database"}, {}, {}}},
   };
   return *commands;
-}
-
-// Parses "--name=value", "--name value" and "--switch" into `flags`.
-absl::Status Parse(const Command& command, const std::vector<std::string>& args,
-                   std::map<std::string, std::string>* flags) {
-  for (size_t i = 1; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (!absl::StartsWith(arg, "--") || arg.size() == 2) {
-      return absl::InvalidArgumentError(absl::StrCat("unexpected argument \"", arg, "\""));
-    }
-    std::string name = arg.substr(2);
-    std::string value;
-    bool has_value = false;
-    if (const size_t eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-      has_value = true;
-    }
-    if (command.switches.count(name) > 0) {
-      if (has_value && value != "true" && value != "false") {
-        return absl::InvalidArgumentError(absl::StrCat("--", name, " takes no value"));
-      }
-      (*flags)[name] = has_value ? value : "true";
-      continue;
-    }
-    if (command.required.count(name) == 0 && command.optional_values.count(name) == 0) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
-    }
-    if (flags->count(name) > 0) {
-      return absl::InvalidArgumentError(absl::StrCat("--", name, " given twice"));
-    }
-    if (!has_value) {
-      if (i + 1 >= args.size()) {
-        return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
-      }
-      value = args[++i];
-    }
-    if (value.empty()) return absl::InvalidArgumentError(absl::StrCat("--", name, " is empty"));
-    (*flags)[name] = value;
-  }
-  for (const std::string& name : command.required) {
-    if (flags->count(name) == 0) {
-      return absl::InvalidArgumentError(absl::StrCat("missing --", name));
-    }
-  }
-  return absl::OkStatus();
 }
 
 // PostgreSQL is backed up with pg_dump and restored with pg_restore.
@@ -215,7 +166,7 @@ int RunChisoDb(const std::vector<std::string>& args, std::ostream& out, std::ost
     }
   }
   std::map<std::string, std::string> flags;
-  if (absl::Status s = Parse(it->second, args, &flags); !s.ok()) {
+  if (absl::Status s = tools::ParseSubcommandFlags(it->second, args, &flags); !s.ok()) {
     return Usage(err, absl::StrCat(args[0], ": ", s.message()));
   }
   const std::string& verb = args[0];

@@ -16,6 +16,7 @@
 #include "common/auth/api_keys.h"
 #include "common/auth/jwt.h"
 #include "common/auth/principal.h"
+#include "tools/common/subcommand_flags.h"
 
 namespace chiso::chisotoken {
 namespace {
@@ -53,57 +54,17 @@ int Fail(std::ostream& err, const absl::Status& status) {
   return kExitError;
 }
 
-struct Command {
-  std::set<std::string> required;
-  std::set<std::string> optional;
-};
+using Command = tools::SubcommandFlags;
 
 const std::map<std::string, Command>& Commands() {
   static const auto* commands = new std::map<std::string, Command>{
       {"jwt",
        {{"alg", "iss", "aud", "sub"},
-        {"secret-file", "private-key", "kid", "kind", "unit", "roles", "scopes", "ttl"}}},
-      {"api-key", {{"id"}, {"sub", "kind", "unit", "roles", "scopes", "expires"}}},
+        {"secret-file", "private-key", "kid", "kind", "unit", "roles", "scopes", "ttl"},
+        {}}},
+      {"api-key", {{"id"}, {"sub", "kind", "unit", "roles", "scopes", "expires"}, {}}},
   };
   return *commands;
-}
-
-// Parses "--name=value" and "--name value" into `flags`.
-absl::Status Parse(const Command& command, const std::vector<std::string>& args,
-                   std::map<std::string, std::string>* flags) {
-  for (size_t i = 1; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (!absl::StartsWith(arg, "--") || arg.size() == 2) {
-      return absl::InvalidArgumentError(absl::StrCat("unexpected argument \"", arg, "\""));
-    }
-    std::string name = arg.substr(2);
-    std::string value;
-    bool has_value = false;
-    if (const size_t eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-      has_value = true;
-    }
-    if (command.required.count(name) == 0 && command.optional.count(name) == 0) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
-    }
-    if (flags->count(name) > 0) {
-      return absl::InvalidArgumentError(absl::StrCat("--", name, " given twice"));
-    }
-    if (!has_value) {
-      if (i + 1 >= args.size()) {
-        return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
-      }
-      value = args[++i];
-    }
-    if (value.empty()) return absl::InvalidArgumentError(absl::StrCat("--", name, " is empty"));
-    (*flags)[name] = value;
-  }
-  for (const std::string& name : command.required) {
-    if (flags->count(name) == 0)
-      return absl::InvalidArgumentError(absl::StrCat("missing --", name));
-  }
-  return absl::OkStatus();
 }
 
 std::string Get(const std::map<std::string, std::string>& flags, const std::string& name,
@@ -228,7 +189,7 @@ int RunChisoToken(const std::vector<std::string>& args, std::ostream& out, std::
     }
   }
   std::map<std::string, std::string> flags;
-  if (absl::Status s = Parse(command->second, args, &flags); !s.ok()) {
+  if (absl::Status s = tools::ParseSubcommandFlags(command->second, args, &flags); !s.ok()) {
     return Usage(err, s.message());
   }
   if (args[0] == "jwt") return RunJwt(flags, out, err);
