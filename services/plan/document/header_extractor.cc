@@ -18,6 +18,7 @@
 #include "re2/re2.h"
 #include "services/plan/document/extractors.h"
 #include "services/plan/document/scan.h"
+#include "services/plan/plan_domain.h"
 #include "unicode/uchar.h"
 #include "unicode/utf8.h"
 
@@ -31,10 +32,6 @@ using scan::Span;
 
 // The header (number, place, date, title) sits in the first blocks.
 constexpr size_t kMaxHeaderBlocks = 40;
-// Most parent plans, legal bases (each) and recipients a plan may hold (the
-// plan service's limits, plan_domain.h).
-constexpr int kMaxReferences = 50;
-constexpr int kMaxRecipients = 100;
 // References read per opening clause.
 constexpr int kMaxReferencesPerClause = 20;
 // Field lengths the plan validator allows, in characters (plan_domain.cc).

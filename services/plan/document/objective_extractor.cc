@@ -13,6 +13,7 @@
 #include "re2/re2.h"
 #include "services/plan/document/extractors.h"
 #include "services/plan/document/scan.h"
+#include "services/plan/plan_domain.h"
 
 namespace chiso::plan::document {
 namespace {
@@ -24,8 +25,6 @@ using scan::Span;
 
 // Longest objective description kept (Objective.description allows 2000).
 constexpr size_t kMaxDescription = 1000;
-// Most objectives a plan may hold (the plan service's limit, plan_domain.h).
-constexpr int kMaxObjectives = 200;
 // Bounds that keep a pathological document linear: values read per clause,
 // values and ranks read per document, ranks per block.
 constexpr size_t kMaxValuesPerClause = 20;

@@ -14,6 +14,7 @@
 #include "re2/re2.h"
 #include "services/plan/document/extractors.h"
 #include "services/plan/document/scan.h"
+#include "services/plan/plan_domain.h"
 
 namespace chiso::plan::document {
 namespace {
@@ -32,9 +33,6 @@ constexpr size_t kMaxRecipientChars = 300;
 constexpr size_t kReportReach = 160;
 // Deadlines read per clause.
 constexpr int kMaxDatesPerClause = 8;
-// Most reporting rules a plan may hold (the plan service's limit,
-// plan_domain.h).
-constexpr int kMaxRules = 20;
 
 // The blocks [begin, end) of each closing section ("Tổ chức thực hiện",
 // "Chế độ báo cáo"; a plan may split them in two), or the whole document when
@@ -284,9 +282,9 @@ bool AddRule(v1::ReportingRule rule, const Block& block, v1::Plan* plan, Report*
   const bool duplicate = std::any_of(plan->reporting_rules().begin(), plan->reporting_rules().end(),
                                      [&](const v1::ReportingRule& r) { return SameRule(r, rule); });
   if (duplicate) return true;
-  if (plan->reporting_rules_size() >= kMaxRules) {
+  if (plan->reporting_rules_size() >= kMaxReportingRules) {
     report->Warn("TRUNCATED",
-                 absl::StrCat("only the first ", kMaxRules,
+                 absl::StrCat("only the first ", kMaxReportingRules,
                               " reporting rules were kept (the most a plan may hold)"),
                  block);
     return false;

@@ -44,14 +44,9 @@ std::string CutAtChar(absl::string_view text, size_t max) {
 // `text` cut to at most `max` characters, at a space when there is one in
 // its last fifth, with "…" when cut.
 std::string CutChars(absl::string_view text, size_t max) {
-  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
-  size_t i = 0;
-  size_t chars = 0;
-  while (i < text.size() && chars < max) {
-    U8_FWD_1(bytes, i, text.size());
-    ++chars;
-  }
+  const size_t i = CutAtChar(text, max).size();
   if (i >= text.size()) return std::string(text);
+  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
   size_t cut = i;
   const size_t space = text.rfind(' ', i);
   if (space != absl::string_view::npos && space > i - i / 5) cut = space;
