@@ -20,6 +20,7 @@
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
 #include "tests/ops/run_tool.h"
+#include "tests/plan/plan_fixtures.h"
 #include "tests/support/child_process.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_database.h"
@@ -35,16 +36,10 @@ using test_support::ServiceChannel;
 using test_support::ServiceProcess;
 using test_support::ToolResult;
 
+// A minimal valid draft plan titled `title`.
 pv1::Plan Draft(const std::string& title) {
-  pv1::Plan plan;
+  pv1::Plan plan = plan::testing::MinimalDraft();
   plan.set_title(title);
-  plan.mutable_issuer()->set_display_name("UBND huyện Đồng Tâm");
-  pv1::Objective* o = plan.add_objectives();
-  o->set_framework("DDCI");
-  o->set_component("LAND_ACCESS");
-  o->mutable_target()->set_year(2024);
-  o->mutable_target()->set_comparator(chiso::common::v1::COMPARATOR_AT_LEAST);
-  o->mutable_target()->mutable_value()->set_value("5,78");
   return plan;
 }
 
