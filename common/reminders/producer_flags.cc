@@ -6,17 +6,16 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
-#include "common/server/config.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 
-ABSL_FLAG(std::string, redis, chiso::EnvOr("CHISO_REDIS", "127.0.0.1:6390"),
+ABSL_FLAG(std::string, redis, "127.0.0.1:6390",
           "Redis of the reminder queue, host:port or redis://[:password@]host:port; empty "
           "turns reminders off (env CHISO_REDIS)");
-ABSL_FLAG(std::string, calendar_file, chiso::EnvOr("CHISO_CALENDAR_FILE", ""),
+ABSL_FLAG(std::string, calendar_file, "",
           "Extra working-calendar lines (holidays, make-up working days) added to the built-in "
           "calendar (env CHISO_CALENDAR_FILE)");
-ABSL_FLAG(std::string, reminder_policy_file, chiso::EnvOr("CHISO_REMINDER_POLICY_FILE", ""),
+ABSL_FLAG(std::string, reminder_policy_file, "",
           "Suite-wide reminder policy in protobuf text format (ReminderPolicy); plans may "
           "override it (env CHISO_REMINDER_POLICY_FILE)");
 ABSL_FLAG(absl::Duration, reminder_lookback, absl::Hours(24 * 7),

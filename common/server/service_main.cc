@@ -12,9 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/log/log.h"
-#include "common/server/config.h"
 
-ABSL_FLAG(std::string, database_url, chiso::EnvOr("CHISO_DATABASE_URL", ""),
+ABSL_FLAG(std::string, database_url, "",
           "Database of the service: empty for the embedded SQLite file under --data_dir, "
           "postgresql://user:password@host:port/database for PostgreSQL, or sqlite:PATH "
           "(env CHISO_DATABASE_URL)");

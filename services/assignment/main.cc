@@ -20,7 +20,6 @@
 #include "common/log/log.h"
 #include "common/reminders/policy.h"
 #include "common/reminders/producer_flags.h"
-#include "common/server/config.h"
 #include "common/server/server.h"
 #include "common/server/service_main.h"
 #include "common/status/grpc_status.h"
@@ -37,16 +36,15 @@
 #include "services/assignment/task_reminder_source.h"
 #include "services/assignment/unit_manager.h"
 
-ABSL_FLAG(std::string, listen, chiso::EnvOr("CHISO_LISTEN", "0.0.0.0:50052"),
-          "gRPC address to listen on (env CHISO_LISTEN)");
-ABSL_FLAG(std::string, metrics_listen, chiso::EnvOr("CHISO_METRICS_LISTEN", "0.0.0.0:9102"),
+ABSL_FLAG(std::string, listen, "0.0.0.0:50052", "gRPC address to listen on (env CHISO_LISTEN)");
+ABSL_FLAG(std::string, metrics_listen, "0.0.0.0:9102",
           "Prometheus /metrics address; empty disables it (env CHISO_METRICS_LISTEN)");
-ABSL_FLAG(std::string, data_dir, chiso::EnvOr("CHISO_DATA_DIR", "var"),
+ABSL_FLAG(std::string, data_dir, "var",
           "Directory of the embedded database file assignment.db (env CHISO_DATA_DIR)");
-ABSL_FLAG(std::string, plan_addr, chiso::EnvOr("CHISO_PLAN_ADDR", "localhost:50051"),
+ABSL_FLAG(std::string, plan_addr, "localhost:50051",
           "Address of the plan service (env CHISO_PLAN_ADDR)");
 ABSL_FLAG(
-    std::string, catalog_file, chiso::EnvOr("CHISO_CATALOG_FILE", ""),
+    std::string, catalog_file, "",
     "Extra framework catalog (text format) added to the built-in one (env CHISO_CATALOG_FILE)");
 ABSL_FLAG(int, due_soon_days, 7, "A task is due soon this many days before its due date");
 ABSL_FLAG(bool, evidence_required, true,
@@ -54,8 +52,7 @@ ABSL_FLAG(bool, evidence_required, true,
 ABSL_FLAG(std::string, today, "",
           "Business date the service takes as today (30/4/2024 or 2024-04-30), for rehearsals "
           "and audits of timeliness; empty: the real date in Asia/Ho_Chi_Minh");
-ABSL_FLAG(std::string, log_level, chiso::EnvOr("CHISO_LOG_LEVEL", "info"),
-          "debug, info, warning or error (env CHISO_LOG_LEVEL)");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error (env CHISO_LOG_LEVEL)");
 ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(5),
           "How long health reports NOT_SERVING before shutdown starts");
 

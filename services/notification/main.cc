@@ -23,7 +23,6 @@
 #include "common/redis/redis.h"
 #include "common/reminders/queue.h"
 #include "common/reminders/worker.h"
-#include "common/server/config.h"
 #include "common/server/server.h"
 #include "common/server/service_main.h"
 #include "common/storage/database.h"
@@ -39,20 +38,19 @@
 #include "services/notification/webhook_manager.h"
 #include "services/notification/webhook_sender.h"
 
-ABSL_FLAG(std::string, listen, chiso::EnvOr("CHISO_LISTEN", "0.0.0.0:50054"),
-          "gRPC address to listen on (env CHISO_LISTEN)");
-ABSL_FLAG(std::string, metrics_listen, chiso::EnvOr("CHISO_METRICS_LISTEN", "0.0.0.0:9104"),
+ABSL_FLAG(std::string, listen, "0.0.0.0:50054", "gRPC address to listen on (env CHISO_LISTEN)");
+ABSL_FLAG(std::string, metrics_listen, "0.0.0.0:9104",
           "Prometheus /metrics address; empty disables it (env CHISO_METRICS_LISTEN)");
-ABSL_FLAG(std::string, data_dir, chiso::EnvOr("CHISO_DATA_DIR", "var"),
+ABSL_FLAG(std::string, data_dir, "var",
           "Directory of the embedded database file notification.db (env CHISO_DATA_DIR)");
-ABSL_FLAG(std::string, redis, chiso::EnvOr("CHISO_REDIS", "127.0.0.1:6390"),
+ABSL_FLAG(std::string, redis, "127.0.0.1:6390",
           "Redis of the shared reminder queue, host:port or redis://[:password@]host:port "
           "(env CHISO_REDIS)");
 ABSL_FLAG(int, consumer_threads, 2, "Threads claiming reminders from the queue");
 ABSL_FLAG(int, batch, 100, "Reminders one thread claims at a time (1-200)");
 ABSL_FLAG(absl::Duration, lease, absl::Seconds(30),
           "How long a claimed reminder stays leased; a crash redelivers it after this");
-ABSL_FLAG(std::string, calendar_file, chiso::EnvOr("CHISO_CALENDAR_FILE", ""),
+ABSL_FLAG(std::string, calendar_file, "",
           "Working-calendar lines added to the built-in calendar, for the overdue chains "
           "(env CHISO_CALENDAR_FILE)");
 ABSL_FLAG(absl::Duration, lateness_threshold, absl::Minutes(5),
@@ -61,8 +59,7 @@ ABSL_FLAG(absl::Duration, delivery_log_retention, absl::Hours(24 * 14),
           "How far back Subscribe replays from a cursor or a time");
 ABSL_FLAG(bool, allow_insecure_webhooks, false,
           "Accept plain http:// webhook URLs (local development only)");
-ABSL_FLAG(std::string, log_level, chiso::EnvOr("CHISO_LOG_LEVEL", "info"),
-          "debug, info, warning or error (env CHISO_LOG_LEVEL)");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error (env CHISO_LOG_LEVEL)");
 ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(5),
           "How long health reports NOT_SERVING before shutdown starts");
 

@@ -15,7 +15,6 @@
 #include "common/log/log.h"
 #include "common/reminders/policy.h"
 #include "common/reminders/producer_flags.h"
-#include "common/server/config.h"
 #include "common/server/server.h"
 #include "common/server/service_main.h"
 #include "common/storage/database.h"
@@ -25,17 +24,15 @@
 #include "services/plan/plan_store.h"
 #include "services/plan/report_reminder_source.h"
 
-ABSL_FLAG(std::string, listen, chiso::EnvOr("CHISO_LISTEN", "0.0.0.0:50051"),
-          "gRPC address to listen on (env CHISO_LISTEN)");
-ABSL_FLAG(std::string, metrics_listen, chiso::EnvOr("CHISO_METRICS_LISTEN", "0.0.0.0:9101"),
+ABSL_FLAG(std::string, listen, "0.0.0.0:50051", "gRPC address to listen on (env CHISO_LISTEN)");
+ABSL_FLAG(std::string, metrics_listen, "0.0.0.0:9101",
           "Prometheus /metrics address; empty disables it (env CHISO_METRICS_LISTEN)");
-ABSL_FLAG(std::string, data_dir, chiso::EnvOr("CHISO_DATA_DIR", "var"),
+ABSL_FLAG(std::string, data_dir, "var",
           "Directory of the embedded database file plan.db (env CHISO_DATA_DIR)");
 ABSL_FLAG(
-    std::string, catalog_file, chiso::EnvOr("CHISO_CATALOG_FILE", ""),
+    std::string, catalog_file, "",
     "Extra framework catalog (text format) added to the built-in one (env CHISO_CATALOG_FILE)");
-ABSL_FLAG(std::string, log_level, chiso::EnvOr("CHISO_LOG_LEVEL", "info"),
-          "debug, info, warning or error (env CHISO_LOG_LEVEL)");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error (env CHISO_LOG_LEVEL)");
 ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(5),
           "How long health reports NOT_SERVING before shutdown starts");
 

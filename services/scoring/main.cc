@@ -15,7 +15,6 @@
 #include "common/civil/clock.h"
 #include "common/ids/ids.h"
 #include "common/log/log.h"
-#include "common/server/config.h"
 #include "common/server/server.h"
 #include "common/server/service_main.h"
 #include "common/storage/database.h"
@@ -28,25 +27,23 @@
 #include "services/scoring/scoring_service.h"
 #include "services/scoring/scoring_store.h"
 
-ABSL_FLAG(std::string, listen, chiso::EnvOr("CHISO_LISTEN", "0.0.0.0:50053"),
-          "gRPC address to listen on (env CHISO_LISTEN)");
-ABSL_FLAG(std::string, metrics_listen, chiso::EnvOr("CHISO_METRICS_LISTEN", "0.0.0.0:9103"),
+ABSL_FLAG(std::string, listen, "0.0.0.0:50053", "gRPC address to listen on (env CHISO_LISTEN)");
+ABSL_FLAG(std::string, metrics_listen, "0.0.0.0:9103",
           "Prometheus /metrics address; empty disables it (env CHISO_METRICS_LISTEN)");
-ABSL_FLAG(std::string, data_dir, chiso::EnvOr("CHISO_DATA_DIR", "var"),
+ABSL_FLAG(std::string, data_dir, "var",
           "Directory of the embedded database file scoring.db (env CHISO_DATA_DIR)");
-ABSL_FLAG(std::string, plan_addr, chiso::EnvOr("CHISO_PLAN_ADDR", "localhost:50051"),
+ABSL_FLAG(std::string, plan_addr, "localhost:50051",
           "Address of the plan service, read by ComputeScorecard (env CHISO_PLAN_ADDR)");
-ABSL_FLAG(std::string, assignment_addr, chiso::EnvOr("CHISO_ASSIGNMENT_ADDR", "localhost:50052"),
+ABSL_FLAG(std::string, assignment_addr, "localhost:50052",
           "Address of the assignment service: units and plan progress (env "
           "CHISO_ASSIGNMENT_ADDR)");
 ABSL_FLAG(
-    std::string, catalog_file, chiso::EnvOr("CHISO_CATALOG_FILE", ""),
+    std::string, catalog_file, "",
     "Extra framework catalog (text format) added to the built-in one (env CHISO_CATALOG_FILE)");
-ABSL_FLAG(std::string, framework_file, chiso::EnvOr("CHISO_FRAMEWORK_FILE", ""),
+ABSL_FLAG(std::string, framework_file, "",
           "Extra framework versions (text format chiso.scoring.v1.FrameworkCatalog) added to "
           "the built-in ones (env CHISO_FRAMEWORK_FILE)");
-ABSL_FLAG(std::string, log_level, chiso::EnvOr("CHISO_LOG_LEVEL", "info"),
-          "debug, info, warning or error (env CHISO_LOG_LEVEL)");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error (env CHISO_LOG_LEVEL)");
 ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(5),
           "How long health reports NOT_SERVING before shutdown starts");
 
