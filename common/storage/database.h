@@ -7,6 +7,25 @@
 // backend, so a store's SQL is written once. Work happens inside
 // Database::Transact: the callback's changes commit together when it returns
 // OK and roll back otherwise.
+//
+// Transactions nest on one thread: a Transact or Read called (on the same
+// Database) from inside another's callback joins the open transaction
+// instead of beginning one, so a caller can wrap several store calls, each
+// its own Transact, in one transaction (common/audit does).
+//
+//   outer \ inner   Transact                       Read
+//   Transact        a savepoint: the inner          runs on the outer
+//                   changes join the outer on OK,   transaction (sees its
+//                   are rolled back on an error     uncommitted writes);
+//                   and the outer goes on           writing fails
+//   Read            FailedPrecondition ("write      joins the outer read
+//                   inside a read transaction")
+//
+// Nothing commits before the outermost Transact returns OK: its error rolls
+// back every inner change. Other threads are not affected: their calls begin
+// transactions of their own and wait for the write lock as usual (so a
+// callback must never wait for another thread's transaction on the same
+// database: that one waits for it).
 
 #include <cstdint>
 #include <functional>
@@ -67,15 +86,20 @@ class Database {
   virtual ~Database() = default;
   virtual Dialect dialect() const = 0;
   // Runs `fn` in a write transaction. Commits when `fn` returns OK, rolls
-  // back and returns its status otherwise. Must not be called from inside
-  // `fn` (the database is not reentrant). Errors from the database map to:
-  // AlreadyExists (unique constraint), FailedPrecondition (a foreign key or
-  // check constraint; the message says which), Unavailable (busy, locked,
-  // I/O), ResourceExhausted (disk full), DataLoss (corruption), Internal
-  // (anything else, e.g. an SQL error).
+  // back and returns its status otherwise. Called from inside another
+  // transaction's `fn` on this thread, it nests (see the top of this file):
+  // `fn` runs after a savepoint of the outer transaction, rolled back to
+  // when `fn` fails, and nothing commits before the outermost returns OK;
+  // inside a Read it fails with FailedPrecondition. Errors from the database
+  // map to: AlreadyExists (unique constraint), FailedPrecondition (a foreign
+  // key or check constraint; the message says which), Unavailable (busy,
+  // locked, I/O), ResourceExhausted (disk full), DataLoss (corruption),
+  // Internal (anything else, e.g. an SQL error).
   virtual absl::Status Transact(const std::function<absl::Status(Tx&)>& fn) = 0;
   // Runs `fn` in a read transaction: a consistent snapshot that takes no
-  // write lock. Writing inside it fails. Same rules and errors as Transact.
+  // write lock. Writing inside it fails. Same errors as Transact. Called from
+  // inside a transaction's `fn` on this thread, it runs on that transaction
+  // (inside a Transact it sees the uncommitted writes; writing still fails).
   virtual absl::Status Read(const std::function<absl::Status(Tx&)>& fn) = 0;
   // Checks that the database answers (health checks).
   virtual absl::Status Ping() = 0;

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -133,10 +134,72 @@ Value Column(const PGresult* res, int row, int c) {
 }
 
 class PostgresDatabase;
+class PostgresTx;
+
+// The transactions this thread has open, innermost last: a Transact or Read
+// called while one on the same database is open joins it (database.h).
+struct OpenTx {
+  const PostgresDatabase* db;
+  PostgresTx* tx;
+  bool write;
+};
+thread_local std::vector<OpenTx> open_transactions;
+
+// A copy: the vector moves its elements when it grows.
+std::optional<OpenTx> FindOpen(const PostgresDatabase* db) {
+  for (auto it = open_transactions.rbegin(); it != open_transactions.rend(); ++it) {
+    if (it->db == db) return *it;
+  }
+  return std::nullopt;
+}
+
+// Marks a transaction open on this thread for as long as it lives.
+class OpenTxScope {
+ public:
+  OpenTxScope(const PostgresDatabase* db, PostgresTx* tx, bool write) {
+    open_transactions.push_back(OpenTx{db, tx, write});
+  }
+  ~OpenTxScope() { open_transactions.pop_back(); }
+  OpenTxScope(const OpenTxScope&) = delete;
+  OpenTxScope& operator=(const OpenTxScope&) = delete;
+};
 
 class PostgresTx : public Tx {
  public:
   explicit PostgresTx(PGconn* conn) : conn_(conn) {}
+
+  // Runs `fn` inside this (write) transaction after a savepoint of its own:
+  // its changes join the transaction when it returns OK and are rolled back
+  // to the savepoint otherwise, leaving the transaction usable. A read
+  // (`write` false) runs with writes refused (transaction_read_only, which
+  // rolling back to the savepoint turns off again) and is always rolled back
+  // to its savepoint, which undoes nothing.
+  //
+  // Releasing a savepoint releases every savepoint made after it, so the
+  // statement savepoint still open (Run) is released first, and statements
+  // inside `fn` make theirs after the nested one.
+  absl::Status Nested(const PostgresDatabase* db, bool write,
+                      const std::function<absl::Status(Tx&)>& fn) {
+    const std::string name = absl::StrCat("chiso_nest_", ++nest_depth_);
+    std::string begin = absl::StrCat(savepoint_open_ ? "RELEASE SAVEPOINT chiso_statement; " : "",
+                                     "SAVEPOINT ", name);
+    if (!write) absl::StrAppend(&begin, "; SET LOCAL transaction_read_only = on");
+    savepoint_open_ = false;
+    absl::Status status = Savepoint(begin.c_str());
+    if (status.ok()) {
+      OpenTxScope open(db, this, write);
+      status = fn(*this);
+    }
+    // The statement savepoints made inside `fn` go with the nested one.
+    savepoint_open_ = false;
+    --nest_depth_;
+    const std::string end = status.ok() && write ? absl::StrCat("RELEASE SAVEPOINT ", name)
+                                                 : absl::StrCat("ROLLBACK TO SAVEPOINT ", name,
+                                                                "; RELEASE SAVEPOINT ", name);
+    absl::Status ended = Savepoint(end.c_str());
+    if (status.ok()) status = ended;
+    return status;
+  }
 
   absl::StatusOr<std::vector<Row>> Query(absl::string_view sql,
                                          const std::vector<Value>& params) override {
@@ -251,6 +314,8 @@ class PostgresTx : public Tx {
 
   PGconn* conn_;
   bool savepoint_open_ = false;
+  // Nested transactions open (Nested), for their savepoints' names.
+  int nest_depth_ = 0;
 };
 
 class PostgresDatabase : public Database {
@@ -260,10 +325,22 @@ class PostgresDatabase : public Database {
   Dialect dialect() const override { return Dialect::kPostgres; }
 
   absl::Status Transact(const std::function<absl::Status(Tx&)>& fn) override {
+    if (std::optional<OpenTx> outer = FindOpen(this)) {
+      if (!outer->write) {
+        return absl::FailedPreconditionError("write inside a read transaction");
+      }
+      return outer->tx->Nested(this, /*write=*/true, fn);
+    }
     return Run(/*write=*/true, fn);
   }
 
   absl::Status Read(const std::function<absl::Status(Tx&)>& fn) override {
+    if (std::optional<OpenTx> outer = FindOpen(this)) {
+      if (outer->write) return outer->tx->Nested(this, /*write=*/false, fn);
+      PostgresTx* tx = outer->tx;
+      OpenTxScope open(this, tx, /*write=*/false);
+      return fn(*tx);
+    }
     return Run(/*write=*/false, fn);
   }
 
@@ -314,6 +391,7 @@ class PostgresDatabase : public Database {
     }
     if (status.ok()) {
       PostgresTx tx(c);
+      OpenTxScope open(this, &tx, write);
       status = fn(tx);
       if (status.ok()) {
         status = Commit(c);

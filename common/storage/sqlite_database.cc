@@ -1,6 +1,8 @@
 #include <sqlite3.h>
 
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -43,8 +45,37 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
 }
 
 class SqliteDatabase;
+class SqliteTx;
 
 constexpr size_t kMaxCachedStatements = 256;
+
+// The transactions this thread has open, innermost last: a Transact or Read
+// called while one on the same database is open joins it (database.h).
+struct OpenTx {
+  const SqliteDatabase* db;
+  SqliteTx* tx;
+  bool write;
+};
+thread_local std::vector<OpenTx> open_transactions;
+
+// A copy: the vector moves its elements when it grows.
+std::optional<OpenTx> FindOpen(const SqliteDatabase* db) {
+  for (auto it = open_transactions.rbegin(); it != open_transactions.rend(); ++it) {
+    if (it->db == db) return *it;
+  }
+  return std::nullopt;
+}
+
+// Marks a transaction open on this thread for as long as it lives.
+class OpenTxScope {
+ public:
+  OpenTxScope(const SqliteDatabase* db, SqliteTx* tx, bool write) {
+    open_transactions.push_back(OpenTx{db, tx, write});
+  }
+  ~OpenTxScope() { open_transactions.pop_back(); }
+  OpenTxScope(const OpenTxScope&) = delete;
+  OpenTxScope& operator=(const OpenTxScope&) = delete;
+};
 
 class SqliteTx : public Tx {
  public:
@@ -65,13 +96,24 @@ class SqliteDatabase : public Database {
   Dialect dialect() const override { return Dialect::kSqlite; }
 
   absl::Status Transact(const std::function<absl::Status(Tx&)>& fn) override {
-    return Run("BEGIN IMMEDIATE", fn);
+    if (std::optional<OpenTx> outer = FindOpen(this)) {
+      if (!outer->write) {
+        return absl::FailedPreconditionError("write inside a read transaction");
+      }
+      return Nested(outer->tx, /*write=*/true, fn);
+    }
+    return Run("BEGIN IMMEDIATE", /*write=*/true, fn);
   }
 
   absl::Status Read(const std::function<absl::Status(Tx&)>& fn) override {
+    if (std::optional<OpenTx> outer = FindOpen(this)) {
+      if (!outer->write) return RunJoined(outer->tx, fn);
+      return Nested(outer->tx, /*write=*/false, fn);
+    }
     // query_only makes a write inside a read transaction an error, as it is
     // on PostgreSQL, instead of silently taking the write lock.
-    return Run("PRAGMA query_only = 1; BEGIN DEFERRED", fn, "PRAGMA query_only = 0");
+    return Run("PRAGMA query_only = 1; BEGIN DEFERRED", /*write=*/false, fn,
+               "PRAGMA query_only = 0");
   }
 
   absl::Status Ping() override {
@@ -81,6 +123,11 @@ class SqliteDatabase : public Database {
   // Runs one statement; rows are appended to `rows` when non-null.
   absl::StatusOr<int64_t> Execute(absl::string_view sql, const std::vector<Value>& params,
                                   std::vector<Row>* rows) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    // Some errors (a full disk, an I/O error) make SQLite roll back the whole
+    // transaction; a statement run after that would commit on its own.
+    if (sqlite3_get_autocommit(db_.get()) != 0) {
+      return absl::UnavailableError("the database rolled back the transaction");
+    }
     StmtPtr uncached;
     absl::StatusOr<sqlite3_stmt*> prepared = Prepare(sql, &uncached);
     if (!prepared.ok()) return prepared.status();
@@ -125,27 +172,74 @@ class SqliteDatabase : public Database {
  private:
   // Runs `fn` between `begin` and COMMIT (ROLLBACK when it fails), then
   // `after` (if any) whatever happened.
-  absl::Status Run(const char* begin, const std::function<absl::Status(Tx&)>& fn,
+  absl::Status Run(const char* begin, bool write, const std::function<absl::Status(Tx&)>& fn,
                    const char* after = nullptr) {
     absl::MutexLock lock(&mu_);
-    absl::Status status = RunLocked(begin, fn);
+    absl::Status status = RunLocked(begin, write, fn);
     if (after != nullptr) sqlite3_exec(db_.get(), after, nullptr, nullptr, nullptr);
     return status;
   }
 
-  absl::Status RunLocked(const char* begin, const std::function<absl::Status(Tx&)>& fn)
+  absl::Status RunLocked(const char* begin, bool write, const std::function<absl::Status(Tx&)>& fn)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (int rc = sqlite3_exec(db_.get(), begin, nullptr, nullptr, nullptr); rc != SQLITE_OK) {
       return SqliteError(db_.get(), rc, "begin");
     }
     SqliteTx tx(this);
-    absl::Status status = fn(tx);
+    absl::Status status;
+    {
+      OpenTxScope open(this, &tx, write);
+      status = fn(tx);
+    }
     if (status.ok()) {
       const int rc = sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, nullptr);
       if (rc == SQLITE_OK) return status;
       status = SqliteError(db_.get(), rc, "commit");
     }
     sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    return status;
+  }
+
+  // Runs `fn` on the read transaction `tx` this thread has open (a read
+  // inside a read): nothing to begin or end.
+  absl::Status RunJoined(SqliteTx* tx, const std::function<absl::Status(Tx&)>& fn) {
+    OpenTxScope open(this, tx, /*write=*/false);
+    return fn(*tx);
+  }
+
+  // Runs `fn` inside the write transaction `tx` this thread has open,
+  // after a savepoint: its changes join the outer transaction when it
+  // returns OK and are rolled back to the savepoint otherwise. A read
+  // (`write` false) runs with writes refused and is always rolled back to
+  // its savepoint, which undoes nothing. mu_ is held: by this thread, for
+  // the outer transaction (which the analysis cannot see).
+  absl::Status Nested(SqliteTx* tx, bool write,
+                      const std::function<absl::Status(Tx&)>& fn) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    mu_.AssertHeld();
+    if (sqlite3_get_autocommit(db_.get()) != 0) {
+      return absl::UnavailableError("the database rolled back the transaction");
+    }
+    const std::string name = absl::StrCat("chiso_nest_", ++nest_depth_);
+    absl::Status status =
+        Script(absl::StrCat("SAVEPOINT ", name, write ? "" : "; PRAGMA query_only = 1"));
+    if (status.ok()) {
+      OpenTxScope open(this, tx, write);
+      status = fn(*tx);
+    }
+    if (!write) sqlite3_exec(db_.get(), "PRAGMA query_only = 0", nullptr, nullptr, nullptr);
+    --nest_depth_;
+    // Some errors (a full disk, an I/O error) make SQLite roll back the
+    // whole transaction: then nothing is left to release or commit.
+    if (sqlite3_get_autocommit(db_.get()) != 0) {
+      if (status.ok()) {
+        status = absl::UnavailableError("the database rolled back the transaction");
+      }
+      return status;
+    }
+    absl::Status end = Script(status.ok() && write ? absl::StrCat("RELEASE SAVEPOINT ", name)
+                                                   : absl::StrCat("ROLLBACK TO SAVEPOINT ", name,
+                                                                  "; RELEASE SAVEPOINT ", name));
+    if (status.ok()) status = end;
     return status;
   }
 
@@ -230,6 +324,8 @@ class SqliteDatabase : public Database {
   // db_ so they are destroyed first.
   SqlitePtr db_;
   absl::flat_hash_map<std::string, StmtPtr> statements_ ABSL_GUARDED_BY(mu_);
+  // Savepoints of nested transactions open, for their names.
+  int nest_depth_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 absl::StatusOr<std::vector<Row>> SqliteTx::Query(absl::string_view sql,
