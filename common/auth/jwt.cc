@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -460,6 +462,22 @@ Struct ClaimsFor(const Principal& principal, absl::string_view issuer, absl::str
   f["iat"].set_number_value(static_cast<double>(iat));
   f["exp"].set_number_value(static_cast<double>(iat + absl::ToInt64Seconds(ttl)));
   return claims;
+}
+
+absl::StatusOr<std::string> ReadJwtKeyFile(JwtAlgorithm alg, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read"));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string material = buffer.str();
+  if (alg == JwtAlgorithm::kHs256) {
+    if (absl::EndsWith(material, "\n")) material.pop_back();
+    if (absl::EndsWith(material, "\r")) material.pop_back();
+    if (material.size() < 32) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": HS256 secret shorter than 32 bytes"));
+    }
+  }
+  return material;
 }
 
 }  // namespace chiso::auth

@@ -89,6 +89,12 @@ class JwtVerifier {
 // validity.
 bool LooksLikeJwt(absl::string_view credential);
 
+// Reads a key file as chiso-token and the services do: HS256, the file's
+// bytes without a trailing newline (LF or CRLF), at least 32 bytes; RS256, the
+// PEM text as it is. Errors: NOT_FOUND (cannot read the file),
+// INVALID_ARGUMENT (a short secret), both naming the path.
+absl::StatusOr<std::string> ReadJwtKeyFile(JwtAlgorithm alg, const std::string& path);
+
 // A key to sign with. HS256: the shared secret; RS256: the private key PEM.
 struct JwtSigningKey {
   JwtAlgorithm alg = JwtAlgorithm::kHs256;

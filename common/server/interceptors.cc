@@ -57,7 +57,13 @@ class ObservabilityInterceptor : public grpc::experimental::Interceptor {
         absl::string_view given(it->second.data(), it->second.size());
         if (IsPrintableId(given)) request_id_ = std::string(given);
       }
-      if (request_id_.empty()) request_id_ = RequestIds().Next();
+      if (request_id_.empty()) {
+        request_id_ = RequestIds().Next();
+        // Handlers read the request id from the client metadata (audit
+        // records name it): add the one made here. request_id_ lives as long
+        // as the call, so the map may point into it.
+        md->emplace(kRequestIdHeader, request_id_);
+      }
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
       if (request_id_.empty()) request_id_ = RequestIds().Next();

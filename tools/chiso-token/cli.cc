@@ -96,14 +96,6 @@ absl::StatusOr<Principal> PrincipalFromFlags(const std::map<std::string, std::st
   return p;
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read"));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 int RunJwt(const std::map<std::string, std::string>& flags, std::ostream& out, std::ostream& err) {
   absl::StatusOr<auth::JwtAlgorithm> alg = auth::ParseJwtAlgorithm(Get(flags, "alg"));
   if (!alg.ok()) return Usage(err, absl::StrCat("--alg: ", alg.status().message()));
@@ -127,16 +119,8 @@ int RunJwt(const std::map<std::string, std::string>& flags, std::ostream& out, s
   absl::StatusOr<Principal> principal = PrincipalFromFlags(flags, Get(flags, "sub"), "person");
   if (!principal.ok()) return Usage(err, principal.status().message());
 
-  absl::StatusOr<std::string> material = ReadFile(Get(flags, key_flag));
+  absl::StatusOr<std::string> material = auth::ReadJwtKeyFile(*alg, Get(flags, key_flag));
   if (!material.ok()) return Fail(err, material.status());
-  if (hs) {
-    if (absl::EndsWith(*material, "\n")) material->pop_back();
-    if (absl::EndsWith(*material, "\r")) material->pop_back();
-    if (material->size() < 32) {
-      return Fail(err, absl::InvalidArgumentError(absl::StrCat(
-                           Get(flags, key_flag), ": HS256 secret shorter than 32 bytes")));
-    }
-  }
   auth::JwtSigningKey key{*alg, Get(flags, "kid"), *std::move(material)};
   absl::StatusOr<std::string> token = auth::SignJwt(
       key, auth::ClaimsFor(*principal, Get(flags, "iss"), Get(flags, "aud"), absl::Now(), ttl));
