@@ -63,6 +63,7 @@ COPY --from=build /out/chiso-plan /out/chiso-assignment /out/chiso-scoring \
 ENV CHISO_DATA_DIR=/var/lib/chiso
 WORKDIR /var/lib/chiso
 USER 10001:10001
-# gRPC 50051-50054, metrics 9101-9104 (plan, assignment, scoring, notification).
-EXPOSE 50051 50052 50053 50054 9101 9102 9103 9104
+# gRPC 50051-50054 (TLS), metrics 9101-9104 (plan, assignment, scoring,
+# notification), and the plaintext health probe port 8081 (--probe_listen).
+EXPOSE 50051 50052 50053 50054 9101 9102 9103 9104 8081
 CMD ["chisoctl", "--help"]

@@ -8,12 +8,16 @@ CMAKE_COMMON := -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 # Seconds each fuzz target runs for in `make fuzz` (`make test` runs each for 20).
 FUZZ_SECONDS ?= 300
 
-.PHONY: all setup build build-test test fuzz run demo bench fmt lint clean help
+.PHONY: all setup build build-test test fuzz run run-plaintext demo bench fmt lint clean help
 
 all: build
 
 help:
-	@echo "make run     install, build (Release) and start the suite on its default ports"
+	@echo "make run     install, build (Release) and start the suite on its default ports,"
+	@echo "             with TLS, mutual TLS and API keys made once under var/secrets/"
+	@echo "make run-plaintext"
+	@echo "             the same without TLS and without authentication (local development"
+	@echo "             only; also CHISO_PLAINTEXT=1 make run)"
 	@echo "make test    install, build (Test: ASan+UBSan) and run every test with ctest,"
 	@echo "             then each fuzz target for 20 s"
 	@echo "make fuzz    build the fuzz targets (clang, libFuzzer) and run each for"
@@ -48,6 +52,9 @@ fuzz: setup
 
 run: build
 	@bash scripts/run.sh
+
+run-plaintext: build
+	@CHISO_PLAINTEXT=1 bash scripts/run.sh
 
 demo:
 	@bash scripts/demo.sh

@@ -11,6 +11,7 @@
 # The document is seed plan 003 (Cao Lộc, DDCI 2024) when ../shared/seeds is
 # present, else docs/examples/ke-hoach-ddci-2024.txt (DOC=… picks another,
 # with UNITS=… and ENTITY=…). Safe to repeat: each run creates its own units.
+# Calls are made as the operator of var/secrets/ (an administrator).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 ctl=${CHISOCTL:-$root/build/release/tools/chisoctl/chisoctl}
@@ -19,6 +20,10 @@ export CHISO_PLAN_ADDR=${CHISO_PLAN_ADDR:-localhost:50051}
 export CHISO_ASSIGNMENT_ADDR=${CHISO_ASSIGNMENT_ADDR:-localhost:50052}
 export CHISO_SCORING_ADDR=${CHISO_SCORING_ADDR:-localhost:50053}
 export CHISO_NOTIFICATION_ADDR=${CHISO_NOTIFICATION_ADDR:-localhost:50054}
+# The suite of `make run` is secured with the CA, certificates and API key
+# under var/secrets/, which chisoctl reads from CHISO_SECRETS_DIR. Against
+# `make run-plaintext`: CHISO_PLAINTEXT=1 make demo.
+export CHISO_SECRETS_DIR=${CHISO_SECRETS_DIR:-$root/var/secrets}
 as_of=${AS_OF:-1/10/2024}
 
 seed="$root/../shared/seeds/003_0410ebe3e2087fe0.txt"

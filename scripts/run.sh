@@ -2,6 +2,11 @@
 # Starts the suite locally: a redis-server on 6390 (the reminder queue) with its
 # data under var/redis, and every service on its default ports with its SQLite
 # file under var/.
+# Secured like production: TLS with mutual TLS and API keys, from the local CA,
+# certificates and keys scripts/secrets.sh makes once under var/secrets/
+# (chisoctl finds them there). CHISO_PLAINTEXT=1 (make run-plaintext) starts
+# the suite without TLS and without authentication instead: local development
+# only.
 # Logs (one JSON object per line) go to var/log/. Ctrl-C stops everything.
 set -euo pipefail
 
@@ -9,7 +14,15 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${CHISO_BIN:-$root/build/release}
 var=${CHISO_VAR:-$root/var}
 host=${CHISO_HOST:-127.0.0.1}
+secrets=$var/secrets
+case "${CHISO_PLAINTEXT:-}" in
+  1 | true | yes) plaintext=1 ;;
+  *) plaintext=0 ;;
+esac
 mkdir -p "$var/redis" "$var/log"
+if [ "$plaintext" = 0 ]; then
+  CHISO_TOKEN_BIN=$bin/tools/chiso-token/chiso-token bash "$root/scripts/secrets.sh" "$secrets"
+fi
 
 # name grpc_port metrics_port binary
 services=(
@@ -80,11 +93,25 @@ for entry in "${services[@]}"; do
     scoring) extra=(--plan_addr="127.0.0.1:50051" --assignment_addr="127.0.0.1:50052") ;;
     *) extra=(--redis="127.0.0.1:$redis_port") ;;
   esac
+  if [ "$plaintext" = 1 ]; then
+    security=(--plaintext --auth=off)
+  else
+    # TLS with this service's certificate, client certificates required
+    # (mutual TLS), callers authenticated by the API keys of api_keys.yaml;
+    # calls to other services present the service's own key.
+    security=(--tls_cert_file="$secrets/$name.pem" --tls_key_file="$secrets/$name.key"
+      --tls_ca_file="$secrets/ca.pem" --tls_client_ca_file="$secrets/ca.pem"
+      --auth=required --api_keys_file="$secrets/api_keys.yaml")
+    if [ -f "$secrets/$name.token" ]; then
+      security+=(--call_credential_file="$secrets/$name.token")
+    fi
+  fi
   # --database_url= keeps the embedded SQLite file even when the shell has
   # CHISO_DATABASE_URL set (it would name one database for all four).
+  # --probe_listen= : no separate health port locally.
   "$bin/$binary" --listen="$host:$port" --metrics_listen="$host:$mport" \
-    --data_dir="$var" --database_url= --drain_grace=1s "${extra[@]}" \
-    2>>"$var/log/$name.log" &
+    --data_dir="$var" --database_url= --drain_grace=1s --probe_listen= "${security[@]}" \
+    "${extra[@]}" 2>>"$var/log/$name.log" &
   pids+=($!); names+=("$name")
   wait_port "$name" 127.0.0.1 "$port" "${pids[-1]}"
 done
@@ -97,7 +124,15 @@ for entry in "${services[@]}"; do
     "$name" "$host:$port" "$host" "$mport" "$var" "$name"
 done
 echo "  logs          $var/log/"
-echo "  try:          $bin/tools/chisoctl/chisoctl plan list"
+if [ "$plaintext" = 1 ]; then
+  echo "  transport     PLAINTEXT, no authentication (local development only)"
+  echo "  try:          CHISO_PLAINTEXT=1 $bin/tools/chisoctl/chisoctl plan list"
+else
+  echo "  transport     TLS, client certificates required (mutual TLS), API keys"
+  echo "  secrets       $secrets/ (CA, certificates, keys; chisoctl.token: administrator)"
+  echo "  try:          cd $root && $bin/tools/chisoctl/chisoctl plan list"
+  echo "                (elsewhere: export CHISO_SECRETS_DIR=$secrets)"
+fi
 
 # Stop everything as soon as any process ends on its own.
 set +e

@@ -10,7 +10,7 @@ packages=(
   libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev libssl-dev libre2-dev libzip-dev libpugixml-dev
   clang-14 libclang-rt-14-dev
-  redis-server curl
+  redis-server curl openssl
   libpq-dev postgresql prometheus
 )
 # kubectl renders the Kubernetes manifests in the tests. Debian's comes in

@@ -5,10 +5,14 @@
 // (grpc.health.v1) and reflection always on, the interceptor chain of
 // interceptors.h, a Prometheus exposer on its own port, and a graceful
 // shutdown (health turns NOT_SERVING, a drain period lets load balancers
-// notice, then in-flight RPCs get a deadline to finish).
+// notice, then in-flight RPCs get a deadline to finish). The gRPC port is
+// secured as transport.h says (TLS, mutual TLS with a client CA, or
+// plaintext when asked for); with TLS, health is also served alone on a
+// plaintext probe port (kubelet's gRPC probes speak no TLS).
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +23,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/server/grpc_metrics.h"
+#include "common/server/transport.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/server.h"
 #include "prometheus/exposer.h"
@@ -43,6 +48,12 @@ struct ServerOptions {
   absl::Duration health_interval = absl::Seconds(5);
   // Largest request accepted, in bytes.
   int max_receive_message_bytes = 4 << 20;
+  // How the gRPC port is secured; unset: from the flags (--plaintext,
+  // --tls_cert_file, … of transport.h). Not used without a listening port.
+  std::optional<TransportSecurity> transport;
+  // The plaintext address serving only grpc.health.v1 when the gRPC port
+  // has TLS; port 0 picks a free port; empty: none; unset: --probe_listen.
+  std::optional<std::string> probe_address;
 };
 
 // A service to serve, with its full name ("chiso.plan.v1.PlanService") under
@@ -57,6 +68,8 @@ struct ServiceBinding {
 // service's name), which follows the dependency check; a liveness probe on
 // that would restart every replica while the database is away.
 inline constexpr char kLivenessHealthName[] = "chiso.liveness";
+
+class ProbeHealthService;
 
 class Server {
  public:
@@ -77,6 +90,8 @@ class Server {
   int port() const { return port_; }
   // The bound metrics port (0 when there is no exposer).
   int metrics_port() const { return metrics_port_; }
+  // The bound probe port (0 when there is none: plaintext, or no address).
+  int probe_port() const { return probe_port_; }
   // A channel to this server that bypasses the network (tests, sidecars).
   std::shared_ptr<grpc::Channel> InProcessChannel();
 
@@ -99,9 +114,13 @@ class Server {
   std::unique_ptr<GrpcMetrics> metrics_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::unique_ptr<grpc::Server> server_;
+  // Serves only health, in plaintext, when the gRPC port has TLS.
+  std::unique_ptr<ProbeHealthService> probe_health_;
+  std::unique_ptr<grpc::Server> probe_server_;
   HealthCheck health_check_;
   int port_ = 0;
   int metrics_port_ = 0;
+  int probe_port_ = 0;
 
   absl::Mutex mu_;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;

@@ -19,11 +19,13 @@ struct Result {
 };
 
 // Runs chisoctl with `args`, reading `input` as its standard input (which
-// replaces `env.in`) and taking the addresses of `env`.
+// replaces `env.in`) and taking the addresses of `env`. The servers these
+// tests start are plaintext: unless `env` names a CA, so is chisoctl.
 inline Result RunCli(const std::vector<std::string>& args, Environment env,
                      const std::string& input = "") {
   std::istringstream in(input);
   env.in = &in;
+  if (env.tls_ca_file.empty()) env.plaintext = true;
   std::ostringstream out;
   std::ostringstream err;
   Result result;

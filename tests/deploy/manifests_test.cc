@@ -40,10 +40,18 @@ const std::map<std::string, std::string>& ServiceBinaries() {
 
 // Secrets the operator creates before applying an overlay, never rendered
 // (deploy/k8s/README.md documents each, with its keys): the database URL of
-// each service, in the overlays without a generated one (prod).
+// each service, in the overlays without a generated one (prod); each
+// service's TLS certificate, key and CA; the API key hashes; the API keys the
+// services present on their calls to other services.
 const std::map<std::string, std::set<std::string>>& OperatorSecrets() {
   static const auto* secrets = new std::map<std::string, std::set<std::string>>{
       {"chiso-database", {"plan", "assignment", "scoring", "notification"}},
+      {"chiso-tls-plan", {"tls.crt", "tls.key", "ca.crt"}},
+      {"chiso-tls-assignment", {"tls.crt", "tls.key", "ca.crt"}},
+      {"chiso-tls-scoring", {"tls.crt", "tls.key", "ca.crt"}},
+      {"chiso-tls-notification", {"tls.crt", "tls.key", "ca.crt"}},
+      {"chiso-api-keys", {"api_keys.yaml"}},
+      {"chiso-service-credentials", {"assignment", "scoring"}},
   };
   return *secrets;
 }
@@ -138,13 +146,22 @@ TEST(DeployWorkloads, EveryContainerHasReadinessAndLivenessProbes) {
         EXPECT_TRUE(c["readinessProbe"].IsMap()) << where;
         EXPECT_TRUE(c["livenessProbe"].IsMap()) << where;
         if (ChisoService(c).empty()) continue;
-        // Native gRPC probes on the gRPC port (grpc.health.v1).
+        // Native gRPC probes (grpc.health.v1) on the plaintext probe port: the
+        // gRPC port has TLS, which the kubelet's probe does not speak.
         const int grpc_port = ContainerPort(c, "grpc");
+        const int probe_port = ContainerPort(c, "probe");
         EXPECT_NE(grpc_port, 0) << where << ": no container port named grpc";
+        EXPECT_NE(probe_port, 0) << where << ": no container port named probe";
+        EXPECT_NE(probe_port, grpc_port) << where;
         for (const char* probe : {"readinessProbe", "livenessProbe"}) {
           EXPECT_TRUE(c[probe]["grpc"].IsMap()) << where << " " << probe << " is not gRPC";
-          EXPECT_EQ(c[probe]["grpc"]["port"].as<int>(0), grpc_port) << where << " " << probe;
+          EXPECT_EQ(c[probe]["grpc"]["port"].as<int>(0), probe_port) << where << " " << probe;
         }
+        // The service serves its probes where the probes ask.
+        std::optional<std::string> probe_listen = EnvValue(*r, c, "CHISO_PROBE_LISTEN");
+        ASSERT_TRUE(probe_listen) << where << ": CHISO_PROBE_LISTEN not set";
+        EXPECT_TRUE(absl::EndsWith(*probe_listen, absl::StrCat(":", probe_port)))
+            << where << ": CHISO_PROBE_LISTEN=" << *probe_listen;
         // Readiness follows the dependencies (the server's health, ""); liveness
         // must not, or a database outage would restart every replica.
         EXPECT_EQ(Str(c["readinessProbe"]["grpc"]["service"]), "") << where;
@@ -257,6 +274,66 @@ TEST(DeployWorkloads, ChisoContainersWriteOnlyToTmpAndTheirDataDir) {
         ASSERT_TRUE(data_dir) << where << ": CHISO_DATA_DIR not set";
         EXPECT_TRUE(absl::StartsWith(*data_dir, "/")) << where << ": " << *data_dir;
         EXPECT_TRUE(VolumeAt(w, c, *data_dir)) << where << ": nothing writable at " << *data_dir;
+      }
+    }
+  }
+}
+
+// The Secret volume holding file `path` in `container`: the volume mounted
+// at its directory, a Secret that has the file (its items, when listed).
+std::optional<Y> SecretVolumeOf(const Workload& w, const Y& container, const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos || slash == 0) return std::nullopt;
+  const std::optional<Y> volume = VolumeAt(w, container, path.substr(0, slash));
+  if (!volume || !(*volume)["secret"].IsDefined()) return std::nullopt;
+  const Y& items = (*volume)["secret"]["items"];
+  if (!items.IsSequence()) return volume;
+  for (const Y& item : items) {
+    if (Str(item["path"]) == path.substr(slash + 1)) return volume;
+  }
+  return std::nullopt;
+}
+
+// Every chiso container serves TLS with mutual TLS and requires credentials,
+// from Secrets mounted read-only; the services that call others present an
+// API key of their own.
+TEST(DeploySecurity, EveryServiceServesMutualTlsAndRequiresCredentials) {
+  const std::set<std::string> callers = {"assignment", "scoring"};
+  for (const Render* r : GoodRenders()) {
+    for (const Workload& w : Workloads(*r)) {
+      for (const Y& c : w.pod_spec["containers"]) {
+        const std::string service = ChisoService(c);
+        if (service.empty()) continue;
+        const std::string where = absl::StrCat(r->Label(), ": ", w.Label());
+        const std::optional<std::string> plaintext = EnvValue(*r, c, "CHISO_PLAINTEXT");
+        EXPECT_TRUE(!plaintext || *plaintext == "false" || *plaintext == "0")
+            << where << ": CHISO_PLAINTEXT=" << *plaintext;
+        std::vector<std::string> files = {"CHISO_TLS_CERT_FILE", "CHISO_TLS_KEY_FILE",
+                                          "CHISO_TLS_CA_FILE", "CHISO_TLS_CLIENT_CA_FILE",
+                                          "CHISO_API_KEYS_FILE"};
+        if (callers.count(service)) files.push_back("CHISO_CALL_CREDENTIAL_FILE");
+        for (const std::string& variable : files) {
+          const std::optional<std::string> path = EnvValue(*r, c, variable);
+          ASSERT_TRUE(path && !path->empty()) << where << ": " << variable << " not set";
+          const std::optional<Y> volume = SecretVolumeOf(w, c, *path);
+          EXPECT_TRUE(volume) << where << ": " << variable << "=" << *path
+                              << " is not a file of a mounted Secret";
+        }
+        // The certificate is the service's own.
+        const std::optional<Y> tls =
+            SecretVolumeOf(w, c, EnvValue(*r, c, "CHISO_TLS_CERT_FILE").value_or(""));
+        if (tls) {
+          EXPECT_EQ(Str((*tls)["secret"]["secretName"]), "chiso-tls-" + service) << where;
+        }
+        const std::optional<std::string> auth = EnvValue(*r, c, "CHISO_AUTH");
+        EXPECT_EQ(auth.value_or("required"), "required") << where;
+        if (c["volumeMounts"].IsSequence()) {
+          for (const Y& m : c["volumeMounts"]) {
+            if (absl::StartsWith(Str(m["mountPath"]), "/etc/chiso/")) {
+              EXPECT_TRUE(m["readOnly"].as<bool>(false)) << where << " " << Str(m["mountPath"]);
+            }
+          }
+        }
       }
     }
   }
@@ -836,12 +913,13 @@ TEST(DeployProd, NetworkPoliciesAllowOnlyTheCallsOfTheArchitecture) {
     EXPECT_TRUE(default_deny) << r->Label() << ": no default-deny NetworkPolicy";
 
     std::map<std::string, Endpoint> pods;
-    std::map<std::string, int> grpc_port, metrics_port;
+    std::map<std::string, int> grpc_port, metrics_port, probe_port;
     for (const Workload& w : Workloads(*r)) {
       pods[w.name] = {"chiso", LabelMap(w.pod_labels)};
       for (const Y& c : w.pod_spec["containers"]) {
         grpc_port[w.name] = ContainerPort(c, "grpc");
         metrics_port[w.name] = ContainerPort(c, "metrics");
+        probe_port[w.name] = ContainerPort(c, "probe");
       }
     }
     const std::vector<std::string> services = {"plan", "assignment", "scoring", "notification"};
@@ -860,6 +938,10 @@ TEST(DeployProd, NetworkPoliciesAllowOnlyTheCallsOfTheArchitecture) {
     for (const std::string& to : services) {
       const int port = grpc_port[to];
       EXPECT_TRUE(Allowed(*r, Outside(), pods[to], port)) << where << ": outside -> " << to;
+      // The kubelet probes from the node, outside the pod network.
+      ASSERT_NE(probe_port[to], 0) << where << " " << to;
+      EXPECT_TRUE(Allowed(*r, Outside(), pods[to], probe_port[to]))
+          << where << ": kubelet -> " << to << " probe port";
       EXPECT_TRUE(Allowed(*r, prometheus, pods[to], metrics_port[to])) << where << " " << to;
       EXPECT_FALSE(Allowed(*r, Outside(), pods[to], metrics_port[to])) << where << " " << to;
       EXPECT_FALSE(Allowed(*r, elsewhere, pods[to], metrics_port[to])) << where << " " << to;

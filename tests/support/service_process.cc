@@ -44,19 +44,27 @@ std::unique_ptr<ServiceProcess> MakeService(const std::string& name, const std::
   return s;
 }
 
-std::shared_ptr<grpc::Channel> ServiceChannel(int port) {
+std::shared_ptr<grpc::Channel> ServiceChannel(int port) { return ServiceChannel(port, nullptr); }
+
+std::shared_ptr<grpc::Channel> ServiceChannel(
+    int port, std::shared_ptr<grpc::ChannelCredentials> credentials) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
-  return grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port),
-                                   grpc::InsecureChannelCredentials(), args);
+  return grpc::CreateCustomChannel(
+      absl::StrCat("127.0.0.1:", port),
+      credentials != nullptr ? credentials : grpc::InsecureChannelCredentials(), args);
 }
 
 bool StartService(ServiceProcess& s, const std::string& dir, const std::vector<std::string>& extra,
                   absl::Duration limit) {
-  std::vector<std::string> argv = {s.binary, absl::StrCat("--listen=127.0.0.1:", s.port),
-                                   "--metrics_listen=", absl::StrCat("--data_dir=", dir),
+  std::vector<std::string> argv = {s.binary,
+                                   absl::StrCat("--listen=127.0.0.1:", s.port),
+                                   "--metrics_listen=",
+                                   "--probe_listen=",
+                                   absl::StrCat("--data_dir=", dir),
                                    "--drain_grace=0s"};
+  argv.insert(argv.end(), s.security_flags.begin(), s.security_flags.end());
   argv.insert(argv.end(), extra.begin(), extra.end());
   absl::Status started = s.process.Start(argv, s.log);
   EXPECT_TRUE(started.ok()) << started;
@@ -66,7 +74,7 @@ bool StartService(ServiceProcess& s, const std::string& dir, const std::vector<s
   while (absl::Now() < deadline && s.process.Running() && !PortAccepts(s.port)) {
     absl::SleepFor(absl::Milliseconds(20));
   }
-  auto health = grpc::health::v1::Health::NewStub(ServiceChannel(s.port));
+  auto health = grpc::health::v1::Health::NewStub(ServiceChannel(s.port, s.credentials));
   while (absl::Now() < deadline) {
     if (!s.process.Running()) break;
     grpc::ClientContext ctx;

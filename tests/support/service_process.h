@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "chiso/assignment/v1/assignment_service.grpc.pb.h"
 #include "grpcpp/channel.h"
+#include "grpcpp/security/credentials.h"
 #include "tests/support/child_process.h"
 
 namespace chiso::test_support {
@@ -22,6 +23,13 @@ struct ServiceProcess {
   int port = 0;
   ChildProcess process;
   std::string log;
+  // How the service is secured, passed before the test's own flags. By
+  // default plaintext without authentication; a test of TLS or auth
+  // replaces them (e.g. --tls_cert_file=…, --api_keys_file=…).
+  std::vector<std::string> security_flags = {"--plaintext", "--auth=off"};
+  // What StartService dials the health check with; null: plaintext (set it
+  // when security_flags turn TLS on).
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
 };
 
 // A service `name` of `binary` on a free port, logging to `<dir>/<name>.log`.
@@ -33,9 +41,14 @@ std::unique_ptr<ServiceProcess> MakeService(const std::string& name, const std::
 // dials before the child listens does not sit in gRPC's default backoff
 // (1 s growing to 2 min).
 std::shared_ptr<grpc::Channel> ServiceChannel(int port);
+// The same with `credentials` (null: plaintext).
+std::shared_ptr<grpc::Channel> ServiceChannel(
+    int port, std::shared_ptr<grpc::ChannelCredentials> credentials);
 
-// Starts the service with --listen, --metrics_listen= (off), --data_dir=`dir`
-// and --drain_grace=0s, then `extra`, and waits up to `limit` for SERVING.
+// Starts the service with --listen, --metrics_listen= (off), --probe_listen=
+// (off), --data_dir=`dir`, --drain_grace=0s and its security_flags, then
+// `extra`, and waits up to `limit` for SERVING (dialling with its
+// credentials).
 // On failure adds a test failure quoting the end of its log and returns false.
 bool StartService(ServiceProcess& service, const std::string& dir,
                   const std::vector<std::string>& extra, absl::Duration limit = absl::Seconds(60));

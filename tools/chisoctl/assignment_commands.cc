@@ -20,6 +20,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "tools/chisoctl/command_table.h"
+#include "tools/chisoctl/connection.h"
 #include "tools/chisoctl/plan_file.h"
 #include "tools/chisoctl/rpc.h"
 #include "tools/chisoctl/table.h"
@@ -315,7 +316,8 @@ void RenderPlanSummary(const apb::PlanSummary& summary, std::ostream& out) {
 class AssignmentCommands {
  public:
   AssignmentCommands(const Command& command, const ParsedArgs& args, std::string addr,
-                     absl::Duration timeout, std::istream& in, std::ostream& out, std::ostream& err)
+                     std::shared_ptr<grpc::Channel> channel, absl::Duration timeout,
+                     std::istream& in, std::ostream& out, std::ostream& err)
       : command_(command),
         args_(args),
         addr_(std::move(addr)),
@@ -324,8 +326,7 @@ class AssignmentCommands {
         in_(in),
         out_(out),
         err_(err),
-        stub_(apb::AssignmentService::NewStub(
-            grpc::CreateChannel(addr_, grpc::InsecureChannelCredentials()))) {}
+        stub_(apb::AssignmentService::NewStub(channel)) {}
 
   int Run() { return (this->*command_.run)(); }
 
@@ -1391,7 +1392,9 @@ int RunAssignmentCommand(const std::vector<std::string>& args, size_t area_at, P
   }
   std::istringstream no_input;
   std::istream& in = env.in != nullptr ? *env.in : no_input;
-  AssignmentCommands commands(*command, parsed, addr, timeout, in, out, err);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = Dial(addr, ResolveSecurity(parsed, env));
+  if (!channel.ok()) return UsageError(err, channel.status().message(), command);
+  AssignmentCommands commands(*command, parsed, addr, *channel, timeout, in, out, err);
   return commands.Run();
 }
 

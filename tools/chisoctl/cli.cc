@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -26,10 +27,9 @@
 #include "google/protobuf/util/json_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/client_context.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
 #include "tools/chisoctl/args.h"
 #include "tools/chisoctl/assignment_commands.h"
+#include "tools/chisoctl/connection.h"
 #include "tools/chisoctl/notification_commands.h"
 #include "tools/chisoctl/plan_file.h"
 #include "tools/chisoctl/plan_import.h"
@@ -114,7 +114,20 @@ Global flags (before or after the command):
   --json               print the response as protobuf JSON (snake_case names, every
                        field present) instead of a table; for scripts
   --timeout=DURATION   deadline of each call: 10s, 500ms, 1m (default 10s)
+  --tls-ca-file=FILE   CA bundle (PEM) the services' certificates are checked
+                       against (default: $CHISO_TLS_CA_FILE, else
+                       var/secrets/ca.pem when it exists, else the system's roots)
+  --tls-cert-file=FILE, --tls-key-file=FILE
+                       client certificate and key (PEM) for mutual TLS (default:
+                       $CHISO_TLS_CERT_FILE/$CHISO_TLS_KEY_FILE, else
+                       var/secrets/chisoctl.pem and .key when they exist)
+  --token-file=FILE    bearer token (JWT or API key) sent with every call (default:
+                       $CHISO_TOKEN_FILE, else var/secrets/chisoctl.token when it exists)
+  --plaintext          no TLS, for a suite started with --plaintext (default:
+                       $CHISO_PLAINTEXT=1); the token is then sent in clear
   -h, --help           this help
+  (var/secrets above: $CHISO_SECRETS_DIR when set, else var/secrets under the current
+  directory, where `make run` writes the local CA, certificates and the operator's key.)
 
 Files (-f): JSON in the protobuf JSON mapping of chiso.plan.v1.Plan, or YAML
 with the same structure; the format follows the extension (.json, .yaml,
@@ -155,8 +168,11 @@ struct Verb {
 };
 
 std::vector<FlagSpec> GlobalFlags() {
-  return {{"addr"},        {"assignment-addr"}, {"notification-addr"}, {"scoring-addr"},
-          {"json", false}, {"timeout"},         {"help", false, 'h'}};
+  std::vector<FlagSpec> flags = {
+      {"addr"},        {"assignment-addr"}, {"notification-addr"}, {"scoring-addr"},
+      {"json", false}, {"timeout"},         {"help", false, 'h'}};
+  for (FlagSpec& flag : SecurityFlags()) flags.push_back(std::move(flag));
+  return flags;
 }
 
 std::vector<FlagSpec> PlanFieldFlags() {
@@ -486,11 +502,13 @@ int ReportFailure(const grpc::Status& status, absl::string_view what, const std:
 
 class PlanCommands {
  public:
-  PlanCommands(const Verb& verb, const ParsedArgs& args, std::string addr, absl::Duration timeout,
-               bool json, std::istream& in, std::ostream& out, std::ostream& err)
+  PlanCommands(const Verb& verb, const ParsedArgs& args, std::string addr, Security security,
+               absl::Duration timeout, bool json, std::istream& in, std::ostream& out,
+               std::ostream& err)
       : verb_(verb),
         args_(args),
         addr_(std::move(addr)),
+        security_(std::move(security)),
         timeout_(timeout),
         json_(json),
         in_(in),
@@ -509,8 +527,9 @@ class PlanCommands {
       return Usage(err_, absl::StrCat("unexpected argument \"", args_.positional[expected], "\""),
                    &verb_);
     }
-    stub_ =
-        pb::PlanService::NewStub(grpc::CreateChannel(addr_, grpc::InsecureChannelCredentials()));
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = Dial(addr_, security_);
+    if (!channel.ok()) return Usage(err_, channel.status().message(), &verb_);
+    stub_ = pb::PlanService::NewStub(*channel);
     if (verb_.name == "create") return Create();
     if (verb_.name == "get") return Get();
     if (verb_.name == "list") return List();
@@ -729,6 +748,7 @@ class PlanCommands {
   const Verb& verb_;
   const ParsedArgs& args_;
   const std::string addr_;
+  const Security security_;
   const absl::Duration timeout_;
   const bool json_;
   std::istream& in_;
@@ -767,6 +787,26 @@ Environment Environment::FromProcess() {
   if (const char* addr = std::getenv("CHISO_ASSIGNMENT_ADDR"); addr != nullptr) {
     env.assignment_addr = addr;
   }
+  // Connection security: the variables, else the secrets directory of a
+  // suite started by `make run` (scripts/run.sh writes these files).
+  auto variable = [](const char* name) -> std::string {
+    const char* value = std::getenv(name);
+    return value == nullptr ? "" : value;
+  };
+  const std::string plaintext = absl::AsciiStrToLower(variable("CHISO_PLAINTEXT"));
+  env.plaintext = plaintext == "1" || plaintext == "true" || plaintext == "yes";
+  std::string secrets = variable("CHISO_SECRETS_DIR");
+  if (secrets.empty()) secrets = "var/secrets";
+  auto setting = [&](const char* name, const char* file) -> std::string {
+    std::string value = variable(name);
+    if (!value.empty()) return value;
+    const std::string path = absl::StrCat(secrets, "/", file);
+    return std::ifstream(path).good() ? path : "";
+  };
+  env.tls_ca_file = setting("CHISO_TLS_CA_FILE", "ca.pem");
+  env.tls_cert_file = setting("CHISO_TLS_CERT_FILE", "chisoctl.pem");
+  env.tls_key_file = setting("CHISO_TLS_KEY_FILE", "chisoctl.key");
+  env.token_file = setting("CHISO_TOKEN_FILE", "chisoctl.token");
   return env;
 }
 
@@ -781,6 +821,7 @@ namespace {
 // Where and how long to call, from the global flags.
 struct Connection {
   std::string addr;
+  Security security;
   absl::Duration timeout = kDefaultTimeout;
 };
 
@@ -791,6 +832,7 @@ int ResolveConnection(const ParsedArgs& parsed, const Environment& env, std::ost
   conn->addr = PlanServiceAddress(
       parsed.Has("addr") ? std::optional<std::string>(parsed.Get("addr")) : std::nullopt, env);
   if (conn->addr.empty()) return Usage(err, "--addr: must not be empty (HOST:PORT)", verb);
+  conn->security = ResolveSecurity(parsed, env);
   if (parsed.Has("timeout")) {
     absl::StatusOr<absl::Duration> timeout = ParseTimeout(parsed.Get("timeout"));
     if (!timeout.ok()) return Usage(err, timeout.status().message(), verb);
@@ -803,8 +845,9 @@ int ResolveConnection(const ParsedArgs& parsed, const Environment& env, std::ost
 // server). Exit 0 when SERVING, 1 when not, else the code of the failure.
 int RunHealth(const Connection& conn, const std::string& service, bool json, std::ostream& out,
               std::ostream& err) {
-  auto stub = grpc::health::v1::Health::NewStub(
-      grpc::CreateChannel(conn.addr, grpc::InsecureChannelCredentials()));
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = Dial(conn.addr, conn.security);
+  if (!channel.ok()) return Usage(err, channel.status().message());
+  auto stub = grpc::health::v1::Health::NewStub(*channel);
   grpc::health::v1::HealthCheckRequest request;
   request.set_service(service);
   grpc::health::v1::HealthCheckResponse response;
@@ -940,11 +983,12 @@ int RunChisoctl(const std::vector<std::string>& args, std::ostream& out, std::os
       return Usage(err, "--assignment-addr: must not be empty (HOST:PORT)", verb);
     }
     targets.timeout = conn.timeout;
+    targets.security = conn.security;
     targets.json = parsed.GetBool("json");
     return RunPlanImport(parsed, targets, in, out, err);
   }
-  PlanCommands commands(*verb, parsed, conn.addr, conn.timeout, parsed.GetBool("json"), in, out,
-                        err);
+  PlanCommands commands(*verb, parsed, conn.addr, conn.security, conn.timeout,
+                        parsed.GetBool("json"), in, out, err);
   return commands.Run();
 }
 

@@ -50,6 +50,15 @@ struct Environment {
   // person and task commands and "plan progress" when --assignment-addr is
   // not given; when both are empty the address is "localhost:50052".
   std::string assignment_addr;
+  // How calls are secured (connection.h), when no flag says: CHISO_PLAINTEXT
+  // ("1" or "true"), CHISO_TLS_CA_FILE, CHISO_TLS_CERT_FILE,
+  // CHISO_TLS_KEY_FILE and CHISO_TOKEN_FILE, else by FromProcess the files of
+  // the secrets directory ($CHISO_SECRETS_DIR, else ./var/secrets) that exist.
+  bool plaintext = false;
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string token_file;
 
   // Standard input and the process environment.
   static Environment FromProcess();

@@ -28,6 +28,7 @@
 #include "grpcpp/security/credentials.h"
 #include "tools/chisoctl/assignment_commands.h"
 #include "tools/chisoctl/command_table.h"
+#include "tools/chisoctl/connection.h"
 #include "tools/chisoctl/rpc.h"
 #include "tools/chisoctl/table.h"
 
@@ -454,8 +455,8 @@ void RenderPendingReminders(const npb::ListPendingRemindersResponse& response, s
 class NotificationCommands {
  public:
   NotificationCommands(const Command& command, const ParsedArgs& args, std::string addr,
-                       absl::Duration timeout, std::istream& in, std::ostream& out,
-                       std::ostream& err)
+                       std::shared_ptr<grpc::Channel> channel, absl::Duration timeout,
+                       std::istream& in, std::ostream& out, std::ostream& err)
       : command_(command),
         args_(args),
         addr_(std::move(addr)),
@@ -464,8 +465,7 @@ class NotificationCommands {
         in_(in),
         out_(out),
         err_(err),
-        stub_(npb::NotificationService::NewStub(
-            grpc::CreateChannel(addr_, grpc::InsecureChannelCredentials()))) {}
+        stub_(npb::NotificationService::NewStub(channel)) {}
 
   int Run() { return (this->*command_.run)(); }
 
@@ -1227,7 +1227,9 @@ int RunNotificationCommand(const std::vector<std::string>& args, size_t area_at,
   }
   std::istringstream no_input;
   std::istream& in = env.in != nullptr ? *env.in : no_input;
-  NotificationCommands commands(*command, parsed, addr, timeout, in, out, err);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = Dial(addr, ResolveSecurity(parsed, env));
+  if (!channel.ok()) return UsageError(err, channel.status().message(), command);
+  NotificationCommands commands(*command, parsed, addr, *channel, timeout, in, out, err);
   return commands.Run();
 }
 

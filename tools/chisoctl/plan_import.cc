@@ -266,8 +266,10 @@ class PlanImport {
     if (!issuer_unit.empty()) request.mutable_issuer()->set_unit(issuer_unit);
     request.set_commit(args_.GetBool("commit"));
 
-    auto stub = ppb::PlanService::NewStub(
-        grpc::CreateChannel(targets_.plan_addr, grpc::InsecureChannelCredentials()));
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+        Dial(targets_.plan_addr, targets_.security);
+    if (!channel.ok()) return Usage(err_, channel.status().message());
+    auto stub = ppb::PlanService::NewStub(*channel);
     ppb::ImportPlanDocumentResponse response;
     grpc::Status status = CallWithDeadline(*stub, &ppb::PlanService::Stub::ImportPlanDocument,
                                            targets_.timeout, request, &response);
@@ -372,8 +374,13 @@ class PlanImport {
       }
     }
     if (names.empty()) return;
-    auto stub = apb::AssignmentService::NewStub(
-        grpc::CreateChannel(targets_.assignment_addr, grpc::InsecureChannelCredentials()));
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+        Dial(targets_.assignment_addr, targets_.security);
+    if (!channel.ok()) {
+      units_note_ = absl::StrCat("Units not resolved: ", channel.status().message(), ".");
+      return;
+    }
+    auto stub = apb::AssignmentService::NewStub(*channel);
     for (const std::string& name : names) {
       apb::ResolveUnitRequest request;
       request.set_text(name);
@@ -484,8 +491,10 @@ class PlanImport {
     request.set_plan(plan);
     *request.mutable_drafts() = response.task_drafts();
     request.set_context_unit(context_);
-    auto stub = apb::AssignmentService::NewStub(
-        grpc::CreateChannel(targets_.assignment_addr, grpc::InsecureChannelCredentials()));
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+        Dial(targets_.assignment_addr, targets_.security);
+    if (!channel.ok()) return Usage(err_, channel.status().message());
+    auto stub = apb::AssignmentService::NewStub(*channel);
     apb::ImportTasksResponse result;
     grpc::Status status = CallWithDeadline(*stub, &apb::AssignmentService::Stub::ImportTasks,
                                            targets_.timeout, request, &result);

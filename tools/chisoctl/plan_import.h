@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "chiso/common/v1/schedule.pb.h"
 #include "tools/chisoctl/args.h"
+#include "tools/chisoctl/connection.h"
 
 namespace chiso::chisoctl {
 
@@ -28,6 +29,8 @@ struct PlanImportTargets {
   // The assignment service, HOST:PORT: names resolved in the review, tasks
   // created with --commit or --plan.
   std::string assignment_addr;
+  // How the calls are secured.
+  Security security;
   // Deadline of each call.
   absl::Duration timeout = absl::Seconds(10);
   // Print the responses as protobuf JSON instead of the review.

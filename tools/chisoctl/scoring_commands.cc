@@ -32,6 +32,7 @@
 #include "grpcpp/security/credentials.h"
 #include "tools/chisoctl/assignment_commands.h"
 #include "tools/chisoctl/command_table.h"
+#include "tools/chisoctl/connection.h"
 #include "tools/chisoctl/plan_file.h"
 #include "tools/chisoctl/rpc.h"
 #include "tools/chisoctl/table.h"
@@ -476,7 +477,8 @@ void RenderScorecard(const spb::ComputeScorecardResponse& response, std::ostream
 class ScoringCommands {
  public:
   ScoringCommands(const Command& command, const ParsedArgs& args, std::string addr,
-                  absl::Duration timeout, std::istream& in, std::ostream& out, std::ostream& err)
+                  std::shared_ptr<grpc::Channel> channel, absl::Duration timeout, std::istream& in,
+                  std::ostream& out, std::ostream& err)
       : command_(command),
         args_(args),
         addr_(std::move(addr)),
@@ -485,8 +487,7 @@ class ScoringCommands {
         in_(in),
         out_(out),
         err_(err),
-        stub_(spb::ScoringService::NewStub(
-            grpc::CreateChannel(addr_, grpc::InsecureChannelCredentials()))) {}
+        stub_(spb::ScoringService::NewStub(channel)) {}
 
   int Run() { return (this->*command_.run)(); }
 
@@ -1291,7 +1292,9 @@ int RunScoringCommand(const std::vector<std::string>& args, size_t area_at, Pars
   }
   std::istringstream no_input;
   std::istream& in = env.in != nullptr ? *env.in : no_input;
-  ScoringCommands commands(*command, parsed, addr, timeout, in, out, err);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = Dial(addr, ResolveSecurity(parsed, env));
+  if (!channel.ok()) return UsageError(err, channel.status().message(), command);
+  ScoringCommands commands(*command, parsed, addr, *channel, timeout, in, out, err);
   return commands.Run();
 }
 
