@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/audit/audit_log.h"
 #include "common/storage/query.h"
 #include "common/text/text.h"
 
@@ -111,6 +112,16 @@ CREATE TABLE remembered_plans (
   body {blob} NOT NULL
 );
 )sql";
+
+// The issuer of each remembered plan, so that lists can be limited to the
+// plans of a caller's subtree in SQL.
+constexpr absl::string_view kSchemaV3 = R"sql(
+ALTER TABLE remembered_plans ADD COLUMN issuer_unit_id TEXT;
+CREATE INDEX remembered_plans_by_issuer ON remembered_plans (issuer_unit_id, id);
+)sql";
+
+// The first version of the audit trail's migrations.
+constexpr int kAuditFirstVersion = 4;
 
 constexpr absl::string_view kUnits = "units/";
 constexpr absl::string_view kPeople = "people/";
@@ -229,6 +240,16 @@ absl::Status ReadPage(Tx& tx, const std::string& sql, const std::vector<Value>& 
 }
 
 // ---- Units ----------------------------------------------------------------
+
+// "(SELECT id FROM …)": the ids of the unit `unit_param` (a placeholder) and
+// of every unit below it, at most kMaxUnitDepth levels down.
+std::string SubtreeSql(const std::string& unit_param) {
+  return absl::StrCat(
+      "(WITH RECURSIVE sub (id, depth) AS (SELECT id, 0 FROM units WHERE id = ", unit_param,
+      " UNION SELECT c.id, s.depth + 1 FROM units c JOIN sub s ON c.parent_id = s.id "
+      "WHERE s.depth < ",
+      kMaxUnitDepth, ") SELECT id FROM sub)");
+}
 
 absl::StatusOr<std::vector<std::string>> SubtreeIn(Tx& tx, const std::string& id) {
   absl::StatusOr<std::vector<Row>> rows = tx.Query(
@@ -553,13 +574,10 @@ class SqlAssignmentStore : public AssignmentStore {
       absl::StrAppend(&sql, " AND u.parent_id = ", param(query.parent_id));
     }
     if (!query.ancestor_id.empty()) {
-      absl::StrAppend(
-          &sql,
-          " AND u.id IN (WITH RECURSIVE sub (id, depth) AS (SELECT id, 0 FROM units WHERE id = ",
-          param(query.ancestor_id),
-          " UNION SELECT c.id, s.depth + 1 FROM units c JOIN sub s ON c.parent_id = s.id "
-          "WHERE s.depth < ",
-          kMaxUnitDepth, ") SELECT id FROM sub)");
+      absl::StrAppend(&sql, " AND u.id IN ", SubtreeSql(param(query.ancestor_id)));
+    }
+    if (query.scope_id.has_value()) {
+      absl::StrAppend(&sql, " AND u.id IN ", SubtreeSql(param(*query.scope_id)));
     }
     if (!query.kinds.empty()) absl::StrAppend(&sql, " AND u.kind IN ", param.InEnums(query.kinds));
     if (!query.code.empty()) absl::StrAppend(&sql, " AND u.code = ", param(query.code));
@@ -596,6 +614,41 @@ class SqlAssignmentStore : public AssignmentStore {
     if (!status.ok()) return status;
     return units;
   }
+
+  absl::StatusOr<bool> InSubtree(const std::string& ancestor_id,
+                                 const std::string& unit_id) override {
+    if (ancestor_id.empty() || unit_id.empty()) return false;
+    bool found = false;
+    absl::Status status = db_->Read([&](Tx& tx) -> absl::Status {
+      absl::StatusOr<std::vector<Row>> rows = tx.Query(
+          absl::StrCat("WITH RECURSIVE up (id, depth) AS (SELECT id, 0 FROM units WHERE id = $1 "
+                       "UNION SELECT u.parent_id, a.depth + 1 FROM units u JOIN up a ON u.id = "
+                       "a.id WHERE u.parent_id IS NOT NULL AND a.depth < ",
+                       kMaxUnitDepth, ") SELECT 1 FROM up WHERE id = $2 LIMIT 1"),
+          {unit_id, ancestor_id});
+      if (!rows.ok()) return rows.status();
+      found = !rows->empty();
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
+    return found;
+  }
+
+  absl::StatusOr<std::vector<UnitParent>> UnitParents() override {
+    std::vector<UnitParent> links;
+    absl::Status status = db_->Read([&](Tx& tx) -> absl::Status {
+      absl::StatusOr<std::vector<Row>> rows =
+          tx.Query("SELECT id, parent_id FROM units ORDER BY id");
+      if (!rows.ok()) return rows.status();
+      links.reserve(rows->size());
+      for (const Row& row : *rows) links.push_back(UnitParent{row.Text(0), row.Text(1)});
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
+    return links;
+  }
+
+  storage::Database* database() override { return db_; }
 
   absl::StatusOr<std::vector<std::string>> Subtree(const std::string& id) override {
     absl::StatusOr<std::vector<std::string>> ids;
@@ -720,6 +773,9 @@ class SqlAssignmentStore : public AssignmentStore {
     if (!query.name_key.empty()) {
       absl::StrAppend(&sql, " AND p.name_key LIKE ",
                       param(storage::ContainsPattern(query.name_key)), " ESCAPE '\\'");
+    }
+    if (query.scope_id.has_value()) {
+      absl::StrAppend(&sql, " AND p.unit_id IN ", SubtreeSql(param(*query.scope_id)));
     }
     absl::StrAppend(&sql, " ORDER BY p.id LIMIT ", param(static_cast<int64_t>(query.limit + 1)));
     PersonPage page;
@@ -879,6 +935,16 @@ class SqlAssignmentStore : public AssignmentStore {
       absl::StrAppend(&sql, " AND t.next_due >= ", param(query.due_from));
     }
     if (!query.due_to.empty()) absl::StrAppend(&sql, " AND t.next_due <= ", param(query.due_to));
+    if (query.scope_id.has_value()) {
+      const std::string scope = param(*query.scope_id);
+      absl::StrAppend(&sql,
+                      " AND (EXISTS (SELECT 1 FROM task_units su WHERE su.task_id = t.id AND "
+                      "su.unit_id IN ",
+                      SubtreeSql(scope),
+                      ") OR t.plan_id IN (SELECT rp.id FROM remembered_plans rp WHERE "
+                      "rp.issuer_unit_id IN ",
+                      SubtreeSql(scope), "))");
+    }
     absl::StrAppend(&sql, " ORDER BY t.id LIMIT ", param(static_cast<int64_t>(query.limit + 1)));
     TaskPage page;
     absl::Status status = db_->Read([&](Tx& tx) {
@@ -954,13 +1020,18 @@ class SqlAssignmentStore : public AssignmentStore {
     *kept.mutable_period() = plan.period();
     *kept.mutable_issued_on() = plan.issued_on();
     *kept.mutable_reminder_policy() = plan.reminder_policy();
+    *kept.mutable_issuer() = plan.issuer();
     const std::string body = kept.SerializeAsString();
+    const Value issuer = NullIfEmpty(IdOf(plan.issuer().unit(), kUnits));
     return db_->Transact([&](Tx& tx) -> absl::Status {
       absl::StatusOr<int64_t> n =
-          tx.Exec("UPDATE remembered_plans SET body = $2 WHERE id = $1", {id, Blob{body}});
+          tx.Exec("UPDATE remembered_plans SET body = $2, issuer_unit_id = $3 WHERE id = $1",
+                  {id, Blob{body}, issuer});
       if (!n.ok()) return n.status();
       if (*n > 0) return absl::OkStatus();
-      return tx.Exec("INSERT INTO remembered_plans (id, body) VALUES ($1, $2)", {id, Blob{body}})
+      return tx
+          .Exec("INSERT INTO remembered_plans (id, body, issuer_unit_id) VALUES ($1, $2, $3)",
+                {id, Blob{body}, issuer})
           .status();
     });
   }
@@ -1136,10 +1207,18 @@ class SqlAssignmentStore : public AssignmentStore {
 }  // namespace
 
 const std::vector<storage::Migration>& AssignmentMigrations() {
-  static const auto* migrations = new std::vector<storage::Migration>{
-      storage::PortableMigration(1, "create units, people, tasks and progress reports", kSchemaV1),
-      storage::PortableMigration(2, "remember plans for reminders", kSchemaV2),
-  };
+  static const auto* migrations = [] {
+    auto* list = new std::vector<storage::Migration>{
+        storage::PortableMigration(1, "create units, people, tasks and progress reports",
+                                   kSchemaV1),
+        storage::PortableMigration(2, "remember plans for reminders", kSchemaV2),
+        storage::PortableMigration(3, "remember the issuer of plans", kSchemaV3),
+    };
+    for (storage::Migration& m : audit::AuditMigrations(kAuditFirstVersion)) {
+      list->push_back(std::move(m));
+    }
+    return list;
+  }();
   return *migrations;
 }
 

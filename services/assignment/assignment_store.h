@@ -60,6 +60,9 @@ struct UnitQuery {
   // "YYYY-MM-DD": only units existing on that day (valid_from ≤ day ≤
   // valid_to, a missing bound being open).
   std::string valid_on;
+  // Only units in the subtree of this unit (the unit included): the scope of
+  // a restricted caller. An empty id matches nothing; nullopt, everything.
+  std::optional<std::string> scope_id;
   std::string after_id;  // keyset cursor: ids greater than this
   int limit = 50;
 };
@@ -86,6 +89,8 @@ struct MergeResult {
 struct PersonQuery {
   std::vector<std::string> unit_ids;  // works in one of these units
   std::string name_key;               // substring of the display name's MatchKey
+  // Only people of a unit in the subtree of this unit (as UnitQuery).
+  std::optional<std::string> scope_id;
   std::string after_id;
   int limit = 50;
 };
@@ -113,6 +118,10 @@ struct TaskQuery {
   // bound.
   std::string due_from;
   std::string due_to;
+  // Only tasks that a unit in the subtree of this unit leads or coordinates,
+  // or whose plan (as remembered, RememberPlan) was issued by one: the scope
+  // of a restricted caller. An empty id matches nothing; nullopt, everything.
+  std::optional<std::string> scope_id;
   std::string after_id;
   int limit = 50;
 };
@@ -143,9 +152,20 @@ struct TaskCount {
   int64_t count = 0;
 };
 
+// One unit and its parent's id ("" for a root), for the unit tree that other
+// services keep (UnitTreePublisher).
+struct UnitParent {
+  std::string id;
+  std::string parent_id;
+};
+
 class AssignmentStore {
  public:
   virtual ~AssignmentStore() = default;
+
+  // The database the store writes to, for what shares its transactions (the
+  // audit log); null when the store keeps no database.
+  virtual storage::Database* database() { return nullptr; }
 
   // ---- Units --------------------------------------------------------------
 
@@ -171,6 +191,12 @@ class AssignmentStore {
   // then ascending. Safe on corrupt data: a parent cycle ends the walk and no
   // path deeper than kMaxUnitDepth is followed. Errors: NotFound.
   virtual absl::StatusOr<std::vector<std::string>> Subtree(const std::string& id) = 0;
+  // True when `unit_id` is `ancestor_id` or lies below it (following parents
+  // at most kMaxUnitDepth levels up). An unknown unit lies below nothing.
+  virtual absl::StatusOr<bool> InSubtree(const std::string& ancestor_id,
+                                         const std::string& unit_id) = 0;
+  // Every unit's id and parent id, ordered by id (ended and merged included).
+  virtual absl::StatusOr<std::vector<UnitParent>> UnitParents() = 0;
   // Merges unit `from_id` into `into_id` in one transaction: `from` gets
   // `valid_to` (the last day it exists), merged_into and state
   // MERGED; every open task it leads moves its lead to `into` (lead_unit takes
@@ -264,9 +290,11 @@ class AssignmentStore {
   virtual absl::StatusOr<std::vector<std::string>> OpenTaskIds() = 0;
   // When the latest progress report on the task was made; nullopt if none.
   virtual absl::StatusOr<std::optional<absl::Time>> LastReportTime(const std::string& task_id) = 0;
-  // Keeps what task reminders need of a plan (name, number, title, status,
-  // period, date of issue, reminder policy), as last read from the plan service, so reminders can
-  // be rebuilt without calling it. Other fields of `plan` are not kept.
+  // Keeps what task reminders and scope checks need of a plan (name, number,
+  // title, status, period, date of issue, reminder policy, issuer), as last
+  // read from the plan service, so reminders can be rebuilt and lists
+  // limited to a caller's scope without calling it. Other fields of `plan`
+  // are not kept.
   virtual absl::Status RememberPlan(const chiso::plan::v1::Plan& plan) = 0;
   // The plan as remembered; nullopt if never seen.
   virtual absl::StatusOr<std::optional<chiso::plan::v1::Plan>> RememberedPlan(
@@ -280,7 +308,8 @@ inline constexpr int kMaxUnitDepth = 64;
 // hundred; the limit bounds what summaries and reminders read per plan.
 inline constexpr int kMaxTasksPerPlan = 5000;
 
-// The schema of the assignment service, per dialect.
+// The schema of the assignment service, per dialect, the audit trail's
+// (audit::AuditMigrations) last.
 const std::vector<storage::Migration>& AssignmentMigrations();
 
 // An AssignmentStore on `db` (migrated by the caller with

@@ -20,14 +20,15 @@
 #include "common/log/log.h"
 #include "common/reminders/policy.h"
 #include "common/reminders/producer_flags.h"
+#include "common/server/auth_flags.h"
 #include "common/server/server.h"
 #include "common/server/service_main.h"
+#include "common/server/transport.h"
 #include "common/status/grpc_status.h"
 #include "common/storage/database.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/client_context.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
+#include "services/assignment/assignment_access.h"
 #include "services/assignment/assignment_metrics.h"
 #include "services/assignment/assignment_service.h"
 #include "services/assignment/assignment_store.h"
@@ -35,6 +36,7 @@
 #include "services/assignment/task_manager.h"
 #include "services/assignment/task_reminder_source.h"
 #include "services/assignment/unit_manager.h"
+#include "services/assignment/unit_tree_publisher.h"
 
 ABSL_FLAG(std::string, listen, "0.0.0.0:50052", "gRPC address to listen on (env CHISO_LISTEN)");
 ABSL_FLAG(std::string, metrics_listen, "0.0.0.0:9102",
@@ -53,6 +55,10 @@ ABSL_FLAG(std::string, today, "",
           "Business date the service takes as today (30/4/2024 or 2024-04-30), for rehearsals "
           "and audits of timeliness; empty: the real date in Asia/Ho_Chi_Minh");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error (env CHISO_LOG_LEVEL)");
+ABSL_FLAG(absl::Duration, unit_tree_push_interval, absl::Seconds(60),
+          "How often the unit tree is sent to the plan service when no unit changes (it is "
+          "also sent at start and after every change to units; an unchanged tree is not "
+          "resent) (env CHISO_UNIT_TREE_PUSH_INTERVAL)");
 ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(5),
           "How long health reports NOT_SERVING before shutdown starts");
 
@@ -63,6 +69,7 @@ absl::Status PlanServiceHealthy(const std::shared_ptr<grpc::Channel>& channel) {
   auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  chiso::AttachServiceCredential(&context);
   grpc::health::v1::HealthCheckRequest request;
   request.set_service("chiso.plan.v1.PlanService");
   grpc::health::v1::HealthCheckResponse response;
@@ -95,6 +102,19 @@ int main(int argc, char** argv) {
     std::cerr << "--due_soon_days: must not be negative\n";
     return 2;
   }
+  if (absl::GetFlag(FLAGS_unit_tree_push_interval) <= absl::ZeroDuration()) {
+    std::cerr << "--unit_tree_push_interval: must be positive\n";
+    return 2;
+  }
+
+  absl::StatusOr<std::shared_ptr<const chiso::auth::Authenticator>> authenticator =
+      chiso::AuthenticatorFromFlags();
+  if (!authenticator.ok()) return chiso::FailToStart("assignment", authenticator.status());
+  std::unique_ptr<chiso::auth::AccessGate> gate =
+      chiso::assignment::NewAssignmentGate(*authenticator);
+  if (!gate->authentication_on()) {
+    chiso::log::Warning("authentication is off (--auth=off): every caller may do everything");
+  }
 
   absl::StatusOr<chiso::reminders::ProducerSetup> reminders =
       chiso::reminders::ProducerSetupFromFlags("assignment");
@@ -111,8 +131,10 @@ int main(int argc, char** argv) {
       chiso::assignment::AssignmentMigrations());
   if (!db.ok()) return chiso::FailToStart("assignment", db.status());
 
-  std::shared_ptr<grpc::Channel> plan_channel =
-      grpc::CreateChannel(absl::GetFlag(FLAGS_plan_addr), grpc::InsecureChannelCredentials());
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      chiso::ServiceChannel(absl::GetFlag(FLAGS_plan_addr));
+  if (!channel.ok()) return chiso::FailToStart("assignment", channel.status());
+  std::shared_ptr<grpc::Channel> plan_channel = *channel;
   std::unique_ptr<chiso::assignment::PlanClient> plans =
       chiso::assignment::NewGrpcPlanClient(plan_channel);
   std::unique_ptr<chiso::assignment::AssignmentStore> store =
@@ -137,7 +159,10 @@ int main(int argc, char** argv) {
   task_options.evidence_required_default = absl::GetFlag(FLAGS_evidence_required);
   chiso::assignment::TaskManager tasks(store.get(), plans.get(), &*catalog, clock, &ids,
                                        task_options);
-  chiso::assignment::AssignmentServiceImpl service(&units, &tasks);
+  // The audit trail lives in the service's database (its migrations are the
+  // last of AssignmentMigrations()).
+  chiso::audit::AuditLog audit(db->get());
+  chiso::assignment::AssignmentServiceImpl service(&units, &tasks, gate.get(), &audit);
 
   auto registry = std::make_shared<prometheus::Registry>();
   chiso::assignment::AssignmentMetrics metrics(*registry);
@@ -162,6 +187,14 @@ int main(int argc, char** argv) {
     return absl::OkStatus();
   };
 
+  // The plan service's copy of the unit tree: pushed at start, after every
+  // change to units and periodically; a failed push never fails a unit RPC.
+  chiso::assignment::UnitTreePublisherOptions publisher_options;
+  publisher_options.interval = absl::GetFlag(FLAGS_unit_tree_push_interval);
+  chiso::assignment::UnitTreePublisher publisher(store.get(), plan_channel, registry.get(),
+                                                 publisher_options);
+  service.SetUnitChangeListener([&publisher] { publisher.Changed(); });
+
   chiso::ServerOptions options;
   options.service_name = "assignment";
   options.listen_address = absl::GetFlag(FLAGS_listen);
@@ -171,6 +204,8 @@ int main(int argc, char** argv) {
       options, {{chiso::assignment::v1::AssignmentService::service_full_name(), &service}},
       registry, health);
   if (!server.ok()) return chiso::FailToStart("assignment", server.status());
+
+  publisher.Start();
 
   // Reminders of tasks: synced after each committed change, reconciled by
   // the elected replica. A Redis outage never fails a task write.
@@ -189,6 +224,7 @@ int main(int argc, char** argv) {
 
   chiso::WaitForShutdownSignal(**server);
   (*server)->Wait();
+  publisher.Stop();
   if (producer != nullptr) producer->Stop();
   return 0;
 }

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "chiso/plan/v1/plan_service.grpc.pb.h"
+#include "common/server/transport.h"
 #include "common/status/grpc_status.h"
 #include "grpcpp/client_context.h"
 
@@ -20,6 +21,8 @@ class GrpcPlanClient : public PlanClient {
   absl::StatusOr<pv1::Plan> GetPlan(absl::string_view name) override {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(timeout_));
+    // The plan service knows this service by its own credential.
+    AttachServiceCredential(&context);
     pv1::GetPlanRequest request;
     request.set_name(std::string(name));
     pv1::Plan plan;

@@ -164,7 +164,54 @@ absl::Status ResolveRef(const UnitDirectory& directory, const std::string& conte
   return absl::OkStatus();
 }
 
+// The pinned plans of this thread and the manager they belong to.
+thread_local const TaskManager* pinned_owner = nullptr;
+thread_local PlanClient* pinned_client = nullptr;
+
+// Serves the plans read before a change; nothing else.
+class PinnedPlanClient : public PlanClient {
+ public:
+  explicit PinnedPlanClient(
+      std::vector<std::pair<std::string, absl::StatusOr<chiso::plan::v1::Plan>>> plans)
+      : plans_(std::move(plans)) {}
+
+  absl::StatusOr<chiso::plan::v1::Plan> GetPlan(absl::string_view name) override {
+    for (const auto& [pinned, plan] : plans_) {
+      if (pinned == name) return plan;
+    }
+    return absl::FailedPreconditionError(
+        absl::StrCat(name, " was not read from the plan service before the change"));
+  }
+
+ private:
+  std::vector<std::pair<std::string, absl::StatusOr<chiso::plan::v1::Plan>>> plans_;
+};
+
 }  // namespace
+
+TaskManager::PinnedPlans::PinnedPlans(
+    TaskManager* manager,
+    std::vector<std::pair<std::string, absl::StatusOr<chiso::plan::v1::Plan>>> plans)
+    : client_(std::make_unique<PinnedPlanClient>(std::move(plans))),
+      previous_owner_(pinned_owner),
+      previous_client_(pinned_client) {
+  pinned_owner = manager;
+  pinned_client = client_.get();
+}
+
+TaskManager::PinnedPlans::~PinnedPlans() {
+  pinned_owner = previous_owner_;
+  pinned_client = previous_client_;
+}
+
+PlanClient& TaskManager::Plans() {
+  if (pinned_owner == this && pinned_client != nullptr) return *pinned_client;
+  return *plans_;
+}
+
+absl::StatusOr<chiso::plan::v1::Plan> TaskManager::GetPlan(absl::string_view name) {
+  return Plans().GetPlan(name);
+}
 
 TaskManager::TaskManager(AssignmentStore* store, PlanClient* plans, const Catalog* catalog,
                          const civil::Clock* clock, IdGenerator* ids, TaskManagerOptions options)
@@ -200,7 +247,7 @@ PlanFacts TaskManager::NoteFacts(const chiso::plan::v1::Plan& plan) {
 }
 
 absl::StatusOr<PlanFacts> TaskManager::FactsOf(const std::string& plan_name) {
-  absl::StatusOr<chiso::plan::v1::Plan> plan = plans_->GetPlan(plan_name);
+  absl::StatusOr<chiso::plan::v1::Plan> plan = Plans().GetPlan(plan_name);
   if (!plan.ok()) return plan.status();
   return NoteFacts(*plan);
 }
@@ -319,7 +366,7 @@ absl::StatusOr<apb::Task> TaskManager::CreateTask(const apb::CreateTaskRequest& 
   if (!request.has_task()) return absl::InvalidArgumentError("task: required");
   apb::Task task = request.task();
   ClearOutputFields(task);
-  absl::StatusOr<chiso::plan::v1::Plan> plan = PlanOpenForTasks(*plans_, "task.plan", task.plan());
+  absl::StatusOr<chiso::plan::v1::Plan> plan = PlanOpenForTasks(Plans(), "task.plan", task.plan());
   if (!plan.ok()) return plan.status();
   const PlanFacts facts = NoteFacts(*plan);
   if (absl::Status s = ValidateAndNormalizeTask(*catalog_, facts, task); !s.ok()) return s;
@@ -347,16 +394,17 @@ absl::StatusOr<apb::Task> TaskManager::GetTask(const apb::GetTaskRequest& reques
 }
 
 absl::StatusOr<apb::ListTasksResponse> TaskManager::ListTasks(
-    const apb::ListTasksRequest& request) {
+    const apb::ListTasksRequest& request, const std::optional<std::string>& scope) {
   absl::StatusOr<int> size = NormalizePageSize(request.page_size());
   if (!size.ok()) return size.status();
   const apb::TaskFilter& filter = request.filter();
   TaskQuery query;
   query.limit = kStoreBatch;
+  query.scope_id = scope;
   if (!filter.plan().empty()) {
     absl::StatusOr<std::string> plan_id = ParseName("filter.plan", "plans/", filter.plan());
     if (!plan_id.ok()) return plan_id.status();
-    absl::StatusOr<chiso::plan::v1::Plan> plan = plans_->GetPlan(filter.plan());
+    absl::StatusOr<chiso::plan::v1::Plan> plan = Plans().GetPlan(filter.plan());
     if (!plan.ok()) return plan.status();
     query.plan_id = *plan_id;
   }
@@ -515,8 +563,8 @@ absl::StatusOr<apb::Task> TaskManager::UpdateTask(const apb::UpdateTaskRequest& 
   // (or one whose units have since merged): only other changes need the plan
   // open and the units current.
   absl::StatusOr<chiso::plan::v1::Plan> plan =
-      only_description ? plans_->GetPlan(read->plan())
-                       : PlanOpenForTasks(*plans_, "task.plan", read->plan());
+      only_description ? Plans().GetPlan(read->plan())
+                       : PlanOpenForTasks(Plans(), "task.plan", read->plan());
   if (!plan.ok()) return plan.status();
   const PlanFacts facts = NoteFacts(*plan);
 
@@ -646,7 +694,7 @@ absl::StatusOr<apb::Task> TaskManager::ReopenTask(const apb::ReopenTaskRequest& 
   }
   absl::StatusOr<apb::Task> read = store_->GetTask(*id);
   if (!read.ok()) return read.status();
-  absl::StatusOr<chiso::plan::v1::Plan> plan = PlanOpenForTasks(*plans_, "task.plan", read->plan());
+  absl::StatusOr<chiso::plan::v1::Plan> plan = PlanOpenForTasks(Plans(), "task.plan", read->plan());
   if (!plan.ok()) return plan.status();
   const PlanFacts facts = NoteFacts(*plan);
   const std::string reason = text::CollapseWhitespace(text::NormalizeNfc(request.reason()));
@@ -701,7 +749,7 @@ absl::StatusOr<apb::ReportProgressResponse> TaskManager::ReportProgress(
   if (!id.ok()) return id.status();
   absl::StatusOr<apb::Task> read = store_->GetTask(*id);
   if (!read.ok()) return read.status();
-  absl::StatusOr<chiso::plan::v1::Plan> plan = PlanOpenForTasks(*plans_, "task.plan", read->plan());
+  absl::StatusOr<chiso::plan::v1::Plan> plan = PlanOpenForTasks(Plans(), "task.plan", read->plan());
   if (!plan.ok()) return plan.status();
   const PlanFacts facts = NoteFacts(*plan);
   const absl::CivilDay today = Today();
@@ -876,7 +924,7 @@ absl::StatusOr<apb::UnitSummary> TaskManager::GetUnitSummary(
   if (!request.plan().empty()) {
     absl::StatusOr<std::string> plan_id = ParseName("plan", "plans/", request.plan());
     if (!plan_id.ok()) return plan_id.status();
-    absl::StatusOr<chiso::plan::v1::Plan> plan = plans_->GetPlan(request.plan());
+    absl::StatusOr<chiso::plan::v1::Plan> plan = Plans().GetPlan(request.plan());
     if (!plan.ok()) return plan.status();
   }
   absl::StatusOr<std::vector<std::string>> history =
@@ -946,17 +994,24 @@ absl::StatusOr<apb::UnitSummary> TaskManager::GetUnitSummary(
 }
 
 absl::StatusOr<apb::PlanSummary> TaskManager::GetPlanSummary(
-    const apb::GetPlanSummaryRequest& request) {
+    const apb::GetPlanSummaryRequest& request,
+    const std::function<bool(const apb::Task&)>& visible) {
   absl::StatusOr<std::string> plan_id = ParseName("plan", "plans/", request.plan());
   if (!plan_id.ok()) return plan_id.status();
   absl::StatusOr<absl::CivilDay> day = SummaryDay(request.as_of());
   if (!day.ok()) return day.status();
   const absl::CivilDay today = *day;
-  absl::StatusOr<chiso::plan::v1::Plan> plan = plans_->GetPlan(request.plan());
+  absl::StatusOr<chiso::plan::v1::Plan> plan = Plans().GetPlan(request.plan());
   if (!plan.ok()) return plan.status();
   const PlanFacts facts = NoteFacts(*plan);
   absl::StatusOr<std::vector<apb::Task>> tasks = store_->ListAllTasksForPlan(*plan_id);
   if (!tasks.ok()) return tasks.status();
+  if (visible) {
+    tasks->erase(std::remove_if(tasks->begin(), tasks->end(),
+                                [&](const apb::Task& t) { return !visible(t); }),
+                 tasks->end());
+    if (tasks->empty()) return absl::NotFoundError(absl::StrCat(request.plan(), " not found"));
+  }
   for (apb::Task& t : *tasks) ComputeDerived(facts, today, options_.due_soon_days, t);
   apb::PlanSummary summary;
   summary.set_plan(request.plan());
@@ -1053,7 +1108,7 @@ apb::UnitResolution ResolveDraftUnit(const UnitDirectory& directory, const std::
 
 absl::StatusOr<apb::ImportTasksResponse> TaskManager::ImportTasks(
     const apb::ImportTasksRequest& request) {
-  absl::StatusOr<chiso::plan::v1::Plan> plan = PlanOpenForTasks(*plans_, "plan", request.plan());
+  absl::StatusOr<chiso::plan::v1::Plan> plan = PlanOpenForTasks(Plans(), "plan", request.plan());
   if (!plan.ok()) return plan.status();
   const std::string plan_id = request.plan().substr(request.plan().rfind('/') + 1);
   if (request.drafts().empty()) {

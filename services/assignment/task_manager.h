@@ -13,8 +13,12 @@
 // letters, digits, '-', '_' or '.'; a malformed name is InvalidArgument
 // naming the field.
 
+#include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -71,7 +75,11 @@ class TaskManager {
   // last (due date, id) key and a fingerprint of the filter. Errors:
   // InvalidArgument (page size, token, filter); NotFound for a filter unit
   // or plan that does not exist.
-  absl::StatusOr<apb::ListTasksResponse> ListTasks(const apb::ListTasksRequest& request);
+  // `scope`, when set, limits the tasks to those a unit of that unit id's
+  // subtree leads or coordinates or whose plan it issued (the scope of a
+  // restricted caller; "" lists nothing).
+  absl::StatusOr<apb::ListTasksResponse> ListTasks(
+      const apb::ListTasksRequest& request, const std::optional<std::string>& scope = std::nullopt);
 
   // Updates the masked fields (objective_id, component, title, description,
   // lead_unit, coordinating_units, supervisor_person, supervisor_post,
@@ -145,14 +153,43 @@ class TaskManager {
   // A plan's tasks and occurrences by timeliness, on-time ratio and the
   // accountability matrix (Accountability). Errors: InvalidArgument (name);
   // NotFound for the plan.
-  absl::StatusOr<apb::PlanSummary> GetPlanSummary(const apb::GetPlanSummaryRequest& request);
+  // `visible`, when given, keeps only the tasks it accepts (a caller who sees
+  // part of the plan); NotFound for the plan when it accepts none.
+  absl::StatusOr<apb::PlanSummary> GetPlanSummary(
+      const apb::GetPlanSummaryRequest& request,
+      const std::function<bool(const apb::Task&)>& visible = nullptr);
 
   // Every task, with timeliness and occurrences as of today (the domain
   // metrics, which move with the clock). Errors: those of the store and of
   // the plan service.
   absl::StatusOr<std::vector<apb::Task>> CurrentTasks();
 
+  // The plan `name` as the plan service (or the pinned plans, below) has it.
+  absl::StatusOr<chiso::plan::v1::Plan> GetPlan(absl::string_view name);
+
+  // Plans read before a change, which the change then uses instead of asking
+  // the plan service: a caller that runs the change inside a database
+  // transaction (the audit log's) must not wait on another service there.
+  // While it lives, this manager's calls on the constructing thread read
+  // plans only from it: another plan is FailedPrecondition.
+  class PinnedPlans {
+   public:
+    PinnedPlans(TaskManager* manager,
+                std::vector<std::pair<std::string, absl::StatusOr<chiso::plan::v1::Plan>>> plans);
+    ~PinnedPlans();
+    PinnedPlans(const PinnedPlans&) = delete;
+    PinnedPlans& operator=(const PinnedPlans&) = delete;
+
+   private:
+    std::unique_ptr<PlanClient> client_;
+    const TaskManager* previous_owner_;
+    PlanClient* previous_client_;
+  };
+
  private:
+  // The plan client of this call: the pinned plans when a PinnedPlans of
+  // this manager lives on this thread, else the plan service.
+  PlanClient& Plans();
   absl::CivilDay Today() const;
   // Facts of the plan `name` (NotFound when the plan service has none).
   absl::StatusOr<PlanFacts> FactsOf(const std::string& plan_name);

@@ -106,12 +106,14 @@ absl::StatusOr<Unit> UnitManager::GetUnit(const pb::GetUnitRequest& request) {
   return Present(*std::move(unit));
 }
 
-absl::StatusOr<pb::ListUnitsResponse> UnitManager::ListUnits(const pb::ListUnitsRequest& request) {
+absl::StatusOr<pb::ListUnitsResponse> UnitManager::ListUnits(
+    const pb::ListUnitsRequest& request, const std::optional<std::string>& scope) {
   absl::StatusOr<int> size = NormalizePageSize(request.page_size());
   if (!size.ok()) return size.status();
   const pb::UnitFilter& filter = request.filter();
   UnitQuery query;
   query.limit = kAll;
+  query.scope_id = scope;
   if (!filter.parent().empty()) {
     absl::StatusOr<std::string> id = ParseUnitName("filter.parent", filter.parent());
     if (!id.ok()) return id.status();
@@ -383,12 +385,13 @@ absl::StatusOr<Person> UnitManager::GetPerson(const pb::GetPersonRequest& reques
 }
 
 absl::StatusOr<pb::ListPeopleResponse> UnitManager::ListPeople(
-    const pb::ListPeopleRequest& request) {
+    const pb::ListPeopleRequest& request, const std::optional<std::string>& scope) {
   absl::StatusOr<int> size = NormalizePageSize(request.page_size());
   if (!size.ok()) return size.status();
   const pb::PersonFilter& filter = request.filter();
   PersonQuery query;
   query.limit = kAll;
+  query.scope_id = scope;
   if (!filter.unit().empty()) {
     absl::StatusOr<std::string> id = ParseUnitName("filter.unit", filter.unit());
     if (!id.ok()) return id.status();

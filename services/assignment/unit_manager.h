@@ -11,6 +11,7 @@
 // Every returned Unit carries `state` computed on the business day (UTC+7)
 // of the clock; the stored state is never trusted.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,7 +54,10 @@ class UnitManager {
   // Errors: InvalidArgument for a negative page size, a malformed or foreign
   // page token, or a bad filter field (named); NotFound for an unknown
   // filter.parent or filter.ancestor.
-  absl::StatusOr<pb::ListUnitsResponse> ListUnits(const pb::ListUnitsRequest& request);
+  // `scope`, when set, limits the units to the subtree of that unit id (the
+  // scope of a restricted caller; "" lists nothing).
+  absl::StatusOr<pb::ListUnitsResponse> ListUnits(
+      const pb::ListUnitsRequest& request, const std::optional<std::string>& scope = std::nullopt);
   // Applies the masked fields. Errors: InvalidArgument for a bad mask (empty,
   // unknown, output-only, valid_to / merged_into / state), invalid values or
   // a parent cycle; NotFound; AlreadyExists (code); FailedPrecondition when
@@ -91,13 +95,18 @@ class UnitManager {
   // People matching the filter, ordered by display name then resource name.
   // Errors: InvalidArgument for a bad page size, token or filter field;
   // NotFound for an unknown filter.unit.
-  absl::StatusOr<pb::ListPeopleResponse> ListPeople(const pb::ListPeopleRequest& request);
+  // `scope` as for ListUnits: only people of the units of that subtree.
+  absl::StatusOr<pb::ListPeopleResponse> ListPeople(
+      const pb::ListPeopleRequest& request, const std::optional<std::string>& scope = std::nullopt);
   // Errors: InvalidArgument for a bad mask or values; NotFound for the
   // person or a new unit; Aborted on etag mismatch.
   absl::StatusOr<Person> UpdatePerson(const pb::UpdatePersonRequest& request);
   // Errors: NotFound; FailedPrecondition while the person heads a unit or
   // supervises a task; Aborted on etag mismatch.
   absl::Status DeletePerson(const pb::DeletePersonRequest& request);
+
+  // The store the manager works on.
+  AssignmentStore* store() const { return store_; }
 
  private:
   absl::CivilDay Today() const;

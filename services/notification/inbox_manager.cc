@@ -38,11 +38,12 @@ InboxManager::InboxManager(NotificationStore* store, DeliveryHub* hub, const civ
     : store_(store), hub_(hub), clock_(clock), metrics_(metrics), options_(options) {}
 
 absl::StatusOr<pb::ListNotificationsResponse> InboxManager::ListNotifications(
-    const pb::ListNotificationsRequest& request) {
+    const pb::ListNotificationsRequest& request, const InboxScope& scope) {
   absl::StatusOr<int> size = NormalizePageSize(request.page_size());
   if (!size.ok()) return size.status();
   absl::StatusOr<InboxQuery> query = CheckNotificationFilter(request.filter());
   if (!query.ok()) return query.status();
+  if (scope.restricted) query->scope = scope.unit;
   const std::string fingerprint = Fingerprint(request.filter().SerializeAsString());
   std::optional<FireKey> after;
   if (!request.page_token().empty()) {
@@ -56,6 +57,7 @@ absl::StatusOr<pb::ListNotificationsResponse> InboxManager::ListNotifications(
   if (!page.ok()) return page.status();
   pb::ListNotificationsResponse response;
   for (pb::Notification& n : page->notifications) {
+    HideReadTimesOutOfScope(scope, n);
     *response.add_notifications() = std::move(n);
   }
   if (page->more && response.notifications_size() > 0) {
@@ -66,10 +68,12 @@ absl::StatusOr<pb::ListNotificationsResponse> InboxManager::ListNotifications(
   return response;
 }
 
-absl::StatusOr<pb::MarkReadResponse> InboxManager::MarkRead(const pb::MarkReadRequest& request) {
+absl::StatusOr<InboxManager::MarkReadSelection> InboxManager::CheckMarkRead(
+    const pb::MarkReadRequest& request) {
+  MarkReadSelection selection;
   absl::StatusOr<std::string> inbox = ParseInboxName("recipient", request.recipient());
   if (!inbox.ok()) return inbox.status();
-  absl::StatusOr<int> marked;
+  selection.inbox = *std::move(inbox);
   switch (request.selection_case()) {
     case pb::MarkReadRequest::kNotifications: {
       const auto& names = request.notifications().names();
@@ -80,35 +84,64 @@ absl::StatusOr<pb::MarkReadResponse> InboxManager::MarkRead(const pb::MarkReadRe
         return absl::InvalidArgumentError(absl::StrCat(
             "notifications.names: at most ", kMaxMarkReadNames, " names (got ", names.size(), ")"));
       }
-      std::vector<std::string> ids;
       for (int i = 0; i < names.size(); ++i) {
         absl::StatusOr<std::string> id =
             ParseName(absl::StrCat("notifications.names[", i, "]"), kNotifications, names[i]);
         if (!id.ok()) return id.status();
-        if (std::find(ids.begin(), ids.end(), *id) == ids.end()) ids.push_back(*std::move(id));
+        if (std::find(selection.ids.begin(), selection.ids.end(), *id) == selection.ids.end()) {
+          selection.ids.push_back(*std::move(id));
+        }
       }
-      marked = store_->MarkRead(*inbox, ids);
-      break;
+      return selection;
     }
     case pb::MarkReadRequest::kFiredBefore: {
       absl::StatusOr<absl::Time> before = CheckTimestamp("fired_before", request.fired_before());
       if (!before.ok()) return before.status();
-      marked = store_->MarkReadFiredBefore(*inbox, *before);
-      break;
+      selection.fired_before = *before;
+      return selection;
     }
     default:
       return absl::InvalidArgumentError(
           "selection: required (notifications, or fired_before to mark all as read)");
   }
+}
+
+absl::StatusOr<std::string> InboxManager::ReadState(const pb::MarkReadRequest& request) {
+  absl::StatusOr<MarkReadSelection> selection = CheckMarkRead(request);
+  if (!selection.ok()) return std::string();
+  std::optional<int64_t> before_ms;
+  if (selection->fired_before.has_value()) {
+    before_ms = absl::ToUnixMillis(*selection->fired_before);
+  }
+  return store_->ReadState(selection->inbox, selection->ids, before_ms);
+}
+
+absl::StatusOr<pb::MarkReadResponse> InboxManager::MarkRead(const pb::MarkReadRequest& request,
+                                                            const InboxScope& scope) {
+  absl::StatusOr<MarkReadSelection> selection = CheckMarkRead(request);
+  if (!selection.ok()) return selection.status();
+  if (!OwnsInbox(scope, selection->inbox)) {
+    // In scope (readable) but not the caller's: denied; otherwise it is
+    // answered as an inbox that does not exist.
+    absl::StatusOr<bool> visible = store_->InboxInScope(selection->inbox, scope.unit);
+    if (!visible.ok()) return visible.status();
+    if (*visible && !scope.unit.empty()) return MarkReadNotOwnInbox(scope, selection->inbox);
+    return InboxNotFound(selection->inbox);
+  }
+  absl::StatusOr<int> marked =
+      selection->fired_before.has_value()
+          ? store_->MarkReadFiredBefore(selection->inbox, *selection->fired_before)
+          : store_->MarkRead(selection->inbox, selection->ids);
   if (!marked.ok()) return marked.status();
   pb::MarkReadResponse response;
   response.set_marked_count(*marked);
   return response;
 }
 
-absl::Status InboxManager::Subscribe(
-    const pb::SubscribeRequest& request, const std::function<bool()>& cancelled,
-    const std::function<bool(const pb::SubscribeResponse&)>& write) {
+absl::Status InboxManager::Subscribe(const pb::SubscribeRequest& request,
+                                     const std::function<bool()>& cancelled,
+                                     const std::function<bool(const pb::SubscribeResponse&)>& write,
+                                     const InboxScope& scope) {
   const pb::DeliveryFilter& filter = request.filter();
   if (absl::Status s = CheckDeliveryFilter("filter", filter); !s.ok()) return s;
   absl::StatusOr<absl::Duration> heartbeat = HeartbeatInterval(request.heartbeat_interval());
@@ -165,7 +198,7 @@ absl::Status InboxManager::Subscribe(
     if (!entries.ok()) return entries.status();
     for (LogEntry& entry : *entries) {
       position = entry.seq;
-      if (!Matches(filter, entry.notification)) continue;
+      if (!MatchesInScope(filter, scope, entry.notification)) continue;
       if (hub_->shutting_down()) return shutting_down;
       event.Clear();
       const absl::Time delivered =

@@ -7,7 +7,9 @@
 // store's errors (Unavailable, DataLoss…) pass through.
 
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -15,6 +17,7 @@
 #include "chiso/notification/v1/notification_service.pb.h"
 #include "common/civil/clock.h"
 #include "services/notification/delivery_hub.h"
+#include "services/notification/notification_access.h"
 #include "services/notification/notification_metrics.h"
 #include "services/notification/notification_store.h"
 
@@ -36,12 +39,24 @@ class InboxManager {
   InboxManager(NotificationStore* store, DeliveryHub* hub, const civil::Clock* clock,
                NotificationMetrics* metrics, InboxOptions options = {});
 
+  // `scope` (default: every inbox) limits what a caller sees and marks
+  // (notification_access.h).
+
   // Errors: InvalidArgument for a bad page size, page token or filter.
   absl::StatusOr<pb::ListNotificationsResponse> ListNotifications(
-      const pb::ListNotificationsRequest& request);
+      const pb::ListNotificationsRequest& request, const InboxScope& scope = InboxScope());
   // Errors: InvalidArgument for a missing recipient or selection, or more
-  // than 500 names; NotFound for a notification not in that inbox.
-  absl::StatusOr<pb::MarkReadResponse> MarkRead(const pb::MarkReadRequest& request);
+  // than 500 names; NotFound for a notification not in that inbox, or for
+  // an inbox outside the scope; PermissionDenied for an inbox in scope that
+  // is not the caller's own.
+  absl::StatusOr<pb::MarkReadResponse> MarkRead(const pb::MarkReadRequest& request,
+                                                const InboxScope& scope = InboxScope());
+  // The read state MarkRead would change for `request` (NotificationStore::
+  // ReadState), for its audit event; empty for a request MarkRead refuses
+  // as malformed.
+  absl::StatusOr<std::string> ReadState(const pb::MarkReadRequest& request);
+
+  NotificationStore* store() const { return store_; }
 
   // Writes the events of one stream with `write` (false: the client is gone)
   // until the client goes (`cancelled` returns true, or a write fails:
@@ -51,9 +66,18 @@ class InboxManager {
   // for a cursor or `since` older than the retention.
   absl::Status Subscribe(const pb::SubscribeRequest& request,
                          const std::function<bool()>& cancelled,
-                         const std::function<bool(const pb::SubscribeResponse&)>& write);
+                         const std::function<bool(const pb::SubscribeResponse&)>& write,
+                         const InboxScope& scope = InboxScope());
 
  private:
+  // A checked MarkRead request.
+  struct MarkReadSelection {
+    std::string inbox;
+    std::vector<std::string> ids;            // the named notifications, or
+    std::optional<absl::Time> fired_before;  // every one fired before this
+  };
+  static absl::StatusOr<MarkReadSelection> CheckMarkRead(const pb::MarkReadRequest& request);
+
   NotificationStore* store_;
   DeliveryHub* hub_;
   const civil::Clock* clock_;

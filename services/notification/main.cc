@@ -16,6 +16,8 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "chiso/notification/v1/notification_service.grpc.pb.h"
+#include "common/audit/audit_log.h"
+#include "common/auth/access.h"
 #include "common/calendar/working_calendar.h"
 #include "common/civil/clock.h"
 #include "common/ids/ids.h"
@@ -23,6 +25,7 @@
 #include "common/redis/redis.h"
 #include "common/reminders/queue.h"
 #include "common/reminders/worker.h"
+#include "common/server/auth_flags.h"
 #include "common/server/server.h"
 #include "common/server/service_main.h"
 #include "common/storage/database.h"
@@ -30,6 +33,7 @@
 #include "services/notification/delivery_hub.h"
 #include "services/notification/inbox_manager.h"
 #include "services/notification/lateness_window.h"
+#include "services/notification/notification_access.h"
 #include "services/notification/notification_metrics.h"
 #include "services/notification/notification_service.h"
 #include "services/notification/notification_store.h"
@@ -104,6 +108,12 @@ int main(int argc, char** argv) {
       chiso::calendar::WorkingCalendar::BuiltinPlusFile(absl::GetFlag(FLAGS_calendar_file));
   if (!calendar.ok()) return chiso::FailToStart("notification", calendar.status());
 
+  // Refuses to start without credentials to check unless --auth=off.
+  absl::StatusOr<std::shared_ptr<const chiso::auth::Authenticator>> authenticator =
+      chiso::AuthenticatorFromFlags();
+  if (!authenticator.ok()) return chiso::FailToStart("notification", authenticator.status());
+
+  // NotificationMigrations() ends with the audit trail's (common/audit).
   absl::StatusOr<std::unique_ptr<chiso::storage::Database>> db = chiso::OpenServiceDatabase(
       absl::GetFlag(FLAGS_data_dir), "notification.db", absl::GetFlag(FLAGS_database_url),
       chiso::notification::NotificationMigrations());
@@ -134,7 +144,13 @@ int main(int argc, char** argv) {
   chiso::notification::WebhookManager webhooks(&store, rules);
   chiso::notification::OperationsManager operations(queue.get(), &store, &lateness, &*calendar,
                                                     clock, [&sender] { sender.Wake(); });
-  chiso::notification::NotificationServiceImpl service(&inbox, &webhooks, &operations);
+  // Who may call what (notification_access.h), and the audit trail of the
+  // changes made through the API, kept in the service's own database.
+  std::unique_ptr<chiso::auth::AccessGate> gate =
+      chiso::notification::NewNotificationGate(*authenticator);
+  chiso::audit::AuditLog audit(db->get());
+  chiso::notification::NotificationServiceImpl service(&inbox, &webhooks, &operations, gate.get(),
+                                                       &audit);
 
   chiso::notification::ConsumerOptions consumer_options;
   consumer_options.late_threshold = absl::GetFlag(FLAGS_lateness_threshold);

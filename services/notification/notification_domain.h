@@ -7,6 +7,7 @@
 // InvalidArgument naming the field and the rule, as the proto comments ask.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,11 @@ struct InboxQuery {
   std::string task;                     // "tasks/…"
   int64_t fired_after_ms = INT64_MIN;   // inclusive
   int64_t fired_before_ms = INT64_MAX;  // exclusive
+  // Set: only notifications with an inbox recipient under this unit (the
+  // recipient unit itself or one of its ancestors), and `recipients` match
+  // only through such recipients. Empty text matches nothing. Unset: every
+  // inbox.
+  std::optional<std::string> scope;
 };
 absl::StatusOr<InboxQuery> CheckNotificationFilter(const pb::NotificationFilter& filter);
 

@@ -1,11 +1,18 @@
 #ifndef CHISO_SERVICES_NOTIFICATION_NOTIFICATION_SERVICE_H_
 #define CHISO_SERVICES_NOTIFICATION_NOTIFICATION_SERVICE_H_
 
-// The gRPC adapter of the notification service: each method calls a manager
-// and converts its absl::Status. No rules, no SQL here.
+// The gRPC adapter of the notification service: each method admits the
+// caller through the access gate (notification_access.h), passes its scope
+// to a manager, records the changes in the audit log, and converts the
+// absl::Status. No SQL here.
+
+#include <memory>
 
 #include "chiso/notification/v1/notification_service.grpc.pb.h"
+#include "common/audit/audit_log.h"
+#include "common/auth/access.h"
 #include "services/notification/inbox_manager.h"
+#include "services/notification/notification_access.h"
 #include "services/notification/operations_manager.h"
 #include "services/notification/webhook_manager.h"
 
@@ -13,10 +20,13 @@ namespace chiso::notification {
 
 class NotificationServiceImpl final : public pb::NotificationService::Service {
  public:
-  // No manager is owned; all must outlive the service.
+  // Nothing is owned; all must outlive the service. Without `gate`,
+  // authentication is off (every caller anonymous and unrestricted); without
+  // `audit`, the service keeps its audit trail in the database of the
+  // inbox's store (migrated with NotificationMigrations()).
   NotificationServiceImpl(InboxManager* inbox, WebhookManager* webhooks,
-                          OperationsManager* operations)
-      : inbox_(inbox), webhooks_(webhooks), operations_(operations) {}
+                          OperationsManager* operations, const auth::AccessGate* gate = nullptr,
+                          audit::AuditLog* audit = nullptr);
 
   grpc::Status ListNotifications(grpc::ServerContext* context,
                                  const pb::ListNotificationsRequest* request,
@@ -46,11 +56,18 @@ class NotificationServiceImpl final : public pb::NotificationService::Service {
   grpc::Status ListPendingReminders(grpc::ServerContext* context,
                                     const pb::ListPendingRemindersRequest* request,
                                     pb::ListPendingRemindersResponse* response) override;
+  grpc::Status ListAuditEvents(grpc::ServerContext* context,
+                               const chiso::common::v1::ListAuditEventsRequest* request,
+                               chiso::common::v1::ListAuditEventsResponse* response) override;
 
  private:
   InboxManager* inbox_;
   WebhookManager* webhooks_;
   OperationsManager* operations_;
+  std::unique_ptr<auth::AccessGate> own_gate_;
+  std::unique_ptr<audit::AuditLog> own_audit_;
+  const auth::AccessGate* gate_;
+  audit::AuditLog* audit_;
 };
 
 }  // namespace chiso::notification

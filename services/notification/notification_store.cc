@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/audit/audit_log.h"
 #include "common/civil/proto_time.h"
 #include "common/storage/query.h"
 
@@ -226,10 +227,16 @@ absl::StatusOr<LogEntry> EntryFromRow(const Row& row, size_t seq_col, size_t bod
 }  // namespace
 
 const std::vector<storage::Migration>& NotificationMigrations() {
-  static const auto* migrations = new std::vector<storage::Migration>{
-      storage::PortableMigration(1, "create notifications, recipients, webhooks and the outbox",
-                                 kSchemaV1),
-  };
+  static const auto* migrations = [] {
+    auto* list = new std::vector<storage::Migration>{
+        storage::PortableMigration(1, "create notifications, recipients, webhooks and the outbox",
+                                   kSchemaV1),
+    };
+    // The audit trail (common/audit), from version 2. New migrations of
+    // this service follow them, numbered after the last one.
+    for (storage::Migration& m : audit::AuditMigrations(2)) list->push_back(std::move(m));
+    return list;
+  }();
   return *migrations;
 }
 
@@ -334,7 +341,19 @@ absl::StatusOr<NotificationPage> NotificationStore::ListNotifications(
                     p.In(query.recipients));
     if (!query.include_subtree) absl::StrAppend(&sql, " AND s.direct = 1");
     if (query.unread_only) absl::StrAppend(&sql, " AND r.read_ms IS NULL");
+    if (query.scope.has_value()) {
+      // The recipient the filter matched must itself be in scope.
+      absl::StrAppend(&sql,
+                      " AND EXISTS (SELECT 1 FROM recipient_scopes v WHERE v.notification_id = "
+                      "s.notification_id AND v.position = s.position AND v.scope = ",
+                      p(*query.scope), ")");
+    }
     absl::StrAppend(&sql, ")");
+  } else if (query.scope.has_value()) {
+    absl::StrAppend(&sql,
+                    " AND n.id IN (SELECT v.notification_id FROM recipient_scopes v WHERE "
+                    "v.scope = ",
+                    p(*query.scope), ")");
   }
   if (after.has_value()) {
     const std::string fire = p(after->fire_ms);
@@ -440,6 +459,55 @@ absl::StatusOr<int> NotificationStore::MarkReadFiredBefore(const std::string& in
   });
   if (!status.ok()) return status;
   return marked;
+}
+
+absl::StatusOr<bool> NotificationStore::InboxInScope(const std::string& inbox,
+                                                     const std::string& unit) {
+  bool found = false;
+  absl::Status status = db_->Read([&](Tx& tx) -> absl::Status {
+    absl::StatusOr<std::vector<Row>> rows = tx.Query(
+        "SELECT 1 FROM recipients r JOIN recipient_scopes s ON s.notification_id = "
+        "r.notification_id AND s.position = r.position WHERE r.inbox = $1 AND s.scope = $2 "
+        "LIMIT 1",
+        {inbox, unit});
+    if (!rows.ok()) return rows.status();
+    found = !rows->empty();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return found;
+}
+
+absl::StatusOr<std::string> NotificationStore::ReadState(const std::string& inbox,
+                                                         const std::vector<std::string>& ids,
+                                                         std::optional<int64_t> fired_before_ms) {
+  Params p;
+  std::string sql = absl::StrCat(
+      "SELECT r.notification_id, r.position, r.read_ms FROM recipients r WHERE r.inbox = ",
+      p(inbox));
+  if (fired_before_ms.has_value()) {
+    absl::StrAppend(&sql,
+                    " AND r.notification_id IN (SELECT id FROM notifications WHERE fire_ms < ",
+                    p(*fired_before_ms), ")");
+  } else if (ids.empty()) {
+    return std::string();
+  } else {
+    absl::StrAppend(&sql, " AND r.notification_id IN ", p.In(ids));
+  }
+  absl::StrAppend(&sql, " ORDER BY r.notification_id, r.position");
+  std::string out;
+  absl::Status status = db_->Read([&](Tx& tx) -> absl::Status {
+    out.clear();
+    absl::StatusOr<std::vector<Row>> rows = tx.Query(sql, p.values);
+    if (!rows.ok()) return rows.status();
+    for (const Row& row : *rows) {
+      absl::StrAppend(&out, NotificationName(row.Text(0)), " ", row.Int(1), " ",
+                      row.IsNull(2) ? std::string("unread") : absl::StrCat(row.Int(2)), "\n");
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
 }
 
 absl::StatusOr<std::vector<LogEntry>> NotificationStore::ReadLog(int64_t after_seq, int limit) {
@@ -765,6 +833,35 @@ absl::StatusOr<std::vector<DeadDelivery>> NotificationStore::ListDeadDeliveries(
       d.notification = *std::move(n);
       out.push_back(std::move(d));
     }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<DeadDelivery> NotificationStore::GetDeadDelivery(const std::string& id) {
+  DeadDelivery out;
+  absl::Status status = db_->Read([&](Tx& tx) -> absl::Status {
+    absl::StatusOr<std::vector<Row>> rows = tx.Query(
+        "SELECT d.id, d.webhook_id, d.attempts, d.last_error, d.dead_ms, n.body FROM "
+        "webhook_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE d.id = $1 "
+        "AND d.state = 'dead'",
+        {id});
+    if (!rows.ok()) return rows.status();
+    if (rows->empty()) {
+      return absl::NotFoundError(absl::StrCat(DeadLetterName({DeadLetterRef::Kind::kDelivery, id}),
+                                              " not found (perhaps already retried)"));
+    }
+    const Row& row = rows->front();
+    out.id = row.Text(0);
+    out.webhook_id = row.Text(1);
+    out.attempts = static_cast<int>(row.Int(2));
+    out.last_error = row.Text(3);
+    out.dead_ms = row.Int(4);
+    absl::StatusOr<pb::Notification> n =
+        DecodeBody<pb::Notification>(row.Text(5), "notification of delivery", id);
+    if (!n.ok()) return n.status();
+    out.notification = *std::move(n);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

@@ -107,6 +107,10 @@ class NotificationStore {
   // outlive the store; `now` gives the delivery and read times.
   NotificationStore(storage::Database* db, IdGenerator* ids, std::function<absl::Time()> now);
 
+  // The database the store writes to (the audit log of the service shares
+  // it, so a change and its audit event commit together).
+  storage::Database* database() const { return db_; }
+
   // ---- Inbox and delivery log ---------------------------------------------
 
   // Stores each built notification (without name, deliver time or
@@ -132,6 +136,16 @@ class NotificationStore {
   absl::StatusOr<int> MarkRead(const std::string& inbox, const std::vector<std::string>& ids);
   // Marks read every notification of `inbox` that fired before `before`.
   absl::StatusOr<int> MarkReadFiredBefore(const std::string& inbox, absl::Time before);
+  // Whether some stored notification has `inbox` as a recipient under
+  // `unit` (the recipient unit itself or one of its snapshotted ancestors).
+  absl::StatusOr<bool> InboxInScope(const std::string& inbox, const std::string& unit);
+  // The read state of `inbox` for the notifications `ids`, or with
+  // `fired_before_ms` for every notification of it that fired before then:
+  // one line "notifications/{id} <position> <read ms|unread>" per recipient
+  // row, in id order (what MarkRead changes, for its audit event).
+  absl::StatusOr<std::string> ReadState(const std::string& inbox,
+                                        const std::vector<std::string>& ids,
+                                        std::optional<int64_t> fired_before_ms);
 
   // The log after `after_seq`, in order, at most `limit` entries.
   absl::StatusOr<std::vector<LogEntry>> ReadLog(int64_t after_seq, int limit);
@@ -181,6 +195,8 @@ class NotificationStore {
                               absl::Time now, std::optional<absl::Time> retry_at);
   // Dead deliveries matching `query`, newest first.
   absl::StatusOr<std::vector<DeadDelivery>> ListDeadDeliveries(const DeadDeliveryQuery& query);
+  // A dead delivery; NotFound when it is not dead (or does not exist).
+  absl::StatusOr<DeadDelivery> GetDeadDelivery(const std::string& id);
   // Puts a dead delivery back in the outbox with a fresh attempt count, to
   // be tried at `at`. NotFound when it is not dead (or does not exist).
   // Returns it.

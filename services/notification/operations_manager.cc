@@ -111,6 +111,37 @@ pb::PendingReminder ToPendingReminder(const reminders::PendingReminder& queued) 
   return out;
 }
 
+// A reminder the queue dead-lettered, as listed.
+pb::DeadLetter ReminderLetter(const reminders::DeadLetter& d,
+                              const calendar::WorkingCalendar& calendar) {
+  pb::DeadLetter letter;
+  letter.set_name(DeadLetterName({DeadLetterRef::Kind::kReminder, d.id}));
+  letter.set_reminder_id(d.id);
+  *letter.mutable_notification() = FromPayload(d.id, d.payload, calendar);
+  letter.set_attempts(static_cast<int32_t>(d.attempts));
+  letter.set_last_error(d.last_error);
+  *letter.mutable_dead_time() = ToTimestamp(absl::FromUnixMillis(d.dead_at_ms));
+  return letter;
+}
+
+// A webhook delivery that failed every attempt, as listed.
+pb::DeadLetter DeliveryLetter(DeadDelivery d) {
+  pb::DeadLetter letter;
+  letter.set_name(DeadLetterName({DeadLetterRef::Kind::kDelivery, d.id}));
+  letter.set_reminder_id(d.notification.reminder_id());
+  letter.set_webhook(WebhookName(d.webhook_id));
+  for (pb::Recipient& r : *d.notification.mutable_recipients()) r.clear_read_time();
+  *letter.mutable_notification() = std::move(d.notification);
+  letter.set_attempts(d.attempts);
+  letter.set_last_error(d.last_error);
+  *letter.mutable_dead_time() = ToTimestamp(absl::FromUnixMillis(d.dead_ms));
+  return letter;
+}
+
+// How many dead reminders sharing a reminder id as prefix are read to find
+// one by its id (ids that extend it, "overdue-1" → "overdue-10", are few).
+constexpr int kDeadLookup = 100;
+
 }  // namespace
 
 OperationsManager::OperationsManager(QueueAdmin* queue, NotificationStore* store,
@@ -155,7 +186,7 @@ absl::StatusOr<pb::QueueStats> OperationsManager::GetQueueStats(
 }
 
 absl::StatusOr<pb::ListPendingRemindersResponse> OperationsManager::ListPendingReminders(
-    const pb::ListPendingRemindersRequest& request) {
+    const pb::ListPendingRemindersRequest& request, const InboxScope& scope) {
   absl::StatusOr<int> size = NormalizePageSize(request.page_size());
   if (!size.ok()) return size.status();
   const pb::PendingReminderFilter& filter = request.filter();
@@ -184,7 +215,11 @@ absl::StatusOr<pb::ListPendingRemindersResponse> OperationsManager::ListPendingR
   if (!page.ok()) return page.status();
   pb::ListPendingRemindersResponse response;
   for (const reminders::PendingReminder& queued : page->items) {
-    *response.add_reminders() = ToPendingReminder(queued);
+    pb::PendingReminder reminder = ToPendingReminder(queued);
+    // The page token follows the queue, so leaving reminders out keeps
+    // paging exact.
+    if (!AnyRecipientInScope(scope, reminder.recipients())) continue;
+    *response.add_reminders() = std::move(reminder);
   }
   if (page->next.has_value()) {
     response.set_next_page_token(EncodePageToken(fingerprint, PendingKey(*page->next)));
@@ -246,12 +281,7 @@ absl::StatusOr<pb::ListDeadLettersResponse> OperationsManager::ListDeadLetters(
       c.dead_ms = d.dead_at_ms;
       c.kind = 1;
       c.id = d.id;
-      c.letter.set_name(DeadLetterName({DeadLetterRef::Kind::kReminder, d.id}));
-      c.letter.set_reminder_id(d.id);
-      *c.letter.mutable_notification() = FromPayload(d.id, d.payload, *calendar_);
-      c.letter.set_attempts(static_cast<int32_t>(d.attempts));
-      c.letter.set_last_error(d.last_error);
-      *c.letter.mutable_dead_time() = ToTimestamp(absl::FromUnixMillis(d.dead_at_ms));
+      c.letter = ReminderLetter(d, *calendar_);
       if (wanted(c)) candidates.push_back(std::move(c));
     }
   }
@@ -273,14 +303,7 @@ absl::StatusOr<pb::ListDeadLettersResponse> OperationsManager::ListDeadLetters(
     c.dead_ms = d.dead_ms;
     c.kind = 0;
     c.id = d.id;
-    c.letter.set_name(DeadLetterName({DeadLetterRef::Kind::kDelivery, d.id}));
-    c.letter.set_reminder_id(d.notification.reminder_id());
-    c.letter.set_webhook(WebhookName(d.webhook_id));
-    for (pb::Recipient& r : *d.notification.mutable_recipients()) r.clear_read_time();
-    *c.letter.mutable_notification() = std::move(d.notification);
-    c.letter.set_attempts(d.attempts);
-    c.letter.set_last_error(d.last_error);
-    *c.letter.mutable_dead_time() = ToTimestamp(absl::FromUnixMillis(d.dead_ms));
+    c.letter = DeliveryLetter(std::move(d));
     if (wanted(c)) candidates.push_back(std::move(c));
   }
 
@@ -297,8 +320,25 @@ absl::StatusOr<pb::ListDeadLettersResponse> OperationsManager::ListDeadLetters(
   return response;
 }
 
+absl::StatusOr<std::string> OperationsManager::StoredDeadLetter(const DeadLetterRef& ref) {
+  if (ref.kind == DeadLetterRef::Kind::kDelivery) {
+    absl::StatusOr<DeadDelivery> d = store_->GetDeadDelivery(ref.id);
+    if (!d.ok()) return audit::Before(absl::StatusOr<pb::DeadLetter>(d.status()));
+    return audit::Serialize(DeliveryLetter(*std::move(d)));
+  }
+  absl::StatusOr<std::vector<reminders::DeadLetter>> dead =
+      queue_->ListDead(kDeadLookup, ref.id, 0, "");
+  // An id the queue cannot even hold was never dead-lettered there.
+  if (absl::IsInvalidArgument(dead.status())) return std::string();
+  if (!dead.ok()) return dead.status();
+  for (const reminders::DeadLetter& d : *dead) {
+    if (d.id == ref.id) return audit::Serialize(ReminderLetter(d, *calendar_));
+  }
+  return std::string();
+}
+
 absl::StatusOr<pb::RetryDeadLetterResponse> OperationsManager::RetryDeadLetter(
-    const pb::RetryDeadLetterRequest& request) {
+    const pb::RetryDeadLetterRequest& request, audit::AuditLog* audit, const auth::Caller& caller) {
   absl::StatusOr<DeadLetterRef> ref = ParseDeadLetterName("name", request.name());
   if (!ref.ok()) return ref.status();
   const absl::Time now = clock_->Now();
@@ -313,23 +353,33 @@ absl::StatusOr<pb::RetryDeadLetterResponse> OperationsManager::RetryDeadLetter(
   }
   pb::RetryDeadLetterResponse response;
   *response.mutable_fire_time() = ToTimestamp(at);
-  if (ref->kind == DeadLetterRef::Kind::kReminder) {
-    if (absl::Status s = queue_->Requeue(ref->id, absl::ToUnixMillis(at)); !s.ok()) {
-      // An id the queue cannot even hold was never dead-lettered there.
-      if (absl::IsNotFound(s) || absl::IsInvalidArgument(s)) {
-        return absl::NotFoundError(
-            absl::StrCat(request.name(), " not found (perhaps already retried)"));
+  // The retry, as the audited change: the dead letter is gone afterwards.
+  auto retry = [&]() -> absl::StatusOr<audit::Change> {
+    if (ref->kind == DeadLetterRef::Kind::kReminder) {
+      if (absl::Status s = queue_->Requeue(ref->id, absl::ToUnixMillis(at)); !s.ok()) {
+        // An id the queue cannot even hold was never dead-lettered there.
+        if (absl::IsNotFound(s) || absl::IsInvalidArgument(s)) {
+          return absl::NotFoundError(
+              absl::StrCat(request.name(), " not found (perhaps already retried)"));
+        }
+        return s;
       }
-      return s;
+      response.set_reminder_id(ref->id);
+    } else {
+      absl::StatusOr<DeadDelivery> retried = store_->RetryDeadDelivery(ref->id, at);
+      if (!retried.ok()) return retried.status();
+      response.set_reminder_id(retried->notification.reminder_id());
+      response.set_webhook(WebhookName(retried->webhook_id));
     }
-    response.set_reminder_id(ref->id);
-    return response;
-  }
-  absl::StatusOr<DeadDelivery> retried = store_->RetryDeadDelivery(ref->id, at);
-  if (!retried.ok()) return retried.status();
-  if (on_retry_) on_retry_();
-  response.set_reminder_id(retried->notification.reminder_id());
-  response.set_webhook(WebhookName(retried->webhook_id));
+    return audit::Change{request.name(), std::string()};
+  };
+  const absl::Status status =
+      audit == nullptr ? retry().status()
+                       : audit->Record(
+                             caller, request.name(), [&] { return StoredDeadLetter(*ref); }, retry);
+  if (!status.ok()) return status;
+  // After the commit, so the sender finds the delivery when it looks.
+  if (ref->kind == DeadLetterRef::Kind::kDelivery && on_retry_) on_retry_();
   return response;
 }
 

@@ -15,9 +15,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "chiso/notification/v1/notification_service.pb.h"
+#include "common/audit/audit_log.h"
+#include "common/auth/access.h"
 #include "common/calendar/working_calendar.h"
 #include "common/civil/clock.h"
 #include "services/notification/lateness_window.h"
+#include "services/notification/notification_access.h"
 #include "services/notification/notification_store.h"
 #include "services/notification/queue_admin.h"
 
@@ -39,18 +42,28 @@ class OperationsManager {
   // may be short or empty and still have a next page token. Errors:
   // InvalidArgument for a bad page size, page token (or one issued for
   // another filter), filter.plan or filter.reminder_id_prefix; Unavailable.
+  // With a restricted `scope`, only reminders with a recipient in it are
+  // listed (pages may be shorter still).
   absl::StatusOr<pb::ListPendingRemindersResponse> ListPendingReminders(
-      const pb::ListPendingRemindersRequest& request);
+      const pb::ListPendingRemindersRequest& request, const InboxScope& scope = InboxScope());
   // Errors: InvalidArgument for a bad page size, page token or filter;
   // Unavailable.
   absl::StatusOr<pb::ListDeadLettersResponse> ListDeadLetters(
       const pb::ListDeadLettersRequest& request);
   // Errors: InvalidArgument for a bad name or a fire time more than 30 days
   // ahead; NotFound when there is no such dead letter; Unavailable.
+  // With `audit`, the retry records one event for `caller` (before: the dead
+  // letter as it was; after: none, it is gone) in the same transaction as a
+  // webhook delivery's retry; a reminder is requeued in Redis inside that
+  // transaction, so a failed requeue leaves no event.
   absl::StatusOr<pb::RetryDeadLetterResponse> RetryDeadLetter(
-      const pb::RetryDeadLetterRequest& request);
+      const pb::RetryDeadLetterRequest& request, audit::AuditLog* audit = nullptr,
+      const auth::Caller& caller = auth::AnonymousCaller());
 
  private:
+  // The dead letter `ref` as stored, serialized; "" when there is none.
+  absl::StatusOr<std::string> StoredDeadLetter(const DeadLetterRef& ref);
+
   QueueAdmin* queue_;
   NotificationStore* store_;
   const LatenessWindow* lateness_;

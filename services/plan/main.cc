@@ -3,21 +3,26 @@
 
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/audit/audit_log.h"
 #include "common/catalog/catalog.h"
 #include "common/civil/clock.h"
 #include "common/ids/ids.h"
 #include "common/log/log.h"
 #include "common/reminders/policy.h"
 #include "common/reminders/producer_flags.h"
+#include "common/server/auth_flags.h"
 #include "common/server/server.h"
 #include "common/server/service_main.h"
 #include "common/storage/database.h"
+#include "common/unitdir/unit_directory.h"
+#include "services/plan/plan_access.h"
 #include "services/plan/plan_manager.h"
 #include "services/plan/plan_metrics.h"
 #include "services/plan/plan_service.h"
@@ -57,6 +62,10 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  absl::StatusOr<std::shared_ptr<const chiso::auth::Authenticator>> authenticator =
+      chiso::AuthenticatorFromFlags();
+  if (!authenticator.ok()) return chiso::FailToStart("plan", authenticator.status());
+
   absl::StatusOr<chiso::Catalog> catalog = chiso::Catalog::Load(absl::GetFlag(FLAGS_catalog_file));
   if (!catalog.ok()) return chiso::FailToStart("plan", catalog.status());
 
@@ -71,17 +80,32 @@ int main(int argc, char** argv) {
   chiso::IdGenerator ids;
   chiso::plan::PlanManager manager(store.get(), &*catalog, chiso::civil::Clock::Real(), &ids,
                                    &metrics);
-  chiso::plan::PlanServiceImpl service(&manager);
+  // PlanMigrations() carries the unit tree and the audit trail too.
+  chiso::unitdir::UnitDirectory units(db->get());
+  chiso::audit::AuditLog audit(db->get());
+  std::unique_ptr<chiso::auth::AccessGate> gate = chiso::plan::NewPlanAccessGate(*authenticator);
+  chiso::plan::PlanServiceImpl service(&manager, gate.get(), &audit, &units);
+  // The assignment service pushes the unit tree here (ReplaceUnitTree).
+  std::unique_ptr<chiso::auth::AccessGate> units_gate =
+      chiso::unitdir::NewUnitDirectoryGate(*authenticator);
+  chiso::unitdir::UnitDirectoryService units_service(&units, units_gate.get(), &audit);
 
   // Report reminders: synced after each committed change, reconciled by the
   // elected replica. A Redis outage never fails a plan write.
-  chiso::plan::ReportReminderSource reminder_source(store.get(), &reminders->calendar,
-                                                    reminders->policy, reminders->lookback);
+  chiso::plan::ReportReminderSource reminder_source(
+      store.get(), &reminders->calendar, reminders->policy, reminders->lookback, {}, &units);
   std::unique_ptr<chiso::reminders::Producer> producer = chiso::reminders::StartProducer(
       *reminders, &reminder_source, chiso::civil::Clock::Real(), registry.get());
   if (producer != nullptr) {
     manager.SetChangeListener([p = producer.get()](const std::string& plan_name) {
       p->Changed(chiso::reminders::PlanOwner(plan_name.substr(std::string("plans/").size())));
+    });
+    // The recipients of report reminders carry their unit's ancestors: a new
+    // tree re-syncs every issued plan (a failed read waits for the next
+    // reconciliation).
+    units_service.SetChangeListener([p = producer.get(), &reminder_source] {
+      absl::StatusOr<std::vector<std::string>> owners = reminder_source.ActiveOwners();
+      if (owners.ok()) p->Changed(*owners);
     });
   }
 
@@ -92,9 +116,11 @@ int main(int argc, char** argv) {
   options.drain_grace = absl::GetFlag(FLAGS_drain_grace);
   // ImportPlanDocument takes .docx files of up to 20 MiB.
   options.max_receive_message_bytes = 21 << 20;
-  absl::StatusOr<std::unique_ptr<chiso::Server>> server =
-      chiso::Server::Start(options, {{chiso::plan::v1::PlanService::service_full_name(), &service}},
-                           registry, [&manager] { return manager.RefreshMetrics(); });
+  absl::StatusOr<std::unique_ptr<chiso::Server>> server = chiso::Server::Start(
+      options,
+      {{chiso::plan::v1::PlanService::service_full_name(), &service},
+       {chiso::common::v1::UnitDirectory::service_full_name(), &units_service}},
+      registry, [&manager] { return manager.RefreshMetrics(); });
   if (!server.ok()) return chiso::FailToStart("plan", server.status());
 
   chiso::WaitForShutdownSignal(**server);

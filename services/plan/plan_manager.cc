@@ -28,9 +28,19 @@ PlanManager::PlanManager(PlanStore* store, const Catalog* catalog, const civil::
       ids_(ids),
       metrics_(metrics) {}
 
-void PlanManager::AfterWrite(const std::string& plan_name) {
+void PlanManager::NotifyChanged(const std::string& plan_name) {
   (void)RefreshMetrics();
   if (on_change_) on_change_(plan_name);
+}
+
+void PlanManager::AfterWrite(const std::string& plan_name, const PlanWrite& write) {
+  if (!write.defer_notify) NotifyChanged(plan_name);
+}
+
+absl::StatusOr<Plan> PlanManager::Find(absl::string_view field, absl::string_view name) {
+  absl::StatusOr<std::string> id = ParsePlanName(field, name);
+  if (!id.ok()) return id.status();
+  return store_->Get(*id);
 }
 
 absl::Status PlanManager::RefreshMetrics() {
@@ -57,7 +67,8 @@ absl::Status PlanManager::RefreshMetrics() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Plan> PlanManager::Create(const pb::CreatePlanRequest& request) {
+absl::StatusOr<Plan> PlanManager::Create(const pb::CreatePlanRequest& request,
+                                         const PlanWrite& write) {
   if (!request.has_plan()) return absl::InvalidArgumentError("plan: required");
   Plan plan = request.plan();
   plan.set_name(PlanName(ids_->Next()));
@@ -67,6 +78,9 @@ absl::StatusOr<Plan> PlanManager::Create(const pb::CreatePlanRequest& request) {
   plan.clear_etag();
   plan.clear_close_reason();
   if (absl::Status s = ValidateAndNormalize(*catalog_, plan); !s.ok()) return s;
+  if (write.admit) {
+    if (absl::Status s = write.admit(plan); !s.ok()) return s;
+  }
   const Timestamp now = ToTimestamp(clock_->Now());
   *plan.mutable_create_time() = now;
   *plan.mutable_update_time() = now;
@@ -75,12 +89,22 @@ absl::StatusOr<Plan> PlanManager::Create(const pb::CreatePlanRequest& request) {
     return plan;
   }
   absl::StatusOr<Plan> created = store_->Create(plan);
-  if (created.ok()) AfterWrite(created->name());
+  if (created.ok()) AfterWrite(created->name(), write);
   return created;
 }
 
 absl::StatusOr<pb::ImportPlanDocumentResponse> PlanManager::Import(
     const pb::ImportPlanDocumentRequest& request) {
+  absl::StatusOr<pb::ImportPlanDocumentResponse> response = ParseDocument(request);
+  if (!response.ok() || !request.commit()) return response;
+  absl::StatusOr<Plan> created = SaveImported(response->plan());
+  if (!created.ok()) return created.status();
+  *response->mutable_plan() = *std::move(created);
+  return response;
+}
+
+absl::StatusOr<pb::ImportPlanDocumentResponse> PlanManager::ParseDocument(
+    const pb::ImportPlanDocumentRequest& request) const {
   absl::StatusOr<pb::ImportPlanDocumentResponse> response = importer_.Import(request);
   if (!response.ok()) return response.status();
   if (!request.commit()) {
@@ -90,11 +114,14 @@ absl::StatusOr<pb::ImportPlanDocumentResponse> PlanManager::Import(
       warning->set_code("NOT_SAVABLE");
       warning->set_message(absl::StrCat("the draft cannot be saved as it stands: ", s.message()));
     }
-    return response;
   }
+  return response;
+}
+
+absl::StatusOr<Plan> PlanManager::SaveImported(const Plan& draft, const PlanWrite& write) {
   pb::CreatePlanRequest create;
-  *create.mutable_plan() = response->plan();
-  absl::StatusOr<Plan> created = Create(create);
+  *create.mutable_plan() = draft;
+  absl::StatusOr<Plan> created = Create(create, write);
   if (!created.ok()) {
     if (created.status().code() != absl::StatusCode::kInvalidArgument) return created.status();
     return absl::FailedPreconditionError(absl::StrCat(
@@ -102,8 +129,7 @@ absl::StatusOr<pb::ImportPlanDocumentResponse> PlanManager::Import(
         " (import without commit to review it; pass `issuer` when the document "
         "does not name its issuing body)"));
   }
-  *response->mutable_plan() = *std::move(created);
-  return response;
+  return created;
 }
 
 absl::StatusOr<Plan> PlanManager::Get(const pb::GetPlanRequest& request) {
@@ -112,7 +138,8 @@ absl::StatusOr<Plan> PlanManager::Get(const pb::GetPlanRequest& request) {
   return store_->Get(*id);
 }
 
-absl::StatusOr<pb::ListPlansResponse> PlanManager::List(const pb::ListPlansRequest& request) {
+absl::StatusOr<pb::ListPlansResponse> PlanManager::List(
+    const pb::ListPlansRequest& request, const std::optional<std::string>& within_unit) {
   absl::StatusOr<int> size = NormalizePageSize(request.page_size());
   if (!size.ok()) return size.status();
   const pb::PlanFilter& filter = request.filter();
@@ -136,6 +163,7 @@ absl::StatusOr<pb::ListPlansResponse> PlanManager::List(const pb::ListPlansReque
     return catalog_->CheckCodes("filter", filter.framework(), "");
   }
   query.framework = filter.framework();
+  query.within_unit = within_unit;
   for (int s : filter.statuses()) {
     if (!pb::PlanStatus_IsValid(s) || s == PlanStatus::PLAN_STATUS_UNSPECIFIED) {
       return absl::InvalidArgumentError(absl::StrCat("filter.statuses: unknown status ", s));
@@ -166,58 +194,79 @@ absl::StatusOr<pb::ListPlansResponse> PlanManager::List(const pb::ListPlansReque
   return response;
 }
 
-absl::StatusOr<Plan> PlanManager::Update(const pb::UpdatePlanRequest& request) {
+absl::StatusOr<Plan> PlanManager::Update(const pb::UpdatePlanRequest& request,
+                                         const PlanWrite& write) {
   absl::StatusOr<std::string> id = ParsePlanName("plan.name", request.plan().name());
   if (!id.ok()) return id.status();
   absl::StatusOr<Plan> updated = store_->Update(*id, [&](Plan& plan) -> absl::Status {
+    if (write.visible) {
+      if (absl::Status s = write.visible(plan); !s.ok()) return s;
+    }
     if (absl::Status s = CheckEtag(plan, request.plan().etag()); !s.ok()) return s;
     if (absl::Status s = CheckUpdateMask(plan, request.update_mask()); !s.ok()) return s;
     ApplyUpdate(request.plan(), request.update_mask(), plan);
     if (absl::Status s = ValidateAndNormalize(*catalog_, plan); !s.ok()) return s;
+    if (write.admit) {
+      if (absl::Status s = write.admit(plan); !s.ok()) return s;
+    }
     *plan.mutable_update_time() = ToTimestamp(clock_->Now());
     return absl::OkStatus();
   });
-  if (updated.ok()) AfterWrite(absl::StrCat("plans/", *id));
+  if (updated.ok()) AfterWrite(absl::StrCat("plans/", *id), write);
   return updated;
 }
 
-absl::Status PlanManager::Delete(const pb::DeletePlanRequest& request) {
+absl::Status PlanManager::Delete(const pb::DeletePlanRequest& request, const PlanWrite& write) {
   absl::StatusOr<std::string> id = ParsePlanName("name", request.name());
   if (!id.ok()) return id.status();
   absl::Status status = store_->Delete(*id, [&](const Plan& plan) -> absl::Status {
+    if (write.visible) {
+      if (absl::Status s = write.visible(plan); !s.ok()) return s;
+    }
     if (absl::Status s = CheckEtag(plan, request.etag()); !s.ok()) return s;
     return CheckCanDelete(plan);
   });
-  if (status.ok()) AfterWrite(absl::StrCat("plans/", *id));
+  if (status.ok()) AfterWrite(absl::StrCat("plans/", *id), write);
   return status;
 }
 
-absl::StatusOr<Plan> PlanManager::Issue(const pb::IssuePlanRequest& request) {
+absl::StatusOr<Plan> PlanManager::Issue(const pb::IssuePlanRequest& request,
+                                        const PlanWrite& write) {
   absl::StatusOr<std::string> id = ParsePlanName("name", request.name());
   if (!id.ok()) return id.status();
   absl::StatusOr<Plan> issued = store_->Update(*id, [&](Plan& plan) -> absl::Status {
+    if (write.visible) {
+      if (absl::Status s = write.visible(plan); !s.ok()) return s;
+    }
     if (absl::Status s = CheckEtag(plan, request.etag()); !s.ok()) return s;
     if (absl::Status s = CheckCanIssue(plan); !s.ok()) return s;
     if (!request.number().empty()) plan.set_number(request.number());
     if (request.has_issued_on()) *plan.mutable_issued_on() = request.issued_on();
     if (absl::Status s = ValidateAndNormalize(*catalog_, plan); !s.ok()) return s;
     if (absl::Status s = CheckReadyToIssue(plan); !s.ok()) return s;
+    if (write.admit) {
+      if (absl::Status s = write.admit(plan); !s.ok()) return s;
+    }
     const Timestamp now = ToTimestamp(clock_->Now());
     plan.set_status(PlanStatus::PLAN_STATUS_ISSUED);
     *plan.mutable_issue_time() = now;
     *plan.mutable_update_time() = now;
     return absl::OkStatus();
   });
-  if (issued.ok()) AfterWrite(absl::StrCat("plans/", *id));
+  if (issued.ok()) AfterWrite(absl::StrCat("plans/", *id), write);
   return issued;
 }
 
-absl::StatusOr<Plan> PlanManager::Close(const pb::ClosePlanRequest& request) {
+absl::StatusOr<Plan> PlanManager::Close(const pb::ClosePlanRequest& request,
+                                        const PlanWrite& write) {
   absl::StatusOr<std::string> id = ParsePlanName("name", request.name());
   if (!id.ok()) return id.status();
   absl::StatusOr<std::string> reason = CleanCloseReason(request.reason());
   if (!reason.ok()) return reason.status();
   absl::StatusOr<Plan> closed = store_->Update(*id, [&](Plan& plan) -> absl::Status {
+    if (write.visible) {
+      if (absl::Status s = write.visible(plan); !s.ok()) return s;
+    }
     if (absl::Status s = CheckEtag(plan, request.etag()); !s.ok()) return s;
     if (absl::Status s = CheckCanClose(plan, request.archive()); !s.ok()) return s;
     const Timestamp now = ToTimestamp(clock_->Now());
@@ -228,7 +277,7 @@ absl::StatusOr<Plan> PlanManager::Close(const pb::ClosePlanRequest& request) {
     plan.set_close_reason(*reason);
     return absl::OkStatus();
   });
-  if (closed.ok()) AfterWrite(absl::StrCat("plans/", *id));
+  if (closed.ok()) AfterWrite(absl::StrCat("plans/", *id), write);
   return closed;
 }
 

@@ -1,18 +1,33 @@
 #ifndef CHISO_SERVICES_PLAN_PLAN_SERVICE_H_
 #define CHISO_SERVICES_PLAN_PLAN_SERVICE_H_
 
-// The gRPC adapter of the plan service: each method calls PlanManager and
-// converts its absl::Status.
+// The gRPC adapter of the plan service: each method admits the caller
+// (plan_access.h), calls PlanManager within the caller's scope, records every
+// change in the audit trail, and converts its absl::Status.
+
+#include <memory>
 
 #include "chiso/plan/v1/plan_service.grpc.pb.h"
+#include "common/audit/audit_log.h"
+#include "common/auth/access.h"
+#include "common/unitdir/unit_directory.h"
+#include "services/plan/plan_access.h"
 #include "services/plan/plan_manager.h"
 
 namespace chiso::plan {
 
 class PlanServiceImpl final : public chiso::plan::v1::PlanService::Service {
  public:
+  // Authentication off (every caller anonymous and unrestricted), changes
+  // audited in the manager's database (which must carry PlanMigrations()).
   // `manager` is not owned and must outlive the service.
-  explicit PlanServiceImpl(PlanManager* manager) : manager_(manager) {}
+  explicit PlanServiceImpl(PlanManager* manager);
+
+  // None is owned; all must outlive the service. `gate` is
+  // NewPlanAccessGate's; `audit` and `units` work on the manager's database
+  // (ListPlans joins its unit_tree).
+  PlanServiceImpl(PlanManager* manager, const auth::AccessGate* gate, audit::AuditLog* audit,
+                  const unitdir::UnitDirectory* units);
 
   grpc::Status CreatePlan(grpc::ServerContext* context, const pb::CreatePlanRequest* request,
                           Plan* response) override;
@@ -31,9 +46,25 @@ class PlanServiceImpl final : public chiso::plan::v1::PlanService::Service {
   grpc::Status ImportPlanDocument(grpc::ServerContext* context,
                                   const pb::ImportPlanDocumentRequest* request,
                                   pb::ImportPlanDocumentResponse* response) override;
+  grpc::Status ListAuditEvents(grpc::ServerContext* context,
+                               const chiso::common::v1::ListAuditEventsRequest* request,
+                               chiso::common::v1::ListAuditEventsResponse* response) override;
 
  private:
+  // The PlanWrite of a change by `caller`: the plan must be visible to it,
+  // the stored result in its scope (when `admit`), notification deferred to
+  // after the audited transaction.
+  PlanWrite WriteBy(const auth::Caller& caller, bool admit) const;
+
+  // Defaults of the one-argument constructor.
+  std::unique_ptr<auth::AccessGate> owned_gate_;
+  std::unique_ptr<audit::AuditLog> owned_audit_;
+  std::unique_ptr<unitdir::UnitDirectory> owned_units_;
+
   PlanManager* manager_;
+  const auth::AccessGate* gate_;
+  audit::AuditLog* audit_;
+  PlanScope scope_;
 };
 
 }  // namespace chiso::plan

@@ -1,7 +1,9 @@
 #include "services/plan/plan_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/audit/audit_log.h"
 #include "common/storage/query.h"
+#include "common/unitdir/unit_directory.h"
 #include "services/plan/plan_domain.h"
 
 namespace chiso::plan {
@@ -253,6 +255,7 @@ class SqlPlanStore : public PlanStore {
   }
 
   absl::StatusOr<PlanPage> List(const PlanQuery& query) override {
+    if (query.within_unit.has_value() && query.within_unit->empty()) return PlanPage{};
     storage::Params param;
     std::string sql = absl::StrCat("SELECT p.id, p.revision, p.body FROM plans p WHERE p.id > ",
                                    param(query.after_id));
@@ -275,6 +278,10 @@ class SqlPlanStore : public PlanStore {
     }
     if (!query.statuses.empty()) {
       absl::StrAppend(&sql, " AND p.status IN ", param.InEnums(query.statuses));
+    }
+    if (query.within_unit.has_value()) {
+      absl::StrAppend(&sql, " AND p.issuer_unit IN (",
+                      unitdir::SubtreeSubquery(param(*query.within_unit)), ")");
     }
     absl::StrAppend(&sql, " ORDER BY p.id LIMIT ", param(static_cast<int64_t>(query.limit + 1)));
 
@@ -311,6 +318,8 @@ class SqlPlanStore : public PlanStore {
     return counts;
   }
 
+  storage::Database* database() const override { return db_; }
+
  private:
   storage::Database* db_;
 };
@@ -318,9 +327,15 @@ class SqlPlanStore : public PlanStore {
 }  // namespace
 
 const std::vector<storage::Migration>& PlanMigrations() {
-  static const auto* migrations = new std::vector<storage::Migration>{
-      storage::PortableMigration(1, "create plans", kSchemaV1),
-  };
+  static const auto* migrations = [] {
+    auto* list = new std::vector<storage::Migration>{
+        storage::PortableMigration(1, "create plans", kSchemaV1),
+    };
+    // Later versions go at the end; numbers never change once released.
+    for (storage::Migration& m : unitdir::UnitDirectoryMigrations(2)) list->push_back(std::move(m));
+    for (storage::Migration& m : audit::AuditMigrations(3)) list->push_back(std::move(m));
+    return list;
+  }();
   return *migrations;
 }
 

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct PlanQuery {
   int year = 0;                 // within the plan's years
   std::string framework;        // has an objective on this index
   std::vector<PlanStatus> statuses;
+  // Only plans whose issuer unit lies in this unit's subtree (the unit_tree
+  // of common/unitdir); an empty unit matches nothing. Unset: any plan.
+  std::optional<std::string> within_unit;
   std::string after_id;  // keyset cursor: ids greater than this
   int limit = 50;
 };
@@ -68,9 +72,13 @@ class PlanStore {
   virtual absl::StatusOr<PlanPage> List(const PlanQuery& query) = 0;
   // Number of plans per status.
   virtual absl::StatusOr<std::map<PlanStatus, int64_t>> CountByStatus() = 0;
+  // The database the plans are kept in, which also holds the service's
+  // audit trail and unit tree.
+  virtual storage::Database* database() const = 0;
 };
 
-// The schema of the plan service, per dialect.
+// The schema of the plan service, per dialect: the plans, then the unit tree
+// (common/unitdir) and the audit trail (common/audit).
 const std::vector<storage::Migration>& PlanMigrations();
 
 // A PlanStore on `db` (migrated by the caller with PlanMigrations()).

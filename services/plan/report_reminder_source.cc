@@ -11,12 +11,14 @@ namespace chiso::plan {
 ReportReminderSource::ReportReminderSource(PlanStore* store,
                                            const calendar::WorkingCalendar* calendar,
                                            chiso::notification::v1::ReminderPolicy global_policy,
-                                           absl::Duration lookback, ReportDefaults defaults)
+                                           absl::Duration lookback, ReportDefaults defaults,
+                                           const unitdir::UnitDirectory* units)
     : store_(store),
       calendar_(calendar),
       global_policy_(std::move(global_policy)),
       lookback_(lookback),
-      defaults_(defaults) {}
+      defaults_(defaults),
+      units_(units) {}
 
 absl::StatusOr<reminders::ReminderSource::Desired> ReportReminderSource::DesiredFor(
     absl::string_view owner, absl::Time now) {
@@ -32,6 +34,11 @@ absl::StatusOr<reminders::ReminderSource::Desired> ReportReminderSource::Desired
   ctx.lookback = lookback_;
   ctx.now = now;
   ctx.calendar = calendar_;
+  if (units_ != nullptr && !plan->issuer().unit().empty()) {
+    absl::StatusOr<std::vector<std::string>> ancestors = units_->Ancestors(plan->issuer().unit());
+    if (!ancestors.ok()) return ancestors.status();
+    ctx.issuer_ancestors = *std::move(ancestors);
+  }
   absl::StatusOr<std::vector<chiso::notification::v1::ReminderPayload>> payloads =
       DesiredPlanReminders(*plan, ctx);
   if (!payloads.ok()) return payloads.status();

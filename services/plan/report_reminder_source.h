@@ -12,6 +12,7 @@
 #include "chiso/notification/v1/reminder.pb.h"
 #include "common/calendar/working_calendar.h"
 #include "common/reminders/producer.h"
+#include "common/unitdir/unit_directory.h"
 #include "services/plan/plan_store.h"
 #include "services/plan/report_reminders.h"
 
@@ -19,10 +20,13 @@ namespace chiso::plan {
 
 class ReportReminderSource : public reminders::ReminderSource {
  public:
-  // `store` and `calendar` must outlive the source.
+  // `store`, `calendar` and `units` must outlive the source. `units` (may
+  // be null: no ancestors) gives the issuer unit's ancestors that every
+  // reminder's recipient carries.
   ReportReminderSource(PlanStore* store, const calendar::WorkingCalendar* calendar,
                        chiso::notification::v1::ReminderPolicy global_policy,
-                       absl::Duration lookback, ReportDefaults defaults = {});
+                       absl::Duration lookback, ReportDefaults defaults = {},
+                       const unitdir::UnitDirectory* units = nullptr);
 
   std::string kind() const override { return "plan"; }
   absl::StatusOr<Desired> DesiredFor(absl::string_view owner, absl::Time now) override;
@@ -35,6 +39,7 @@ class ReportReminderSource : public reminders::ReminderSource {
   chiso::notification::v1::ReminderPolicy global_policy_;
   absl::Duration lookback_;
   ReportDefaults defaults_;
+  const unitdir::UnitDirectory* units_;
 };
 
 }  // namespace chiso::plan

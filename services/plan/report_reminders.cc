@@ -170,6 +170,7 @@ absl::StatusOr<std::vector<nv1::ReminderPayload>> DesiredPlanReminders(
   issuer.set_unit(plan.issuer().unit());
   issuer.set_display_name(plan.issuer().display_name());
   issuer.set_role(nv1::RECIPIENT_ROLE_REPORTING_UNIT);
+  for (const std::string& ancestor : ctx.issuer_ancestors) issuer.add_ancestors(ancestor);
 
   const std::string owner = reminders::PlanOwner(id);
   for (const ReportDue& report : ReportDueDates(plan, ctx.defaults)) {

@@ -82,11 +82,15 @@ struct ReportReminderContext {
   absl::Time now = absl::UnixEpoch();
   // The working calendar; null means WorkingCalendar::Builtin().
   const calendar::WorkingCalendar* calendar = nullptr;
+  // The units above the plan's issuer unit, nearest first (Recipient.ancestors,
+  // which the notification service scopes inboxes by).
+  std::vector<std::string> issuer_ancestors;
 };
 
 // Returns the desired reminders of `plan` as of ctx.now, ordered by fire time
 // then id, each with reminder_id "plan/<id>/<YYYY-MM-DD>/<rule>", kind
-// REPORT_DUE, rule, plan, due_date, fire_at_ms, the issuer unit as recipient,
+// REPORT_DUE, rule, plan, due_date, fire_at_ms, the issuer unit as recipient
+// (with ctx.issuer_ancestors as its ancestors),
 // subject (ReportDue.subject), plan_number, plan_title and generation
 // (plan.etag). A plan that is not ISSUED, or whose issuer has no unit
 // resource name (no inbox to remind), gives none.

@@ -11,21 +11,26 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/audit/audit_log.h"
+#include "common/auth/access.h"
 #include "common/catalog/catalog.h"
 #include "common/civil/clock.h"
 #include "common/ids/ids.h"
 #include "common/log/log.h"
+#include "common/server/auth_flags.h"
 #include "common/server/server.h"
 #include "common/server/service_main.h"
+#include "common/server/transport.h"
 #include "common/storage/database.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
+#include "common/unitdir/unit_directory.h"
 #include "services/scoring/framework_domain.h"
+#include "services/scoring/scoring_access.h"
 #include "services/scoring/scoring_clients.h"
 #include "services/scoring/scoring_manager.h"
 #include "services/scoring/scoring_metrics.h"
 #include "services/scoring/scoring_service.h"
 #include "services/scoring/scoring_store.h"
+#include "services/scoring/unit_tree_refresher.h"
 
 ABSL_FLAG(std::string, listen, "0.0.0.0:50053", "gRPC address to listen on (env CHISO_LISTEN)");
 ABSL_FLAG(std::string, metrics_listen, "0.0.0.0:9103",
@@ -43,6 +48,9 @@ ABSL_FLAG(
 ABSL_FLAG(std::string, framework_file, "",
           "Extra framework versions (text format chiso.scoring.v1.FrameworkCatalog) added to "
           "the built-in ones (env CHISO_FRAMEWORK_FILE)");
+ABSL_FLAG(absl::Duration, unit_tree_refresh_interval, absl::Seconds(60),
+          "How often the copy of the unit tree that scopes results is refreshed from the "
+          "assignment service (env CHISO_UNIT_TREE_REFRESH_INTERVAL)");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error (env CHISO_LOG_LEVEL)");
 ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(5),
           "How long health reports NOT_SERVING before shutdown starts");
@@ -62,6 +70,16 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  absl::StatusOr<std::shared_ptr<const chiso::auth::Authenticator>> authenticator =
+      chiso::AuthenticatorFromFlags();
+  if (!authenticator.ok()) return chiso::FailToStart("scoring", authenticator.status());
+  const absl::Duration refresh_interval = absl::GetFlag(FLAGS_unit_tree_refresh_interval);
+  if (refresh_interval <= absl::ZeroDuration()) {
+    return chiso::FailToStart(
+        "scoring", absl::InvalidArgumentError("--unit_tree_refresh_interval must be positive"));
+  }
+  std::unique_ptr<chiso::auth::AccessGate> gate = chiso::scoring::NewScoringGate(*authenticator);
+
   absl::StatusOr<chiso::Catalog> catalog = chiso::Catalog::Load(absl::GetFlag(FLAGS_catalog_file));
   if (!catalog.ok()) return chiso::FailToStart("scoring", catalog.status());
   absl::StatusOr<std::vector<chiso::scoring::v1::Framework>> versions =
@@ -75,12 +93,26 @@ int main(int argc, char** argv) {
 
   // The other services are needed only by ComputeScorecard and by results
   // about units; the scoring service serves the rest while they are away, so
-  // its health does not depend on them.
-  std::unique_ptr<chiso::scoring::PlanReader> plans = chiso::scoring::NewGrpcPlanReader(
-      grpc::CreateChannel(absl::GetFlag(FLAGS_plan_addr), grpc::InsecureChannelCredentials()));
+  // its health does not depend on them. Calls to them carry this service's
+  // own credential (--call_credential_file), over TLS unless --plaintext.
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> plan_channel =
+      chiso::ServiceChannel(absl::GetFlag(FLAGS_plan_addr));
+  if (!plan_channel.ok()) return chiso::FailToStart("scoring", plan_channel.status());
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> assignment_channel =
+      chiso::ServiceChannel(absl::GetFlag(FLAGS_assignment_addr));
+  if (!assignment_channel.ok()) return chiso::FailToStart("scoring", assignment_channel.status());
+  std::unique_ptr<chiso::scoring::PlanReader> plans =
+      chiso::scoring::NewGrpcPlanReader(*plan_channel);
   std::unique_ptr<chiso::scoring::DirectoryReader> directory =
-      chiso::scoring::NewGrpcDirectoryReader(grpc::CreateChannel(
-          absl::GetFlag(FLAGS_assignment_addr), grpc::InsecureChannelCredentials()));
+      chiso::scoring::NewGrpcDirectoryReader(*assignment_channel);
+
+  // The copy of the unit tree that scopes results, refreshed from the
+  // assignment service in the background (and on a unit it does not know).
+  std::unique_ptr<chiso::scoring::UnitLister> unit_lister =
+      chiso::scoring::NewGrpcUnitLister(*assignment_channel);
+  chiso::unitdir::UnitDirectory unit_directory(db->get());
+  chiso::scoring::RefreshingUnitTree unit_tree(&unit_directory, db->get(), unit_lister.get());
+  chiso::audit::AuditLog audit(db->get());
 
   auto registry = std::make_shared<prometheus::Registry>();
   chiso::scoring::ScoringMetrics metrics(*registry);
@@ -90,7 +122,8 @@ int main(int argc, char** argv) {
   chiso::scoring::ScoringManager manager(store.get(), &*catalog, *std::move(versions),
                                          directory.get(), plans.get(), chiso::civil::Clock::Real(),
                                          &ids, &metrics);
-  chiso::scoring::ScoringServiceImpl service(&manager);
+  manager.SetAccess(&unit_tree, &audit);
+  chiso::scoring::ScoringServiceImpl service(&manager, gate.get());
 
   chiso::ServerOptions options;
   options.service_name = "scoring";
@@ -106,8 +139,10 @@ int main(int argc, char** argv) {
         return manager.RefreshMetrics();
       });
   if (!server.ok()) return chiso::FailToStart("scoring", server.status());
+  unit_tree.Start(refresh_interval);
 
   chiso::WaitForShutdownSignal(**server);
   (*server)->Wait();
+  unit_tree.Stop();
   return 0;
 }

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "chiso/assignment/v1/assignment_service.grpc.pb.h"
 #include "chiso/plan/v1/plan_service.grpc.pb.h"
+#include "common/server/transport.h"
 #include "common/status/grpc_status.h"
 #include "grpcpp/client_context.h"
 
@@ -15,9 +16,11 @@ namespace {
 namespace av1 = chiso::assignment::v1;
 namespace pv1 = chiso::plan::v1;
 
-// A context whose call ends after `timeout`.
+// Prepares the context of an outgoing call: it ends after `timeout` and
+// carries this service's own credential.
 void SetDeadline(grpc::ClientContext& context, absl::Duration timeout) {
   context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(timeout));
+  AttachServiceCredential(&context);
 }
 
 // The status of a failed call to `service` ("plan", "assignment"). A service
@@ -112,7 +115,52 @@ class GrpcDirectoryReader : public DirectoryReader {
   absl::Duration timeout_;
 };
 
+class GrpcUnitLister : public UnitLister {
+ public:
+  GrpcUnitLister(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout)
+      : stub_(av1::AssignmentService::NewStub(std::move(channel))), timeout_(timeout) {}
+
+  absl::StatusOr<std::vector<UnitParent>> ListAllUnits(int max_units) override {
+    std::vector<UnitParent> units;
+    av1::ListUnitsRequest request;
+    request.set_page_size(kPageSize);
+    // No filter: every state, so ended and merged units keep their place in
+    // the tree (their results stay in their parents' scope).
+    for (;;) {
+      grpc::ClientContext context;
+      SetDeadline(context, timeout_);
+      av1::ListUnitsResponse response;
+      const grpc::Status status = stub_->ListUnits(&context, request, &response);
+      if (!status.ok()) return CallError("assignment", "ListUnits", status);
+      for (const av1::Unit& unit : response.units()) {
+        units.push_back(UnitParent{unit.name(), unit.parent()});
+      }
+      if (static_cast<int64_t>(units.size()) > max_units) {
+        return absl::ResourceExhaustedError(
+            absl::StrCat("the assignment service lists more than ", max_units, " units"));
+      }
+      if (response.next_page_token().empty()) return units;
+      if (response.units_size() == 0 || response.next_page_token() == request.page_token()) {
+        return absl::UnavailableError(
+            "the assignment service does not answer (ListUnits): a page token that lists "
+            "nothing more");
+      }
+      request.set_page_token(response.next_page_token());
+    }
+  }
+
+ private:
+  static constexpr int kPageSize = 500;
+  std::unique_ptr<av1::AssignmentService::Stub> stub_;
+  absl::Duration timeout_;
+};
+
 }  // namespace
+
+std::unique_ptr<UnitLister> NewGrpcUnitLister(std::shared_ptr<grpc::Channel> channel,
+                                              absl::Duration timeout) {
+  return std::make_unique<GrpcUnitLister>(std::move(channel), timeout);
+}
 
 std::unique_ptr<PlanReader> NewGrpcPlanReader(std::shared_ptr<grpc::Channel> channel,
                                               absl::Duration timeout) {

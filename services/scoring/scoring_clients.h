@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -46,12 +47,33 @@ class DirectoryReader {
       absl::string_view plan) = 0;
 };
 
+// One unit of the directory and its parent, as the copy of the unit tree
+// keeps them (common/unitdir).
+struct UnitParent {
+  std::string unit;    // "units/{id}"
+  std::string parent;  // "units/{id}", "" for a root
+};
+
+class UnitLister {
+ public:
+  virtual ~UnitLister() = default;
+  // Every unit of the directory, ended and merged ones included, with its
+  // parent. Errors: Unavailable as for PlanReader; ResourceExhausted when the
+  // directory holds more than `max_units`.
+  virtual absl::StatusOr<std::vector<UnitParent>> ListAllUnits(int max_units) = 0;
+};
+
 // Clients over gRPC channels, each call bounded by `timeout`. Transport
-// failures and deadlines become Unavailable naming the service.
+// failures and deadlines become Unavailable naming the service. Every call
+// carries the service's own credential (chiso::AttachServiceCredential).
 std::unique_ptr<PlanReader> NewGrpcPlanReader(std::shared_ptr<grpc::Channel> channel,
                                               absl::Duration timeout = absl::Seconds(5));
 std::unique_ptr<DirectoryReader> NewGrpcDirectoryReader(std::shared_ptr<grpc::Channel> channel,
                                                         absl::Duration timeout = absl::Seconds(5));
+// ListUnits of the assignment service, page after page (each page bounded by
+// `timeout`).
+std::unique_ptr<UnitLister> NewGrpcUnitLister(std::shared_ptr<grpc::Channel> channel,
+                                              absl::Duration timeout = absl::Seconds(5));
 
 // In-memory implementations for tests and tools. Thread-safe.
 class InMemoryPlanReader : public PlanReader {

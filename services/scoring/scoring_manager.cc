@@ -20,6 +20,7 @@
 #include "google/protobuf/util/field_mask_util.h"
 #include "services/scoring/framework_domain.h"
 #include "services/scoring/results_csv.h"
+#include "services/scoring/scoring_access.h"
 #include "services/scoring/scoring_math.h"
 
 namespace chiso::scoring {
@@ -607,6 +608,38 @@ ScoringManager::ScoringManager(ScoringStore* store, const Catalog* catalog,
       ids_(ids),
       metrics_(metrics) {
   for (Framework& f : catalog_versions_) f.set_origin(pb::FRAMEWORK_ORIGIN_CATALOG);
+  if (storage::Database* db = store_->database(); db != nullptr) {
+    own_audit_ = std::make_unique<audit::AuditLog>(db);
+    audit_ = own_audit_.get();
+  }
+}
+
+void ScoringManager::SetAccess(const auth::UnitTree* tree, audit::AuditLog* audit) {
+  tree_ = tree;
+  if (audit != nullptr) audit_ = audit;
+}
+
+auth::Caller ScoringManager::Anonymous(absl::string_view method) {
+  return auth::AnonymousCaller(absl::StrCat(kScoringServiceName, "/", method));
+}
+
+absl::Status ScoringManager::AuditedChange(
+    const auth::Caller& caller, absl::string_view resource,
+    const std::function<absl::StatusOr<std::string>()>& before,
+    const std::function<absl::Status()>& change, const std::function<std::string()>& after) {
+  if (audit_ == nullptr) return change();
+  return audit_->Record(caller, resource, before, [&]() -> absl::StatusOr<audit::Change> {
+    if (absl::Status s = change(); !s.ok()) return s;
+    return audit::Change{std::string(resource), after ? after() : std::string()};
+  });
+}
+
+absl::StatusOr<chiso::common::v1::ListAuditEventsResponse> ScoringManager::ListAuditEvents(
+    const chiso::common::v1::ListAuditEventsRequest& request) const {
+  if (audit_ == nullptr) {
+    return absl::FailedPreconditionError("this scoring service keeps no audit trail");
+  }
+  return audit_->List(request);
 }
 
 // ---- Helpers ------------------------------------------------------------------
@@ -699,7 +732,7 @@ absl::Status ScoringManager::RefreshMetrics() {
 // ---- Frameworks -----------------------------------------------------------------
 
 absl::StatusOr<Framework> ScoringManager::CreateFramework(
-    const pb::CreateFrameworkRequest& request) {
+    const auth::Caller& caller, const pb::CreateFrameworkRequest& request) {
   if (!request.has_framework()) return Invalid("framework", "required");
   if (!request.framework_id().empty() && !IsValidFrameworkId(request.framework_id())) {
     return Invalid("framework_id",
@@ -741,18 +774,20 @@ absl::StatusOr<Framework> ScoringManager::CreateFramework(
     result = std::move(rescored);
     return absl::OkStatus();
   };
-  absl::StatusOr<Framework> created = store_->CreateFramework(
-      framework,
-      [&](const std::vector<Framework>& stored) {
-        if (FindCatalogVersion(framework.name()) != nullptr) {
-          return absl::AlreadyExistsError(absl::StrCat("framework_id: ", framework.name(),
-                                                       " already exists (a catalog version)"));
-        }
-        // Only API versions may not overlap; over a catalog version an API
-        // version takes precedence (ChooseVersion).
-        return CheckNoOverlap(framework, stored);
-      },
-      adopt);
+  absl::StatusOr<Framework> created = Audited<Framework>(caller, "", nullptr, [&] {
+    return store_->CreateFramework(
+        framework,
+        [&](const std::vector<Framework>& stored) {
+          if (FindCatalogVersion(framework.name()) != nullptr) {
+            return absl::AlreadyExistsError(absl::StrCat("framework_id: ", framework.name(),
+                                                         " already exists (a catalog version)"));
+          }
+          // Only API versions may not overlap; over a catalog version an API
+          // version takes precedence (ChooseVersion).
+          return CheckNoOverlap(framework, stored);
+        },
+        adopt);
+  });
   if (created.ok()) AfterWrite();
   return created;
 }
@@ -815,7 +850,7 @@ absl::StatusOr<pb::ListFrameworksResponse> ScoringManager::ListFrameworks(
 }
 
 absl::StatusOr<Framework> ScoringManager::UpdateFramework(
-    const pb::UpdateFrameworkRequest& request) {
+    const auth::Caller& caller, const pb::UpdateFrameworkRequest& request) {
   absl::StatusOr<std::string> id = ParseFrameworkName("framework.name", request.framework().name());
   if (!id.ok()) return id.status();
   if (FindCatalogVersion(request.framework().name()) != nullptr) {
@@ -840,68 +875,88 @@ absl::StatusOr<Framework> ScoringManager::UpdateFramework(
     }
   }
   const Timestamp now = civil::ToTimestamp(clock_->Now());
-  absl::StatusOr<Framework> updated = store_->UpdateFramework(
-      *id,
-      [&](Framework& framework, const std::vector<Framework>& others) -> absl::Status {
-        if (absl::Status s =
-                CheckEtag(framework.name(), framework.etag(), request.framework().etag());
-            !s.ok()) {
-          return s;
-        }
-        FieldMaskUtil::MergeOptions options;
-        options.set_replace_message_fields(true);
-        options.set_replace_repeated_fields(true);
-        FieldMaskUtil::MergeMessageTo(request.framework(), mask, options, &framework);
-        FillNamesFromCatalog(framework, *catalog_);
-        if (absl::Status s = ValidateFramework(framework, catalog_); !s.ok()) return s;
-        if (absl::Status s = CheckNoOverlap(framework, others); !s.ok()) return s;
-        *framework.mutable_update_time() = now;
-        return absl::OkStatus();
-      },
-      [&](Result& result, const Framework& framework) -> absl::Status {
-        const chiso::common::v1::Period& years = framework.valid_years();
-        if (result.year() < years.start_year() || result.year() > years.end_year()) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("framework.valid_years: ", result.name(), " (", Describe(result),
-                           ") would no longer be covered by ", framework.name(), " (",
-                           years.start_year(), "–", years.end_year(), ")"));
-        }
-        Result rescored = result;
-        if (absl::Status s = ScoreResult(rescored, framework); !s.ok()) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("framework: ", result.name(), " (", Describe(result),
-                           ") would no longer validate: ", s.message()));
-        }
-        result = std::move(rescored);
-        return absl::OkStatus();
-      },
-      [this](const Framework& changed) { return OverriddenCatalogVersions(changed); });
+  const std::string& name = request.framework().name();
+  absl::StatusOr<Framework> updated = Audited<Framework>(
+      caller, name, [&] { return audit::Before(store_->GetFramework(*id)); },
+      [&] {
+        return store_->UpdateFramework(
+            *id,
+            [&](Framework& framework, const std::vector<Framework>& others) -> absl::Status {
+              if (absl::Status s =
+                      CheckEtag(framework.name(), framework.etag(), request.framework().etag());
+                  !s.ok()) {
+                return s;
+              }
+              FieldMaskUtil::MergeOptions options;
+              options.set_replace_message_fields(true);
+              options.set_replace_repeated_fields(true);
+              FieldMaskUtil::MergeMessageTo(request.framework(), mask, options, &framework);
+              FillNamesFromCatalog(framework, *catalog_);
+              if (absl::Status s = ValidateFramework(framework, catalog_); !s.ok()) return s;
+              if (absl::Status s = CheckNoOverlap(framework, others); !s.ok()) return s;
+              *framework.mutable_update_time() = now;
+              return absl::OkStatus();
+            },
+            [&](Result& result, const Framework& framework) -> absl::Status {
+              const chiso::common::v1::Period& years = framework.valid_years();
+              if (result.year() < years.start_year() || result.year() > years.end_year()) {
+                return absl::FailedPreconditionError(
+                    absl::StrCat("framework.valid_years: ", result.name(), " (", Describe(result),
+                                 ") would no longer be covered by ", framework.name(), " (",
+                                 years.start_year(), "–", years.end_year(), ")"));
+              }
+              Result rescored = result;
+              if (absl::Status s = ScoreResult(rescored, framework); !s.ok()) {
+                return absl::FailedPreconditionError(
+                    absl::StrCat("framework: ", result.name(), " (", Describe(result),
+                                 ") would no longer validate: ", s.message()));
+              }
+              result = std::move(rescored);
+              return absl::OkStatus();
+            },
+            [this](const Framework& changed) { return OverriddenCatalogVersions(changed); });
+      });
   if (updated.ok()) AfterWrite();
   return updated;
 }
 
-absl::Status ScoringManager::DeleteFramework(const pb::DeleteFrameworkRequest& request) {
+absl::Status ScoringManager::DeleteFramework(const auth::Caller& caller,
+                                             const pb::DeleteFrameworkRequest& request) {
   absl::StatusOr<std::string> id = ParseFrameworkName("name", request.name());
   if (!id.ok()) return id.status();
   if (FindCatalogVersion(request.name()) != nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(
         "name: ", request.name(), " is a catalog version and cannot be deleted through the API"));
   }
-  absl::Status status = store_->DeleteFramework(*id, [&](const Framework& framework) {
-    return CheckEtag(framework.name(), framework.etag(), request.etag());
-  });
+  absl::Status status = AuditedChange(
+      caller, request.name(), [&] { return audit::Before(store_->GetFramework(*id)); },
+      [&] {
+        return store_->DeleteFramework(*id, [&](const Framework& framework) {
+          return CheckEtag(framework.name(), framework.etag(), request.etag());
+        });
+      },
+      nullptr);
   if (status.ok()) AfterWrite();
   return status;
 }
 
 // ---- Results ----------------------------------------------------------------------
 
-absl::StatusOr<Result> ScoringManager::CreateResult(const pb::CreateResultRequest& request) {
+absl::StatusOr<Result> ScoringManager::CreateResult(const auth::Caller& caller,
+                                                    const pb::CreateResultRequest& request) {
   if (!request.has_result()) return Invalid("result", "required");
   Result result = request.result();
   ClearResultOutput(result);
   if (absl::Status s = CleanResultText(result); !s.ok()) return s;
   if (absl::Status s = ValidateResultShape(result); !s.ok()) return s;
+  // A unit outside the caller's scope answers as an unknown one.
+  if (absl::Status s = CheckSubjectWritable(
+          caller, tree_, result.subject(),
+          absl::NotFoundError(absl::StrCat("result.subject.unit: ", result.subject().unit(),
+                                           " not found in the directory")));
+      !s.ok()) {
+    return s;
+  }
   if (absl::Status s = ResolveSubject(*result.mutable_subject(), "result.subject"); !s.ok()) {
     return s;
   }
@@ -909,25 +964,31 @@ absl::StatusOr<Result> ScoringManager::CreateResult(const pb::CreateResultReques
   const Timestamp now = civil::ToTimestamp(clock_->Now());
   *result.mutable_create_time() = now;
   *result.mutable_update_time() = now;
-  absl::StatusOr<Result> created = store_->CreateResult(
-      result, [&](Result& r, const std::vector<Framework>& stored) -> absl::Status {
-        const std::vector<Framework> all = WithCatalog(stored);
-        absl::StatusOr<const Framework*> version = ChooseVersion(r, all);
-        if (!version.ok()) return version.status();
-        return Score(r, **version);
-      });
+  absl::StatusOr<Result> created = Audited<Result>(caller, "", nullptr, [&] {
+    return store_->CreateResult(
+        result, [&](Result& r, const std::vector<Framework>& stored) -> absl::Status {
+          const std::vector<Framework> all = WithCatalog(stored);
+          absl::StatusOr<const Framework*> version = ChooseVersion(r, all);
+          if (!version.ok()) return version.status();
+          return Score(r, **version);
+        });
+  });
   if (created.ok()) AfterWrite();
   return created;
 }
 
-absl::StatusOr<Result> ScoringManager::GetResult(const pb::GetResultRequest& request) {
+absl::StatusOr<Result> ScoringManager::GetResult(const auth::Caller& caller,
+                                                 const pb::GetResultRequest& request) {
   absl::StatusOr<std::string> id = ParseResultName("name", request.name());
   if (!id.ok()) return id.status();
-  return store_->GetResult(*id);
+  absl::StatusOr<Result> result = store_->GetResult(*id);
+  if (!result.ok()) return result.status();
+  if (absl::Status s = CheckResultVisible(caller, tree_, *result); !s.ok()) return s;
+  return result;
 }
 
 absl::StatusOr<pb::ListResultsResponse> ScoringManager::ListResults(
-    const pb::ListResultsRequest& request) {
+    const auth::Caller& caller, const pb::ListResultsRequest& request) {
   absl::StatusOr<int> size = NormalizePageSize(request.page_size());
   if (!size.ok()) return size.status();
   const pb::ResultFilter& filter = request.filter();
@@ -969,6 +1030,18 @@ absl::StatusOr<pb::ListResultsResponse> ScoringManager::ListResults(
     query.peer_group = std::move(group);
   }
   query.mismatch_only = filter.mismatch_only();
+  // A restricted caller lists the results of its subtree (and about
+  // entities), filtered in the query so that pages stay full and correct.
+  query.within_unit = ListScopeOf(caller);
+  if (query.within_unit.has_value()) {
+    if (tree_ == nullptr) {
+      query.within_unit = "units/-";
+    } else {
+      // Learns the caller's unit when the copy does not know it yet.
+      absl::StatusOr<bool> known = tree_->Contains(*query.within_unit, *query.within_unit);
+      if (!known.ok()) return known.status();
+    }
+  }
   const std::string fingerprint = Fingerprint(filter.SerializeAsString());
   if (!request.page_token().empty()) {
     absl::StatusOr<std::string> after = DecodePageToken(request.page_token(), fingerprint);
@@ -987,7 +1060,8 @@ absl::StatusOr<pb::ListResultsResponse> ScoringManager::ListResults(
   return response;
 }
 
-absl::StatusOr<Result> ScoringManager::UpdateResult(const pb::UpdateResultRequest& request) {
+absl::StatusOr<Result> ScoringManager::UpdateResult(const auth::Caller& caller,
+                                                    const pb::UpdateResultRequest& request) {
   absl::StatusOr<std::string> id = ParseResultName("result.name", request.result().name());
   if (!id.ok()) return id.status();
   static const auto* const kMutable = new std::set<std::string, std::less<>>{
@@ -1012,46 +1086,76 @@ absl::StatusOr<Result> ScoringManager::UpdateResult(const pb::UpdateResultReques
                                 absl::StrJoin(*kMutable, ", "), ")"));
   }
   const Timestamp now = civil::ToTimestamp(clock_->Now());
-  absl::StatusOr<Result> updated = store_->UpdateResult(
-      *id, [&](Result& result, const std::vector<Framework>& stored) -> absl::Status {
-        if (absl::Status s = CheckEtag(result.name(), result.etag(), request.result().etag());
-            !s.ok()) {
-          return s;
-        }
-        FieldMaskUtil::MergeOptions options;
-        options.set_replace_message_fields(true);
-        options.set_replace_repeated_fields(true);
-        FieldMaskUtil::MergeMessageTo(request.result(), mask, options, &result);
-        result.clear_computed_total();
-        result.clear_grade();
-        result.clear_total_difference();
-        result.clear_total_mismatch();
-        result.clear_display_total();
-        if (absl::Status s = CleanResultText(result); !s.ok()) return s;
-        if (absl::Status s = ValidateResultShape(result); !s.ok()) return s;
-        const std::vector<Framework> all = WithCatalog(stored);
-        absl::StatusOr<const Framework*> version = ChooseVersion(result, all);
-        if (!version.ok()) return version.status();
-        if (absl::Status s = Score(result, **version); !s.ok()) return s;
-        *result.mutable_update_time() = now;
-        return absl::OkStatus();
+  // Scope first: a result outside it answers as a missing one. The subject
+  // never changes, so the check holds for the write below.
+  absl::StatusOr<Result> current = store_->GetResult(*id);
+  if (!current.ok()) return current.status();
+  if (absl::Status s = CheckResultVisible(caller, tree_, *current); !s.ok()) return s;
+  if (absl::Status s =
+          CheckSubjectWritable(caller, tree_, current->subject(),
+                               absl::NotFoundError(absl::StrCat(current->name(), " not found")));
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<Result> updated = Audited<Result>(
+      caller, current->name(), [&] { return audit::Before(store_->GetResult(*id)); },
+      [&] {
+        return store_->UpdateResult(
+            *id, [&](Result& result, const std::vector<Framework>& stored) -> absl::Status {
+              if (absl::Status s = CheckEtag(result.name(), result.etag(), request.result().etag());
+                  !s.ok()) {
+                return s;
+              }
+              FieldMaskUtil::MergeOptions options;
+              options.set_replace_message_fields(true);
+              options.set_replace_repeated_fields(true);
+              FieldMaskUtil::MergeMessageTo(request.result(), mask, options, &result);
+              result.clear_computed_total();
+              result.clear_grade();
+              result.clear_total_difference();
+              result.clear_total_mismatch();
+              result.clear_display_total();
+              if (absl::Status s = CleanResultText(result); !s.ok()) return s;
+              if (absl::Status s = ValidateResultShape(result); !s.ok()) return s;
+              const std::vector<Framework> all = WithCatalog(stored);
+              absl::StatusOr<const Framework*> version = ChooseVersion(result, all);
+              if (!version.ok()) return version.status();
+              if (absl::Status s = Score(result, **version); !s.ok()) return s;
+              *result.mutable_update_time() = now;
+              return absl::OkStatus();
+            });
       });
   if (updated.ok()) AfterWrite();
   return updated;
 }
 
-absl::Status ScoringManager::DeleteResult(const pb::DeleteResultRequest& request) {
+absl::Status ScoringManager::DeleteResult(const auth::Caller& caller,
+                                          const pb::DeleteResultRequest& request) {
   absl::StatusOr<std::string> id = ParseResultName("name", request.name());
   if (!id.ok()) return id.status();
-  absl::Status status = store_->DeleteResult(*id, [&](const Result& result) {
-    return CheckEtag(result.name(), result.etag(), request.etag());
-  });
+  absl::StatusOr<Result> current = store_->GetResult(*id);
+  if (!current.ok()) return current.status();
+  if (absl::Status s = CheckResultVisible(caller, tree_, *current); !s.ok()) return s;
+  if (absl::Status s =
+          CheckSubjectWritable(caller, tree_, current->subject(),
+                               absl::NotFoundError(absl::StrCat(current->name(), " not found")));
+      !s.ok()) {
+    return s;
+  }
+  absl::Status status = AuditedChange(
+      caller, current->name(), [&] { return audit::Before(store_->GetResult(*id)); },
+      [&] {
+        return store_->DeleteResult(*id, [&](const Result& result) {
+          return CheckEtag(result.name(), result.etag(), request.etag());
+        });
+      },
+      nullptr);
   if (status.ok()) AfterWrite();
   return status;
 }
 
 absl::StatusOr<pb::ImportResultsResponse> ScoringManager::ImportResults(
-    const pb::ImportResultsRequest& request) {
+    const auth::Caller& caller, const pb::ImportResultsRequest& request) {
   if (request.csv().size() > kMaxCsvBytes) {
     return Invalid("csv", absl::StrCat("the file has ", request.csv().size(),
                                        " bytes; at most 10 MiB (", kMaxCsvBytes, ") are accepted"));
@@ -1069,6 +1173,17 @@ absl::StatusOr<pb::ImportResultsResponse> ScoringManager::ImportResults(
   absl::flat_hash_map<std::string, std::optional<chiso::assignment::v1::Unit>> units_by_code;
   absl::flat_hash_map<std::string, absl::StatusOr<chiso::assignment::v1::Unit>> units_by_name;
   absl::flat_hash_map<std::string, int> line_of_key;
+  // Whether the caller may record results about a unit, by unit.
+  absl::flat_hash_map<std::string, bool> unit_in_scope;
+  auto in_scope = [&](const std::string& unit) -> absl::StatusOr<bool> {
+    auto it = unit_in_scope.find(unit);
+    if (it != unit_in_scope.end()) return it->second;
+    pb::Subject subject;
+    subject.set_unit(unit);
+    absl::Status s = CheckSubjectWritable(caller, tree_, subject, absl::NotFoundError(""));
+    if (!s.ok() && !absl::IsNotFound(s)) return s;
+    return unit_in_scope.emplace(unit, s.ok()).first->second;
+  };
   const Timestamp now = civil::ToTimestamp(clock_->Now());
 
   for (const CsvResultRow& csv_row : parsed->rows) {
@@ -1083,7 +1198,14 @@ absl::StatusOr<pb::ImportResultsResponse> ScoringManager::ImportResults(
         if (!found.ok()) return found.status();
         it = units_by_code.emplace(csv_row.unit_code, *std::move(found)).first;
       }
-      if (!it->second.has_value()) {
+      // A unit outside the caller's scope is reported as an unknown one.
+      bool visible = false;
+      if (it->second.has_value()) {
+        absl::StatusOr<bool> scoped = in_scope(it->second->name());
+        if (!scoped.ok()) return scoped.status();
+        visible = *scoped;
+      }
+      if (!visible) {
         errors.push_back(MakeRowError(
             line, "unit",
             absl::StrCat("unit: no unit has the code ", text::QuoteForMessage(csv_row.unit_code))));
@@ -1100,6 +1222,14 @@ absl::StatusOr<pb::ImportResultsResponse> ScoringManager::ImportResults(
       continue;
     }
     if (result.subject().kind_case() == pb::Subject::kUnit) {
+      absl::StatusOr<bool> scoped = in_scope(result.subject().unit());
+      if (!scoped.ok()) return scoped.status();
+      if (!*scoped) {
+        errors.push_back(MakeRowError(
+            line, "unit",
+            absl::StrCat("unit: ", result.subject().unit(), " not found in the directory")));
+        continue;
+      }
       auto it = units_by_name.find(result.subject().unit());
       if (it == units_by_name.end()) {
         it = units_by_name
@@ -1115,6 +1245,11 @@ absl::StatusOr<pb::ImportResultsResponse> ScoringManager::ImportResults(
       if (!it->second.ok()) return it->second.status();
       result.mutable_subject()->set_display_name(it->second->display_name());
     } else {
+      if (!caller.Unrestricted()) {
+        errors.push_back(
+            MakeRowError(line, "entity", absl::StrCat("entity: ", kEntityResultsNeedUnrestricted)));
+        continue;
+      }
       result.mutable_subject()->set_display_name(result.subject().entity());
     }
     absl::StatusOr<const Framework*> version = ChooseVersion(result, *all);
@@ -1181,27 +1316,46 @@ absl::StatusOr<pb::ImportResultsResponse> ScoringManager::ImportResults(
   for (const Framework& f : *all) {
     if (f.origin() == pb::FRAMEWORK_ORIGIN_API) api_versions_then[f.name()] = f.etag();
   }
-  absl::Status status =
-      store_->ImportResults(rows, [&](const std::vector<Framework>& stored) -> absl::Status {
-        for (const auto& [name, etag] : used_api_versions) {
-          const Framework* now_stored = FindVersion(stored, name);
-          if (now_stored == nullptr || now_stored->etag() != etag) {
-            return absl::AbortedError(
-                absl::StrCat(name, " changed during the import; import the file again"));
-          }
-        }
-        // A version created, changed or deleted meanwhile may choose another
-        // version for some rows (one over a catalog version takes its years).
-        std::map<std::string, std::string> api_versions_now;
-        for (const Framework& f : stored) api_versions_now[f.name()] = f.etag();
-        if (api_versions_now != api_versions_then) {
-          return absl::AbortedError(
-              "framework versions changed during the import; import the file again");
-        }
-        return absl::OkStatus();
-      });
-  if (!status.ok()) return status;
+  // The event names what the import wrote (framework codes and years) and
+  // its "after" is the response.
+  std::set<std::string> written;
+  for (const ImportRow& row : rows) {
+    written.insert(absl::StrCat(row.result.framework_code(), " ", row.result.year()));
+  }
+  std::string resource = absl::StrCat("results (import: ");
+  int listed = 0;
+  for (const std::string& w : written) {
+    if (listed == 10) {
+      absl::StrAppend(&resource, ", …");
+      break;
+    }
+    absl::StrAppend(&resource, listed++ == 0 ? "" : ", ", w);
+  }
+  absl::StrAppend(&resource, ")");
   response.set_imported_count(static_cast<int>(rows.size()));
+  auto write = [&]() -> absl::Status {
+    return store_->ImportResults(rows, [&](const std::vector<Framework>& stored) -> absl::Status {
+      for (const auto& [name, etag] : used_api_versions) {
+        const Framework* now_stored = FindVersion(stored, name);
+        if (now_stored == nullptr || now_stored->etag() != etag) {
+          return absl::AbortedError(
+              absl::StrCat(name, " changed during the import; import the file again"));
+        }
+      }
+      // A version created, changed or deleted meanwhile may choose another
+      // version for some rows (one over a catalog version takes its years).
+      std::map<std::string, std::string> api_versions_now;
+      for (const Framework& f : stored) api_versions_now[f.name()] = f.etag();
+      if (api_versions_now != api_versions_then) {
+        return absl::AbortedError(
+            "framework versions changed during the import; import the file again");
+      }
+      return absl::OkStatus();
+    });
+  };
+  absl::Status status =
+      AuditedChange(caller, resource, nullptr, write, [&] { return audit::Serialize(response); });
+  if (!status.ok()) return status;
   AfterWrite();
   return response;
 }
@@ -1289,9 +1443,17 @@ absl::StatusOr<pb::GetRankingResponse> ScoringManager::GetRanking(
   return response;
 }
 
-absl::StatusOr<pb::GetTrendResponse> ScoringManager::GetTrend(const pb::GetTrendRequest& request) {
+absl::StatusOr<pb::GetTrendResponse> ScoringManager::GetTrend(const auth::Caller& caller,
+                                                              const pb::GetTrendRequest& request) {
   absl::StatusOr<pb::Subject> subject = CleanSubject("subject", request.subject());
   if (!subject.ok()) return subject.status();
+  // A unit outside the caller's scope answers as one without results.
+  bool visible = true;
+  if (subject->kind_case() == pb::Subject::kUnit) {
+    absl::StatusOr<bool> scoped = UnitVisible(caller, tree_, subject->unit());
+    if (!scoped.ok()) return scoped.status();
+    visible = *scoped;
+  }
   if (request.framework_code().empty()) return Invalid("framework_code", "required");
   if (!IsValidCode(request.framework_code())) {
     return Invalid("framework_code",
@@ -1315,7 +1477,7 @@ absl::StatusOr<pb::GetTrendResponse> ScoringManager::GetTrend(const pb::GetTrend
   const std::string who = subject->kind_case() == pb::Subject::kUnit
                               ? subject->unit()
                               : text::QuoteForMessage(subject->entity());
-  if (results->empty()) {
+  if (results->empty() || !visible) {
     return absl::NotFoundError(absl::StrCat(
         who, " has no ", request.framework_code(), " result",
         request.years().start_year() != 0 || request.years().end_year() != 0 ? " in the years asked"
@@ -1392,7 +1554,7 @@ absl::StatusOr<pb::GetTrendResponse> ScoringManager::GetTrend(const pb::GetTrend
 // ---- Scorecards -----------------------------------------------------------------------
 
 absl::StatusOr<pb::ComputeScorecardResponse> ScoringManager::ComputeScorecard(
-    const pb::ComputeScorecardRequest& request) {
+    const auth::Caller& caller, const pb::ComputeScorecardRequest& request) {
   absl::string_view plan_id = request.plan();
   if (!absl::ConsumePrefix(&plan_id, kPlanPrefix) || !IsValidId(plan_id)) {
     return Invalid("plan", absl::StrCat("must be a plan name \"plans/{id}\" (got ",
@@ -1409,9 +1571,20 @@ absl::StatusOr<pb::ComputeScorecardResponse> ScoringManager::ComputeScorecard(
   }
   absl::StatusOr<chiso::plan::v1::Plan> plan = plans_->GetPlan(request.plan());
   if (!plan.ok()) return plan.status();
+  // The plan service shows a restricted caller only the plans its subtree
+  // issued; the scorecard, which shows the plan's objectives, does the same
+  // (the plan was read with this service's own, unrestricted credential).
+  absl::StatusOr<bool> plan_visible = UnitVisible(caller, tree_, plan->issuer().unit());
+  if (!plan_visible.ok()) return plan_visible.status();
+  if (!*plan_visible) return absl::NotFoundError(absl::StrCat(request.plan(), " not found"));
   if (subject.has_value()) {
     if (subject->kind_case() == pb::Subject::kUnit) {
-      absl::StatusOr<chiso::assignment::v1::Unit> unit = directory_->GetUnit(subject->unit());
+      // A unit outside the caller's scope answers as an unknown one.
+      absl::StatusOr<bool> scoped = UnitVisible(caller, tree_, subject->unit());
+      if (!scoped.ok()) return scoped.status();
+      absl::StatusOr<chiso::assignment::v1::Unit> unit =
+          *scoped ? directory_->GetUnit(subject->unit())
+                  : absl::StatusOr<chiso::assignment::v1::Unit>(absl::NotFoundError(""));
       if (absl::IsNotFound(unit.status())) {
         return absl::NotFoundError(absl::StrCat("subject.unit: ", subject->unit(), " not found"));
       }

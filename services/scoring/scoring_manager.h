@@ -15,6 +15,8 @@
 // store, peer standings from the same ranking GetRanking computes.
 
 #include <atomic>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,7 +26,10 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "chiso/common/v1/audit.pb.h"
 #include "chiso/scoring/v1/scoring_service.pb.h"
+#include "common/audit/audit_log.h"
+#include "common/auth/access.h"
 #include "common/catalog/catalog.h"
 #include "common/civil/clock.h"
 #include "common/ids/ids.h"
@@ -47,27 +52,90 @@ class ScoringManager : public ScoreSource {
                  PlanReader* plans, const civil::Clock* clock, IdGenerator* ids,
                  ScoringMetrics* metrics);
 
+  // Scope and audit trail. `tree` is the unit tree the scope checks use
+  // (scoring_access.h); null lets only unrestricted callers see results about
+  // units. `audit` records every change; null keeps the trail the manager
+  // keeps on its store's database (ScoringStore::database()), or none when
+  // the store has no database. Neither is owned.
+  void SetAccess(const auth::UnitTree* tree, audit::AuditLog* audit);
+
+  // Every operation runs on behalf of a caller the gate admitted (the
+  // permission of the RPC is checked there); the manager checks the scope of
+  // the results it touches and records each change in the audit trail in the
+  // transaction of the change. The overloads without a caller act for an
+  // anonymous, unrestricted one (authentication off).
+
   // ---- Frameworks -------------------------------------------------------------
-  absl::StatusOr<Framework> CreateFramework(const pb::CreateFrameworkRequest& request);
+  absl::StatusOr<Framework> CreateFramework(const auth::Caller& caller,
+                                            const pb::CreateFrameworkRequest& request);
   absl::StatusOr<Framework> GetFramework(const pb::GetFrameworkRequest& request);
   absl::StatusOr<pb::ListFrameworksResponse> ListFrameworks(
       const pb::ListFrameworksRequest& request);
-  absl::StatusOr<Framework> UpdateFramework(const pb::UpdateFrameworkRequest& request);
-  absl::Status DeleteFramework(const pb::DeleteFrameworkRequest& request);
+  absl::StatusOr<Framework> UpdateFramework(const auth::Caller& caller,
+                                            const pb::UpdateFrameworkRequest& request);
+  absl::Status DeleteFramework(const auth::Caller& caller,
+                               const pb::DeleteFrameworkRequest& request);
 
   // ---- Results ----------------------------------------------------------------
-  absl::StatusOr<Result> CreateResult(const pb::CreateResultRequest& request);
-  absl::StatusOr<Result> GetResult(const pb::GetResultRequest& request);
-  absl::StatusOr<pb::ListResultsResponse> ListResults(const pb::ListResultsRequest& request);
-  absl::StatusOr<Result> UpdateResult(const pb::UpdateResultRequest& request);
-  absl::Status DeleteResult(const pb::DeleteResultRequest& request);
-  absl::StatusOr<pb::ImportResultsResponse> ImportResults(const pb::ImportResultsRequest& request);
+  absl::StatusOr<Result> CreateResult(const auth::Caller& caller,
+                                      const pb::CreateResultRequest& request);
+  absl::StatusOr<Result> GetResult(const auth::Caller& caller, const pb::GetResultRequest& request);
+  absl::StatusOr<pb::ListResultsResponse> ListResults(const auth::Caller& caller,
+                                                      const pb::ListResultsRequest& request);
+  absl::StatusOr<Result> UpdateResult(const auth::Caller& caller,
+                                      const pb::UpdateResultRequest& request);
+  absl::Status DeleteResult(const auth::Caller& caller, const pb::DeleteResultRequest& request);
+  absl::StatusOr<pb::ImportResultsResponse> ImportResults(const auth::Caller& caller,
+                                                          const pb::ImportResultsRequest& request);
 
   // ---- Rankings, trends, scorecards --------------------------------------------
+  // Rankings are published figures: every caller with "read" sees them.
   absl::StatusOr<pb::GetRankingResponse> GetRanking(const pb::GetRankingRequest& request);
-  absl::StatusOr<pb::GetTrendResponse> GetTrend(const pb::GetTrendRequest& request);
+  absl::StatusOr<pb::GetTrendResponse> GetTrend(const auth::Caller& caller,
+                                                const pb::GetTrendRequest& request);
   absl::StatusOr<pb::ComputeScorecardResponse> ComputeScorecard(
-      const pb::ComputeScorecardRequest& request);
+      const auth::Caller& caller, const pb::ComputeScorecardRequest& request);
+
+  // ---- Audit trail -------------------------------------------------------------
+  // Errors: those of AuditLog::List; FailedPrecondition without a trail.
+  absl::StatusOr<chiso::common::v1::ListAuditEventsResponse> ListAuditEvents(
+      const chiso::common::v1::ListAuditEventsRequest& request) const;
+
+  // ---- For an anonymous, unrestricted caller -------------------------------------
+  absl::StatusOr<Framework> CreateFramework(const pb::CreateFrameworkRequest& request) {
+    return CreateFramework(Anonymous("CreateFramework"), request);
+  }
+  absl::StatusOr<Framework> UpdateFramework(const pb::UpdateFrameworkRequest& request) {
+    return UpdateFramework(Anonymous("UpdateFramework"), request);
+  }
+  absl::Status DeleteFramework(const pb::DeleteFrameworkRequest& request) {
+    return DeleteFramework(Anonymous("DeleteFramework"), request);
+  }
+  absl::StatusOr<Result> CreateResult(const pb::CreateResultRequest& request) {
+    return CreateResult(Anonymous("CreateResult"), request);
+  }
+  absl::StatusOr<Result> GetResult(const pb::GetResultRequest& request) {
+    return GetResult(Anonymous("GetResult"), request);
+  }
+  absl::StatusOr<pb::ListResultsResponse> ListResults(const pb::ListResultsRequest& request) {
+    return ListResults(Anonymous("ListResults"), request);
+  }
+  absl::StatusOr<Result> UpdateResult(const pb::UpdateResultRequest& request) {
+    return UpdateResult(Anonymous("UpdateResult"), request);
+  }
+  absl::Status DeleteResult(const pb::DeleteResultRequest& request) {
+    return DeleteResult(Anonymous("DeleteResult"), request);
+  }
+  absl::StatusOr<pb::ImportResultsResponse> ImportResults(const pb::ImportResultsRequest& request) {
+    return ImportResults(Anonymous("ImportResults"), request);
+  }
+  absl::StatusOr<pb::GetTrendResponse> GetTrend(const pb::GetTrendRequest& request) {
+    return GetTrend(Anonymous("GetTrend"), request);
+  }
+  absl::StatusOr<pb::ComputeScorecardResponse> ComputeScorecard(
+      const pb::ComputeScorecardRequest& request) {
+    return ComputeScorecard(Anonymous("ComputeScorecard"), request);
+  }
 
   // Re-reads what the domain metrics export (result count, component scores
   // of units in the latest 10 years, versions per origin) when a write changed
@@ -104,6 +172,21 @@ class ScoringManager : public ScoreSource {
   // display name. Errors: NotFound for an unknown unit; Unavailable.
   absl::Status ResolveSubject(pb::Subject& subject, absl::string_view field);
   void AfterWrite();
+  static auth::Caller Anonymous(absl::string_view method);
+  // `change` in the audit trail's transaction with its event (directly when
+  // there is no trail). Never call another service inside `change`.
+  template <typename M>
+  absl::StatusOr<M> Audited(const auth::Caller& caller, absl::string_view resource,
+                            const std::function<absl::StatusOr<std::string>()>& before,
+                            const std::function<absl::StatusOr<M>()>& change) {
+    if (audit_ == nullptr) return change();
+    return audit_->Mutate<M>(caller, resource, before, change);
+  }
+  // The same for a change that deletes `resource` or whose "after" is given.
+  absl::Status AuditedChange(const auth::Caller& caller, absl::string_view resource,
+                             const std::function<absl::StatusOr<std::string>()>& before,
+                             const std::function<absl::Status()>& change,
+                             const std::function<std::string()>& after);
 
   ScoringStore* store_;
   const Catalog* catalog_;
@@ -113,6 +196,9 @@ class ScoringManager : public ScoreSource {
   const civil::Clock* clock_;
   IdGenerator* ids_;
   ScoringMetrics* metrics_;
+  const auth::UnitTree* tree_ = nullptr;
+  std::unique_ptr<audit::AuditLog> own_audit_;
+  audit::AuditLog* audit_ = nullptr;
 
   // Metrics bookkeeping: a write marks them stale; RefreshMetrics recounts.
   std::atomic<bool> metrics_stale_{true};

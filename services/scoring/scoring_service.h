@@ -1,18 +1,23 @@
 #ifndef CHISO_SERVICES_SCORING_SCORING_SERVICE_H_
 #define CHISO_SERVICES_SCORING_SCORING_SERVICE_H_
 
-// The gRPC adapter of the scoring service: each method calls ScoringManager
-// and converts its absl::Status.
+// The gRPC adapter of the scoring service: each method admits the caller
+// through the access gate (scoring_access.h), calls ScoringManager on its
+// behalf and converts its absl::Status.
+
+#include <memory>
 
 #include "chiso/scoring/v1/scoring_service.grpc.pb.h"
+#include "common/auth/access.h"
 #include "services/scoring/scoring_manager.h"
 
 namespace chiso::scoring {
 
 class ScoringServiceImpl final : public chiso::scoring::v1::ScoringService::Service {
  public:
-  // `manager` is not owned and must outlive the service.
-  explicit ScoringServiceImpl(ScoringManager* manager) : manager_(manager) {}
+  // Neither is owned; both must outlive the service. Without a gate,
+  // authentication is off: every caller is anonymous and unrestricted.
+  explicit ScoringServiceImpl(ScoringManager* manager, const auth::AccessGate* gate = nullptr);
 
   grpc::Status CreateFramework(grpc::ServerContext* context,
                                const pb::CreateFrameworkRequest* request,
@@ -47,9 +52,15 @@ class ScoringServiceImpl final : public chiso::scoring::v1::ScoringService::Serv
   grpc::Status ComputeScorecard(grpc::ServerContext* context,
                                 const pb::ComputeScorecardRequest* request,
                                 pb::ComputeScorecardResponse* response) override;
+  grpc::Status ListAuditEvents(grpc::ServerContext* context,
+                               const chiso::common::v1::ListAuditEventsRequest* request,
+                               chiso::common::v1::ListAuditEventsResponse* response) override;
 
  private:
   ScoringManager* manager_;
+  // The gate used when none is given (authentication off).
+  std::unique_ptr<auth::AccessGate> own_gate_;
+  const auth::AccessGate* gate_;
 };
 
 }  // namespace chiso::scoring

@@ -6,8 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/audit/audit_log.h"
 #include "common/storage/query.h"
 #include "common/text/text.h"
+#include "common/unitdir/unit_directory.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/scoring/framework_domain.h"
 
@@ -555,6 +557,15 @@ class SqlScoringStore : public ScoringStore {
       absl::StrAppend(&sql, " AND peer_group = ", param(*query.peer_group));
     }
     if (query.mismatch_only) absl::StrAppend(&sql, " AND total_mismatch = 1");
+    if (query.within_unit.has_value()) {
+      absl::StrAppend(&sql,
+                      " AND (subject_key LIKE 'entity:%' OR subject_key IN ("
+                      "WITH RECURSIVE scope(unit) AS (SELECT CAST(",
+                      param(*query.within_unit),
+                      " AS TEXT) UNION SELECT unit_tree.unit FROM unit_tree JOIN scope"
+                      " ON unit_tree.parent = scope.unit)"
+                      " SELECT 'unit:' || unit FROM scope))");
+    }
     if (!query.after.empty()) {
       absl::StatusOr<OrderKey> after = ParseOrderKey(query.after);
       if (!after.ok()) return after.status();
@@ -692,6 +703,8 @@ class SqlScoringStore : public ScoringStore {
     return snapshot;
   }
 
+  storage::Database* database() override { return db_; }
+
  private:
   absl::StatusOr<std::vector<Result>> ReadMany(const std::string& sql, const Params& param) {
     absl::StatusOr<std::vector<Result>> results;
@@ -723,9 +736,20 @@ std::string ResultOrderKey(const Result& result) {
 }
 
 const std::vector<storage::Migration>& ScoringMigrations() {
-  static const auto* migrations = new std::vector<storage::Migration>{
-      storage::PortableMigration(1, "create frameworks and results", kSchemaV1),
-  };
+  static const auto* migrations = [] {
+    auto* list = new std::vector<storage::Migration>{
+        storage::PortableMigration(1, "create frameworks and results", kSchemaV1),
+    };
+    // New versions go at the end; a number once released never changes.
+    for (storage::Migration& m : audit::AuditMigrations(static_cast<int>(list->size()) + 1)) {
+      list->push_back(std::move(m));
+    }
+    for (storage::Migration& m :
+         unitdir::UnitDirectoryMigrations(static_cast<int>(list->size()) + 1)) {
+      list->push_back(std::move(m));
+    }
+    return list;
+  }();
   return *migrations;
 }
 

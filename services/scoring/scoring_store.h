@@ -38,6 +38,10 @@ struct ResultQuery {
   int to_year = 0;                                                          // 0: no upper bound
   std::optional<std::string> peer_group;                                    // exact, when set
   bool mismatch_only = false;
+  // When set ("units/{id}"): only results about entities and about the units
+  // of this unit's subtree in the copy of the unit tree (table unit_tree,
+  // common/unitdir), the scope of a restricted caller.
+  std::optional<std::string> within_unit;
   // Keyset cursor: ResultOrderKey of the last result returned; "" for the
   // first page.
   std::string after;
@@ -189,9 +193,12 @@ class ScoringStore {
   // Counts and the unit results of the latest `years` years (by the largest
   // year recorded about a unit).
   virtual absl::StatusOr<MetricsSnapshot> Snapshot(int years) = 0;
+
+  // The database the store writes to, for the audit trail whose events
+  // commit in the same transaction as the change; null when it has none.
+  virtual storage::Database* database() { return nullptr; }
 };
 
-// The schema of the scoring service, per dialect.
 // A store that forwards every call to another one: the base of decorators
 // that time or intercept a few calls (bench/scorecard_bench.cc, tests).
 class ForwardingScoringStore : public ScoringStore {
@@ -265,6 +272,7 @@ class ForwardingScoringStore : public ScoringStore {
     return inner_->GroupResults(query);
   }
   absl::StatusOr<MetricsSnapshot> Snapshot(int years) override { return inner_->Snapshot(years); }
+  storage::Database* database() override { return inner_->database(); }
 
  protected:
   ScoringStore* inner() { return inner_; }
@@ -273,6 +281,8 @@ class ForwardingScoringStore : public ScoringStore {
   ScoringStore* inner_;
 };
 
+// The schema of the scoring service: its own tables, then the audit trail
+// (common/audit) and the copy of the unit tree (common/unitdir).
 const std::vector<storage::Migration>& ScoringMigrations();
 
 // The position of a result in list order, as ResultQuery::after takes it.

@@ -1,6 +1,7 @@
 #include "services/assignment/assignment_store.h"
 
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -998,6 +999,64 @@ TEST_P(ReportsTest, RemembersWhatRemindersNeedOfAPlan) {
   EXPECT_EQ((*kept)->funding(), "");
   plan.set_name("p1");
   EXPECT_TRUE(absl::IsInvalidArgument(store_->RememberPlan(plan)));
+}
+
+// The id in a resource name.
+std::string IdIn(const std::string& name) { return name.substr(name.find('/') + 1); }
+
+TEST_P(AssignmentStoreTest, InSubtreeFollowsParentsUpward) {
+  EXPECT_TRUE(*store_->InSubtree(IdIn(province_.name()), IdIn(commune_.name())));
+  EXPECT_TRUE(*store_->InSubtree(IdIn(district_.name()), IdIn(commune_.name())));
+  EXPECT_TRUE(*store_->InSubtree(IdIn(commune_.name()), IdIn(commune_.name())));
+  EXPECT_FALSE(*store_->InSubtree(IdIn(department_.name()), IdIn(commune_.name())));
+  EXPECT_FALSE(*store_->InSubtree(IdIn(commune_.name()), IdIn(district_.name())));
+  EXPECT_FALSE(*store_->InSubtree(IdIn(province_.name()), "no-such-unit"));
+}
+
+TEST_P(AssignmentStoreTest, UnitParentsListsEveryUnitWithItsParent) {
+  absl::StatusOr<std::vector<UnitParent>> links = store_->UnitParents();
+  ASSERT_TRUE(links.ok()) << links.status();
+  ASSERT_EQ(links->size(), 6u);
+  std::map<std::string, std::string> parent;
+  for (const UnitParent& link : *links) parent[link.id] = link.parent_id;
+  EXPECT_EQ(parent[IdIn(commune_.name())], IdIn(district_.name()));
+  EXPECT_EQ(parent[IdIn(province_.name())], "");
+}
+
+TEST_P(AssignmentStoreTest, ScopeLimitsUnitsPeopleAndTasksToASubtree) {
+  UnitQuery units;
+  units.scope_id = IdIn(district_.name());
+  EXPECT_THAT(UnitCodes(units), ::testing::UnorderedElementsAre("UBND-HDK", "HDK-TCKH", "XBV"));
+  units.scope_id = "";
+  EXPECT_THAT(UnitCodes(units), ::testing::IsEmpty());
+
+  ASSERT_TRUE(store_->CreatePerson(MakePerson("Lê Văn D", district_finance_)).ok());
+  ASSERT_TRUE(store_->CreatePerson(MakePerson("Phạm Thị E", department_)).ok());
+  PersonQuery people;
+  people.scope_id = IdIn(district_.name());
+  absl::StatusOr<PersonPage> page = store_->ListPeople(people);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->people.size(), 1u);
+  EXPECT_EQ(page->people[0].display_name(), "Lê Văn D");
+
+  PutTask(
+      MakeTask("of the department", department_office_, {}, TASK_STATUS_NOT_STARTED, "plans/p1"));
+  PutTask(MakeTask("of the district", district_finance_, {}, TASK_STATUS_NOT_STARTED, "plans/p2"));
+  PutTask(MakeTask("coordinated by the commune", department_, {commune_}, TASK_STATUS_NOT_STARTED,
+                   "plans/p3"));
+  TaskQuery tasks;
+  tasks.scope_id = IdIn(district_.name());
+  EXPECT_THAT(TaskTitles(tasks),
+              ::testing::UnorderedElementsAre("of the district", "coordinated by the commune"));
+  // A plan the district issued brings its tasks into the district's scope.
+  chiso::plan::v1::Plan plan;
+  plan.set_name("plans/p1");
+  plan.mutable_issuer()->set_unit(district_.name());
+  ASSERT_TRUE(store_->RememberPlan(plan).ok());
+  EXPECT_THAT(TaskTitles(tasks),
+              ::testing::UnorderedElementsAre("of the department", "of the district",
+                                              "coordinated by the commune"));
+  EXPECT_EQ((*store_->RememberedPlan("p1"))->issuer().unit(), district_.name());
 }
 
 TEST(AssignmentStoreFileTest, DataSurvivesReopening) {

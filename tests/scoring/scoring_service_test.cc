@@ -1306,17 +1306,18 @@ TEST_F(ScoringServiceTest, ImportNamesTheVersionWhereBodiesShareAnIndex) {
   EXPECT_EQ(listed.results(0).framework(), "frameworks/ddci-cao-bang");
 }
 
-// A store that runs `before_import` just before an import's transaction, to
-// interleave another writer deterministically.
+// A store that runs `before_import` right after the import read the
+// framework versions it scores the rows with, and so before the import's
+// transaction: another writer interleaved deterministically. (Inside the
+// import's transaction it would join that transaction instead.)
 class InterleavingStore : public ForwardingScoringStore {
  public:
   using ForwardingScoringStore::ForwardingScoringStore;
   std::function<void()> before_import;
-  absl::Status ImportResults(
-      const std::vector<ImportRow>& rows,
-      const std::function<absl::Status(const std::vector<Framework>&)>& verify) override {
+  absl::StatusOr<std::vector<Framework>> ListFrameworks() override {
+    absl::StatusOr<std::vector<Framework>> read = ForwardingScoringStore::ListFrameworks();
     if (before_import) std::exchange(before_import, nullptr)();
-    return ForwardingScoringStore::ImportResults(rows, verify);
+    return read;
   }
 };
 

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/ids/ids.h"
+#include "common/unitdir/unit_directory.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_database.h"
@@ -311,6 +312,49 @@ TEST_P(ScoringStoreTest, ListsByCodeThenNewestYearThenSubjectName) {
   EXPECT_THAT(Listed({}),
               ElementsAre("DDCI 2020 Sở Tài chính", "DDCI 2019 Sở Tài chính",
                           "DDCI 2019 Sở Xây dựng", "PCI 2022 An Giang", "PCI 2022 Bắc Giang"));
+}
+
+TEST_P(ScoringStoreTest, ListWithinAUnitKeepsItsSubtreeAndEntities) {
+  // units/000000000000000000000000pr ─┬─ units/0000000000000000000000000a ──
+  // units/000000000000000000000000a1
+  //          └─ units/0000000000000000000000000b
+  unitdir::UnitDirectory tree(db_.get());
+  ASSERT_TRUE(
+      tree.Replace({{"units/000000000000000000000000pr", ""},
+                    {"units/0000000000000000000000000a", "units/000000000000000000000000pr"},
+                    {"units/000000000000000000000000a1", "units/0000000000000000000000000a"},
+                    {"units/0000000000000000000000000b", "units/000000000000000000000000pr"}})
+          .ok());
+  MustPut(UnitResult("units/0000000000000000000000000a", 2019));
+  MustPut(UnitResult("units/000000000000000000000000a1", 2019));
+  MustPut(UnitResult("units/0000000000000000000000000b", 2019));
+  MustPut(UnitResult("units/000000000000000000000000pr", 2019));
+  MustPut(MakeResult("Quảng Ninh", 2019));
+
+  ResultQuery q;
+  q.within_unit = "units/0000000000000000000000000a";
+  EXPECT_THAT(Listed(q),
+              ElementsAre("DDCI 2019 Quảng Ninh", "DDCI 2019 Unit units/0000000000000000000000000a",
+                          "DDCI 2019 Unit units/000000000000000000000000a1"));
+  // Pages of one stay correct under the filter.
+  q.limit = 1;
+  std::vector<std::string> paged;
+  for (int i = 0; i < 10; ++i) {
+    absl::StatusOr<ResultPage> page = store_->ListResults(q);
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const Result& r : page->results) paged.push_back(r.subject().display_name());
+    if (!page->more) break;
+    q.after = ResultOrderKey(page->results.back());
+  }
+  EXPECT_THAT(paged, ElementsAre("Quảng Ninh", "Unit units/0000000000000000000000000a",
+                                 "Unit units/000000000000000000000000a1"));
+
+  ResultQuery unknown;
+  unknown.within_unit = "units/000000000000000000000000zz";
+  EXPECT_THAT(Listed(unknown), ElementsAre("DDCI 2019 Quảng Ninh"));
+  ResultQuery root;
+  root.within_unit = "units/000000000000000000000000pr";
+  EXPECT_EQ(Listed(root).size(), 5u);
 }
 
 TEST_P(ScoringStoreTest, ListFiltersCombine) {
