@@ -14,6 +14,7 @@
 // CHISO_RPCFUZZ_VERBOSE (a per-method table of status codes) tune a run.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -634,7 +635,8 @@ struct Method {
 
 struct Outcome {
   grpc::Status status;
-  std::string response;  // the first response message, serialized
+  std::string request_id;  // the x-request-id sent
+  std::string response;    // the first response message, serialized
   bool has_response = false;
   absl::Duration took;
 };
@@ -816,6 +818,8 @@ class RpcFuzz : public ::testing::Test {
     grpc::Slice slice(bytes);
     grpc::ByteBuffer request(&slice, 1);
     grpc::ClientContext ctx;
+    out.request_id = absl::StrCat("fuzz-", next_request_.fetch_add(1));
+    ctx.AddMetadata("x-request-id", out.request_id);
     const absl::Time start = absl::Now();
     if (!m.method->server_streaming()) {
       ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
@@ -914,6 +918,11 @@ class RpcFuzz : public ::testing::Test {
     const grpc::StatusCode code = out.status.error_code();
     absl::MutexLock lock(&stats_mu_);
     ++m.codes[code];
+    const gpb::FieldDescriptor* validate_only =
+        request.GetDescriptor()->FindFieldByName("validate_only");
+    calls_[out.request_id] = {
+        &m, code,
+        validate_only != nullptr && request.GetReflection()->GetBool(request, validate_only)};
     const bool hung = !m.method->server_streaming() && code == grpc::StatusCode::DEADLINE_EXCEEDED;
     if (Forbidden(code) || hung) {
       ++m.failures;
@@ -997,14 +1006,15 @@ class RpcFuzz : public ::testing::Test {
 
   // Pages through `list` (a List method) from an empty filter; returns every
   // item, and fails on a status, a repeated item or a page token loop.
-  std::vector<std::unique_ptr<gpb::Message>> ListAll(Method& list, const std::string& parent) {
+  std::vector<std::unique_ptr<gpb::Message>> ListAll(Method& list, const std::string& parent,
+                                                     int page_size = 1) {
     std::vector<std::unique_ptr<gpb::Message>> items;
     std::unique_ptr<gpb::Message> request = NewRequest(list);
     const gpb::Descriptor* in = list.method->input_type();
     const gpb::Reflection* rr = request->GetReflection();
     if (!parent.empty()) rr->SetString(request.get(), in->FindFieldByName("parent"), parent);
     if (const gpb::FieldDescriptor* size = in->FindFieldByName("page_size")) {
-      rr->SetInt32(request.get(), size, 1);  // every item ends a page
+      rr->SetInt32(request.get(), size, page_size);  // 1: every item ends a page
     }
     const gpb::FieldDescriptor* token_field = in->FindFieldByName("page_token");
     std::set<std::string> tokens;
@@ -1102,6 +1112,68 @@ class RpcFuzz : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << what << ": " << s;
   }
 
+  // Every change made through the API left exactly one audit event, and
+  // nothing else did: each event names a call that succeeded (by the request
+  // id every call sent) and that call's method; no call has two events; and
+  // every successful call of a method that always changes something has one.
+  void CheckAuditTrail() {
+    std::map<std::string, int> events_by_request;
+    int events = 0;
+    for (auto& m : methods_) {
+      if (m->method->name() != "ListAuditEvents") continue;
+      for (const auto& event : ListAll(*m, "", 1000)) {
+        const gpb::Reflection* r = event->GetReflection();
+        const gpb::Descriptor* d = event->GetDescriptor();
+        const std::string rpc = r->GetString(*event, d->FindFieldByName("rpc"));
+        const std::string request_id = r->GetString(*event, d->FindFieldByName("request_id"));
+        ++events;
+        ++events_by_request[request_id];
+        auto call = calls_.find(request_id);
+        if (call == calls_.end()) {
+          ADD_FAILURE() << m->key << ": event " << rpc << " for request " << request_id
+                        << ", which no call sent";
+          continue;
+        }
+        EXPECT_EQ(call->second.code, grpc::StatusCode::OK)
+            << rpc << " recorded for a call that answered " << CodeName(call->second.code);
+        EXPECT_EQ(rpc, call->second.method->path.substr(1))
+            << "the event of request " << request_id << " names another method";
+      }
+    }
+    int changes = 0;
+    for (const auto& [request_id, call] : calls_) {
+      auto n = events_by_request.find(request_id);
+      if (n != events_by_request.end()) {
+        EXPECT_EQ(n->second, 1) << call.method->key << " request " << request_id << " has "
+                                << n->second << " audit events";
+      }
+      if (call.code != grpc::StatusCode::OK || call.validate_only ||
+          !AlwaysChanges(call.method->method->name())) {
+        continue;
+      }
+      ++changes;
+      EXPECT_NE(n, events_by_request.end())
+          << call.method->key << " request " << request_id << " succeeded without an audit event";
+    }
+    EXPECT_GE(changes, 100) << "too few changes to say anything about the audit trail";
+    std::cout << "rpcfuzz: " << events << " audit events; " << changes
+              << " successful calls that always change something each have one\n";
+  }
+
+  // Methods whose success always changes stored data, unless the request
+  // asked only to validate (others may succeed without a change: repeated
+  // reports, marking read what was read).
+  static bool AlwaysChanges(const std::string& method) {
+    for (const char* prefix : {"Create", "Update", "Delete"}) {
+      if (method.rfind(prefix, 0) == 0) return true;
+    }
+    for (const char* name : {"IssuePlan", "ClosePlan", "CancelTask", "ReopenTask", "EndUnit",
+                             "MergeUnit", "RetryDeadLetter"}) {
+      if (method == name) return true;
+    }
+    return false;
+  }
+
   void PrintSummary(absl::Duration took) {
     std::map<int, int> total;
     std::ostringstream table;
@@ -1171,6 +1243,13 @@ class RpcFuzz : public ::testing::Test {
   std::unique_ptr<MessageMutator> mutator_;
   absl::Mutex stats_mu_;
   int checked_gets_ = 0;
+  struct Sent {
+    Method* method;
+    grpc::StatusCode code;
+    bool validate_only;  // the request asked only to validate: nothing changes
+  };
+  std::map<std::string, Sent> calls_;  // by request id
+  std::atomic<int64_t> next_request_{1};
 };
 
 TEST_F(RpcFuzz, EveryMethodOfEveryServiceSurvivesMutatedRequests) {
@@ -1266,7 +1345,8 @@ TEST_F(RpcFuzz, EveryMethodOfEveryServiceSurvivesMutatedRequests) {
   // Whatever was sent, what is stored is still whole.
   for (auto& m : methods_) {
     const gpb::Descriptor* in = m->method->input_type();
-    if (m->method->name().rfind("List", 0) != 0 || in->FindFieldByName("page_token") == nullptr) {
+    if (m->method->name().rfind("List", 0) != 0 || in->FindFieldByName("page_token") == nullptr ||
+        m->method->name() == "ListAuditEvents") {
       continue;
     }
     if (in->FindFieldByName("parent") != nullptr) {
@@ -1287,6 +1367,7 @@ TEST_F(RpcFuzz, EveryMethodOfEveryServiceSurvivesMutatedRequests) {
   CheckDatabase("assignment", *assignment_db_);
   CheckDatabase("scoring", *scoring_db_);
   CheckDatabase("notification", *notification_db_);
+  CheckAuditTrail();
 }
 
 // Bytes that are not a request: gRPC hands them to the service's parser,
