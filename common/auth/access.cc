@@ -101,6 +101,11 @@ std::string RolesGranting(Permission permission) {
 
 bool Caller::Has(Permission permission) const {
   if (anonymous) return true;
+  // Rewriting a copy of the unit tree would widen its writer's scope: only
+  // chiso's own services may, whatever a system was granted.
+  if (permission == Permission::kUnitsSync && principal.kind != Principal::Kind::kService) {
+    return false;
+  }
   for (Role role : principal.roles) {
     if (RoleGrants(role, permission)) return true;
   }

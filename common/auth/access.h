@@ -24,7 +24,8 @@
 //   administer    frameworks, ending and merging  administrator
 //                 units, webhooks, the queue
 //   audit.read    the audit trail                 administrator
-//   units.sync    push the unit tree              (services only)
+//   units.sync    push the unit tree              (services granted it; never
+//                                                  a system or a person)
 //
 // A principal with the role "system" has exactly the permissions named in
 // its scopes. Scope: administrators, chiso's own services (kind "service")

@@ -182,7 +182,19 @@ absl::StatusOr<bool> ApiKeyStore::ReloadIfChanged() {
   absl::MutexLock lock(&reload_mu_);
   struct stat st;
   if (stat(path_.c_str(), &st) != 0) {
-    return absl::NotFoundError(absl::StrCat(path_, ": cannot stat the API keys file"));
+    // Deleting the file revokes every key (fail closed); a file that exists
+    // but does not parse keeps the keys in use (below).
+    const bool had_keys = size() > 0;
+    {
+      absl::MutexLock lock(&mu_);
+      keys_ = std::make_shared<const KeySet>();
+    }
+    stamp_ = FileStamp();
+    if (had_keys) {
+      return absl::NotFoundError(
+          absl::StrCat(path_, ": the API keys file is gone; no API key is accepted"));
+    }
+    return false;
   }
   FileStamp now{static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
                 static_cast<int64_t>(st.st_size), static_cast<uint64_t>(st.st_ino),

@@ -91,7 +91,9 @@ class ApiKeyStore {
   // error the keys in use stay and the error is returned.
   absl::Status Reload();
   // Reload() if the file's modification time, size or inode changed since it
-  // was last read; returns whether it reloaded. For a periodic check.
+  // was last read; returns whether it reloaded. For a periodic check. A file
+  // that is gone revokes every key (NOT_FOUND the first time); one that does
+  // not parse leaves the keys in use and returns the error.
   absl::StatusOr<bool> ReloadIfChanged();
 
   // How many keys are in use.

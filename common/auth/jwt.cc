@@ -349,6 +349,11 @@ absl::StatusOr<Principal> JwtVerifier::Verify(absl::string_view token) const {
     }
     absl::StatusOr<Principal::Kind> parsed = ParseKind(kind->string_value());
     if (!parsed.ok()) return Unauthenticated(absl::StrCat("claims: ", parsed.status().message()));
+    // A service sees every unit; an identity provider outside chiso must not
+    // be able to mint one. chiso's services present API keys.
+    if (*parsed == Principal::Kind::kService) {
+      return Unauthenticated("claim \"kind\": service principals use API keys, not JWTs");
+    }
     principal.kind = *parsed;
   }
   if (const Value* unit = Field(*claims, "unit"); unit != nullptr) {

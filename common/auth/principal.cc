@@ -109,6 +109,21 @@ absl::Status ValidatePrincipal(const Principal& principal) {
   if (principal.HasRole(Role::kSystem) && principal.kind == Principal::Kind::kPerson) {
     return absl::InvalidArgumentError("role \"system\" is only for system or service principals");
   }
+  // A service sees every unit: it must not look like anything else.
+  if (principal.kind == Principal::Kind::kService) {
+    if (!principal.unit.empty()) {
+      return absl::InvalidArgumentError(
+          "unit: a service principal has none (services are not limited to a unit; give a "
+          "system of a unit the kind \"system\")");
+    }
+    for (Role role : principal.roles) {
+      if (role != Role::kSystem) {
+        return absl::InvalidArgumentError(absl::StrCat("role \"", RoleName(role),
+                                                       "\" is not for service principals "
+                                                       "(they have the role system and scopes)"));
+      }
+    }
+  }
   for (const std::string& scope : principal.scopes) {
     if (!IsPrintableToken(scope, 128)) {
       return absl::InvalidArgumentError("scope: 1-128 printable characters without spaces each");

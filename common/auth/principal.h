@@ -64,6 +64,7 @@ std::string DescribePrincipal(const Principal& principal);
 //  - unit "units/<id>" (id of [A-Za-z0-9._-], 1-64 chars), required unless
 //    the kind is service;
 //  - the role "system" only for kind system or service;
+//  - a service (which sees every unit) has no unit and no role but system;
 //  - scopes printable ASCII without spaces, 1-128 characters each.
 // INVALID_ARGUMENT naming the broken rule.
 absl::Status ValidatePrincipal(const Principal& principal);

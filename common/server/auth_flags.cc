@@ -141,7 +141,25 @@ class Reloader {
     if (jwt_files_.empty()) return;
     const std::string stamp = Stamp(jwt_files_);
     if (stamp == jwt_stamp_) return;
-    absl::StatusOr<std::shared_ptr<const auth::JwtVerifier>> verifier = LoadVerifier(jwt_files_);
+    // A key file that is gone is a revoked key: the verifier keeps the
+    // others, and with none left no JWT is accepted. A file that is there
+    // but wrong keeps the keys in use.
+    std::vector<KeyFile> present;
+    for (const KeyFile& file : jwt_files_) {
+      struct stat st {};
+      if (stat(file.path.c_str(), &st) == 0) {
+        present.push_back(file);
+      } else {
+        log::Warning("jwt key file gone; its key is no longer accepted",
+                     {{"flag", file.flag}, {"file", file.path}});
+      }
+    }
+    if (present.empty()) {
+      jwt_stamp_ = stamp;
+      authenticator_->ReplaceJwtVerifier(nullptr);
+      return;
+    }
+    absl::StatusOr<std::shared_ptr<const auth::JwtVerifier>> verifier = LoadVerifier(present);
     if (!verifier.ok()) {
       log::Warning("jwt keys not reloaded; the previous keys stay in use",
                    {{"error", verifier.status().message()}});
@@ -149,7 +167,7 @@ class Reloader {
     }
     jwt_stamp_ = stamp;
     authenticator_->ReplaceJwtVerifier(*std::move(verifier));
-    log::Info("jwt keys reloaded", {{"keys", static_cast<int64_t>(jwt_files_.size())}});
+    log::Info("jwt keys reloaded", {{"keys", static_cast<int64_t>(present.size())}});
   }
 
   const std::shared_ptr<auth::Authenticator> authenticator_;

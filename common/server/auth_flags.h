@@ -13,6 +13,8 @@
 //
 // A key's kid is its file name without the extension. The files are checked
 // for changes every 10 seconds and reloaded, so keys rotate without restart.
+// Deleting a file revokes its keys; a file that no longer parses leaves the
+// keys in use (and a warning in the log).
 
 #include <memory>
 

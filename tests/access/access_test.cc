@@ -66,6 +66,12 @@ TEST(PermissionTest, SystemsHaveExactlyTheirScopes) {
   EXPECT_TRUE(system.Has(Permission::kReport));
   EXPECT_FALSE(system.Has(Permission::kPlan));
   EXPECT_FALSE(system.Has(Permission::kAdminister));
+  // The unit tree is for services only, whatever a system was granted.
+  system.principal.scopes.insert("units.sync");
+  EXPECT_FALSE(system.Has(Permission::kUnitsSync));
+  Caller service = WithRoles({Role::kSystem}, Principal::Kind::kService);
+  service.principal.scopes = {"units.sync"};
+  EXPECT_TRUE(service.Has(Permission::kUnitsSync));
   // A scope without the role system grants nothing.
   Caller person = WithRoles({Role::kViewer});
   person.principal.scopes = {"administer"};

@@ -1,6 +1,7 @@
 #include "common/server/auth_flags.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <string>
@@ -115,7 +116,8 @@ TEST_F(AuthFlagsTest, JwtKeysAreNamedByTheirFiles) {
 }
 
 // The key files are checked every 10 s: a key added to the file works
-// without a restart, and a rotated JWT key replaces the old one.
+// without a restart, a rotated JWT key replaces the old one, and deleting a
+// file revokes its keys.
 TEST_F(AuthFlagsTest, KeyFilesAreReloadedWhileRunning) {
   const std::string keys = dir_ + "/api_keys.yaml";
   Write(keys, "keys: []\n");
@@ -152,6 +154,18 @@ TEST_F(AuthFlagsTest, KeyFilesAreReloadedWhileRunning) {
   }
   EXPECT_TRUE(api_key_ok) << "the API key added to the file was not picked up";
   EXPECT_TRUE(rotated) << "the rotated JWT secret was not picked up";
+
+  // Deleting the files revokes what they held.
+  ASSERT_EQ(unlink(keys.c_str()), 0);
+  ASSERT_EQ(unlink((dir_ + "/current.key").c_str()), 0);
+  const absl::Time revoke_deadline = absl::Now() + absl::Seconds(40);
+  bool revoked = false;
+  while (absl::Now() < revoke_deadline && !revoked) {
+    revoked = !(*authenticator)->Authenticate("Bearer " + key.key).ok() &&
+              !(*authenticator)->Authenticate(token(secret_b)).ok();
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_TRUE(revoked) << "keys of deleted files were still accepted";
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "common/auth/api_keys.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cctype>
@@ -126,6 +127,24 @@ TEST_F(ApiKeysTest, RejectsExpiredKeys) {
   ExpectRejected(*store, alpha_.key, "API key \"alpha\" expired at 2027-01-15T09:00:00Z");
 }
 
+// Deleting the keys file is a revocation: no key stays accepted. The file
+// back, its keys are accepted again.
+TEST_F(ApiKeysTest, ADeletedKeysFileRevokesEveryKey) {
+  auto store = Open(absl::StrCat("keys:\n", Entry("alpha", alpha_.sha256)));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Authenticate(alpha_.key).ok());
+  ASSERT_EQ(unlink(path_.c_str()), 0);
+  absl::StatusOr<bool> gone = store->ReloadIfChanged();
+  EXPECT_EQ(gone.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->size(), 0u);
+  ExpectRejected(*store, alpha_.key, "unknown API key id \"alpha\"");
+  EXPECT_TRUE(store->ReloadIfChanged().ok());  // reported once
+
+  WriteFile(path_, absl::StrCat("keys:\n", Entry("alpha", alpha_.sha256)));
+  EXPECT_TRUE(store->ReloadIfChanged().value());
+  EXPECT_TRUE(store->Authenticate(alpha_.key).ok());
+}
+
 TEST_F(ApiKeysTest, ReloadSwapsKeysWithoutRestart) {
   auto store = Open(absl::StrCat("keys:\n", Entry("alpha", alpha_.sha256)));
   ASSERT_NE(store, nullptr);
@@ -225,7 +244,7 @@ TEST_F(ApiKeysTest, EntryYamlLoadsAndHoldsNoSecret) {
   Principal p;
   p.id = "jobs/nightly-report";
   p.kind = Principal::Kind::kService;
-  p.roles = {Role::kSystem, Role::kViewer};
+  p.roles = {Role::kSystem};
   p.scopes = {"reports.read"};
   const std::string entry =
       ApiKeyEntryYaml("alpha", alpha_.sha256, p, absl::FromUnixSeconds(1900000000));
@@ -237,7 +256,7 @@ TEST_F(ApiKeysTest, EntryYamlLoadsAndHoldsNoSecret) {
   EXPECT_EQ(got->id, "jobs/nightly-report");
   EXPECT_EQ(got->kind, Principal::Kind::kService);
   EXPECT_EQ(got->unit, "");
-  EXPECT_EQ(got->roles, (std::set<Role>{Role::kSystem, Role::kViewer}));
+  EXPECT_EQ(got->roles, (std::set<Role>{Role::kSystem}));
   now_ = absl::FromUnixSeconds(1900000000);
   ExpectRejected(*store, alpha_.key, "expired");
 }

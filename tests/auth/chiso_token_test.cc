@@ -171,7 +171,8 @@ TEST(ChisoTokenTest, BinaryIssuesApiKeyAndEntryTheStoreAccepts) {
   EXPECT_EQ(p->credential, "api-key:hsdt-sync");
 
   // Two runs give two different keys.
-  RunResult again = RunBinary({"api-key", "--id", "hsdt-sync"});
+  RunResult again =
+      RunBinary({"api-key", "--id", "hsdt-sync", "--kind", "service", "--roles", "system"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.out.substr(0, again.out.find('\n')), key);
 }
@@ -214,6 +215,18 @@ TEST(ChisoTokenTest, ExitCodes) {
   EXPECT_EQ(RunInProcess({"api-key", "--id", "bad_id"}).exit_code, 2);
   EXPECT_EQ(RunInProcess({"api-key", "--id", "ok", "--expires", "soon"}).exit_code, 2);
   EXPECT_EQ(RunBinary({"api-key"}).exit_code, 2);
+  // No default kind: forgetting it must not make an unrestricted service.
+  RunResult no_kind =
+      RunInProcess({"api-key", "--id", "hsdt", "--unit", "units/u1", "--roles", "viewer"});
+  EXPECT_EQ(no_kind.exit_code, 2);
+  EXPECT_NE(no_kind.err.find("--kind is required"), std::string::npos) << no_kind.err;
+  // A service has no unit and no human role.
+  EXPECT_EQ(
+      RunInProcess({"api-key", "--id", "svc", "--kind", "service", "--unit", "units/u1"}).exit_code,
+      2);
+  EXPECT_EQ(
+      RunInProcess({"api-key", "--id", "svc", "--kind", "service", "--roles", "viewer"}).exit_code,
+      2);
   EXPECT_EQ(RunBinary({"jwt", "--alg", "RS256", "--private-key", secret_file, "--iss", "i", "--aud",
                        "a", "--sub", "s", "--unit", "units/u"})
                 .exit_code,

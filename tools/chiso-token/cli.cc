@@ -32,13 +32,15 @@ Usage:
   chiso-token jwt --alg RS256 --private-key PEM_FILE ... (the same claims flags)
       Prints a signed JWT (iat now, exp now + ttl; default ttl 1h, at most
       720h). The HS256 secret is the file's bytes without a trailing newline
-      (at least 32 bytes). --kind defaults to person.
+      (at least 32 bytes). --kind defaults to person; service is refused
+      (services use API keys).
   chiso-token api-key --id KEY_ID [--sub PRINCIPAL_ID] [--kind ...] [--unit ...]
                       [--roles ...] [--scopes ...] [--expires 2027-06-30T00:00:00Z]
       Prints a new random API key on the first line (give it to the caller;
       it is shown once and stored nowhere) and then the keys-file entry with
-      its SHA-256 to append under "keys:". --sub defaults to KEY_ID, --kind
-      to service.
+      its SHA-256 to append under "keys:". --sub defaults to KEY_ID. --kind
+      is required: system (limited to --unit's subtree) or service (one of
+      chiso's own services: no unit, role system, sees every unit).
 
 Roles: administrator, planner, reporter, viewer, system.
 Exit status: 0 ok, 1 error, 2 usage error. See docs/SECURITY.md.
@@ -134,6 +136,12 @@ int RunApiKey(const std::map<std::string, std::string>& flags, std::ostream& out
   const std::string id = Get(flags, "id");
   if (absl::Status s = auth::ValidateApiKeyId(id); !s.ok()) {
     return Usage(err, absl::StrCat("--id: ", s.message()));
+  }
+  // No default kind: a service sees every unit, a system only its own.
+  if (flags.count("kind") == 0) {
+    return Usage(err,
+                 "--kind is required: system (another system, limited to --unit) or service "
+                 "(one of chiso's own services, which sees every unit)");
   }
   absl::StatusOr<Principal> principal = PrincipalFromFlags(flags, Get(flags, "sub", id), "service");
   if (!principal.ok()) return Usage(err, principal.status().message());
