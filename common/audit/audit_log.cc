@@ -199,6 +199,7 @@ absl::Status AuditLog::Record(const auth::Caller& caller, absl::string_view reso
     }
     absl::StatusOr<Change> changed = change();
     if (!changed.ok()) return changed.status();
+    if (changed->unchanged) return absl::OkStatus();
     const std::string changed_resource =
         changed->resource.empty() ? std::string(resource) : changed->resource;
     std::string principal = "anonymous";

@@ -52,7 +52,17 @@ struct Change {
   // The resource's stored form after the change (serialized message); empty
   // when the change deleted it.
   std::string after;
+  // The call succeeded without changing anything (marking read what was
+  // read, an identical unit tree): no event is written.
+  bool unchanged = false;
 };
+
+// The Change of a call that succeeded and changed nothing.
+inline Change NoChange() {
+  Change change;
+  change.unchanged = true;
+  return change;
+}
 
 // The serialized form of `message` for an event's digest: deterministic, so
 // the same state gives the same digest.

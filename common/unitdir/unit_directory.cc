@@ -309,10 +309,8 @@ grpc::Status UnitDirectoryService::ReplaceUnitTree(grpc::ServerContext* context,
   }
   if (absl::Status s = ValidateLinks(links); !s.ok()) return ToGrpcStatus(s);
 
-  // An identical tree must leave no event: the change reports "unchanged"
-  // as an error, which makes Record write nothing, and is then answered as
-  // success. Comparing inside the transaction keeps two identical pushes
-  // racing each other from both recording.
+  // An identical tree leaves no event. Comparing inside the transaction
+  // keeps two identical pushes racing each other from both recording.
   bool unchanged = false;
   const std::string after = audit::Serialize(AsRequest(Sorted(links)));
   absl::Status status = audit_->Record(
@@ -328,11 +326,11 @@ grpc::Status UnitDirectoryService::ReplaceUnitTree(grpc::ServerContext* context,
         if (!changed.ok()) return changed.status();
         if (!*changed) {
           unchanged = true;
-          return absl::CancelledError("the unit tree is unchanged");
+          return audit::NoChange();
         }
         return audit::Change{"unitTree", after};
       });
-  if (!status.ok() && !unchanged) return ToGrpcStatus(status);
+  if (!status.ok()) return ToGrpcStatus(status);
   if (!unchanged && on_change_) on_change_();
   response->set_unit_count(static_cast<int32_t>(links.size()));
   response->set_changed(!unchanged);

@@ -55,6 +55,8 @@ grpc::Status NotificationServiceImpl::MarkRead(grpc::ServerContext* context,
         absl::StatusOr<pb::MarkReadResponse> done = inbox_->MarkRead(*request, scope);
         if (!done.ok()) return done.status();
         marked = *std::move(done);
+        // Marking read what was read changes nothing and leaves no event.
+        if (marked.marked_count() == 0) return audit::NoChange();
         absl::StatusOr<std::string> after = inbox_->ReadState(*request);
         if (!after.ok()) return after.status();
         return audit::Change{request->recipient(), *std::move(after)};

@@ -54,7 +54,17 @@ class PlanServiceImpl final : public chiso::plan::v1::PlanService::Service {
   // The PlanWrite of a change by `caller`: the plan must be visible to it,
   // the stored result in its scope (when `admit`), notification deferred to
   // after the audited transaction.
-  PlanWrite WriteBy(const auth::Caller& caller, bool admit) const;
+  // What a write checks of the plan it stores, for `caller`: nothing more
+  // (kNone), an existing plan's issuer and supersedes staying in scope
+  // (kExisting), a new plan's (kNew, which also gives a restricted caller's
+  // plan its unit).
+  enum class Admission { kNone, kExisting, kNew };
+  PlanWrite WriteBy(const auth::Caller& caller, Admission admission) const;
+  // A restricted caller may point `supersedes` only at a plan it can see; a
+  // hidden one answers as a missing one.
+  absl::Status CheckSupersedes(const auth::Caller& caller, const Plan& plan) const;
+  static absl::Status Conceal(const auth::Caller& caller, absl::Status status,
+                              const google::protobuf::Message& request);
 
   // Defaults of the one-argument constructor.
   std::unique_ptr<auth::AccessGate> owned_gate_;

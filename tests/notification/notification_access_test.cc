@@ -5,10 +5,7 @@
 // leaves exactly one audit event.
 #include "services/notification/notification_access.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -21,8 +18,6 @@
 #include "chiso/notification/v1/reminder.pb.h"
 #include "common/audit/audit_log.h"
 #include "common/auth/access.h"
-#include "common/auth/api_keys.h"
-#include "common/auth/authenticator.h"
 #include "common/civil/clock.h"
 #include "common/civil/proto_time.h"
 #include "common/log/log.h"
@@ -38,6 +33,7 @@
 #include "services/notification/notification_domain.h"
 #include "services/notification/notification_service.h"
 #include "services/notification/notification_store.h"
+#include "tests/access/test_identities.h"
 #include "tests/notification/fake_queue_admin.h"
 #include "tests/notification/notification_fixtures.h"
 
@@ -54,6 +50,7 @@ using ::chiso::notification::testing::NewId;
 using ::chiso::notification::testing::Person;
 using ::chiso::notification::testing::Post;
 using ::chiso::notification::testing::Unit;
+using ::chiso::testing::TestIdentities;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
@@ -77,12 +74,8 @@ class NotificationAccessTest : public ::testing::Test {
   void SetUp() override {
     log::SetOutput(&logs_);
     clock_.Set(At(2024, 4, 30, 2, 0));
-    WriteKeys();
-    absl::StatusOr<std::unique_ptr<auth::ApiKeyStore>> keys = auth::ApiKeyStore::Open(keys_path_);
-    ASSERT_TRUE(keys.ok()) << keys.status();
-    authenticator_ = std::make_shared<auth::Authenticator>(
-        nullptr, std::shared_ptr<const auth::ApiKeyStore>(*std::move(keys)));
-    gate_ = NewNotificationGate(authenticator_);
+    AddCallers();
+    gate_ = NewNotificationGate(identities_.authenticator());
 
     db_ = *storage::OpenSqlite(":memory:");
     ASSERT_TRUE(storage::Migrate(*db_, NotificationMigrations()).ok());
@@ -113,47 +106,23 @@ class NotificationAccessTest : public ::testing::Test {
   void TearDown() override {
     hub_->Shutdown();
     server_.reset();
-    unlink(keys_path_.c_str());
     log::SetOutput(nullptr);
   }
 
   // One API key per caller of the tests.
-  void WriteKeys() {
-    keys_path_ = ::testing::TempDir() + "notification_access_keys_" + NewId() + ".yaml";
-    std::string yaml = "keys:\n";
-    auto add = [&](const std::string& key_id, auth::Principal principal) {
-      absl::StatusOr<auth::NewApiKey> key = auth::GenerateApiKey(key_id);
-      ASSERT_TRUE(key.ok()) << key.status();
-      absl::StrAppend(&yaml, auth::ApiKeyEntryYaml(key_id, key->sha256, principal, std::nullopt));
-      tokens_[key_id] = key->key;
-    };
-    auto person = [](const std::string& id, const std::string& unit, auth::Role role) {
-      auth::Principal p;
-      p.id = id;
-      p.kind = auth::Principal::Kind::kPerson;
-      p.unit = unit;
-      p.roles = {role};
-      return p;
-    };
-    add("admin", person(kAdmin, kDept, auth::Role::kAdministrator));
-    add("viewer-a", person(kPersonA, kDivA, auth::Role::kViewer));
-    add("viewer-dept", person("people/" + NewId(), kDept, auth::Role::kViewer));
-    add("planner-a", person("people/" + NewId(), kDivA, auth::Role::kPlanner));
-    auth::Principal system;
-    system.id = "systems/hsdt";
-    system.kind = auth::Principal::Kind::kSystem;
-    system.unit = kDivB;
-    system.roles = {auth::Role::kSystem};
-    system.scopes = {"read"};
-    add("hsdt", system);
-    std::ofstream(keys_path_) << yaml;
+  void AddCallers() {
+    tokens_["admin"] = identities_.Person(kAdmin, kDept, {auth::Role::kAdministrator});
+    tokens_["viewer-a"] = identities_.Person(kPersonA, kDivA, {auth::Role::kViewer});
+    tokens_["viewer-dept"] = identities_.Person("people/" + NewId(), kDept, {auth::Role::kViewer});
+    tokens_["planner-a"] = identities_.Person("people/" + NewId(), kDivA, {auth::Role::kPlanner});
+    tokens_["hsdt"] = identities_.System("systems/hsdt", kDivB, {"read"});
   }
 
   // A context carrying the bearer key of `who` ("" for none).
   std::unique_ptr<grpc::ClientContext> As(const std::string& who) {
     auto ctx = std::make_unique<grpc::ClientContext>();
     ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-    if (!who.empty()) ctx->AddMetadata("authorization", "Bearer " + tokens_.at(who));
+    if (!who.empty()) TestIdentities::Authorize(ctx.get(), tokens_.at(who));
     return ctx;
   }
 
@@ -245,9 +214,8 @@ class NotificationAccessTest : public ::testing::Test {
   FakeQueueAdmin queue_;
   LatenessWindow lateness_;
   int sender_wakes_ = 0;
-  std::string keys_path_;
+  TestIdentities identities_;
   std::map<std::string, std::string> tokens_;
-  std::shared_ptr<const auth::Authenticator> authenticator_;
   std::unique_ptr<auth::AccessGate> gate_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<NotificationStore> store_;
@@ -730,6 +698,11 @@ TEST_F(NotificationAccessTest, EachSuccessfulChangeLeavesExactlyOneAuditEvent) {
   ASSERT_TRUE(MarkRead("viewer-a", kDivA, {to_a.name()}).ok());
   expect_new_event("MarkRead", kDivA, kPersonA);
   EXPECT_NE(AuditEvents().front().before_sha256(), AuditEvents().front().after_sha256());
+  // Marking read again changes nothing, and leaves no event.
+  int marked = -1;
+  ASSERT_TRUE(MarkRead("viewer-a", kDivA, {to_a.name()}, &marked).ok());
+  EXPECT_EQ(marked, 0);
+  expect_no_new_event("MarkRead of what was read");
   EXPECT_EQ(MarkRead("viewer-a", kDivB, {to_b.name()}).error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(MarkRead("viewer-dept", kDivB, {to_b.name()}).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);

@@ -5,8 +5,6 @@
 
 #include "services/plan/plan_access.h"
 
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -15,8 +13,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/audit/audit_log.h"
-#include "common/auth/api_keys.h"
-#include "common/auth/authenticator.h"
 #include "common/log/log.h"
 #include "common/server/server.h"
 #include "common/unitdir/unit_directory.h"
@@ -25,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "services/plan/plan_service.h"
 #include "services/plan/report_reminder_source.h"
+#include "tests/access/test_identities.h"
 #include "tests/plan/plan_fixtures.h"
 #include "tests/support/test_database.h"
 
@@ -33,8 +30,10 @@ namespace {
 
 namespace cv1 = chiso::common::v1;
 namespace v1 = chiso::plan::v1;
+using ::chiso::testing::TestIdentities;
 using test_support::Backend;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // The province: UBND tỉnh (…tnh0) over two divisions (…dva0, …dvb0);
 // division A has an office (…fce0). Unit ids are generated ids, as plans
@@ -44,20 +43,6 @@ std::vector<unitdir::UnitLink> Tree() {
           {"units/0000000000000000000000dva0", "units/0000000000000000000000tnh0"},
           {"units/0000000000000000000000dvb0", "units/0000000000000000000000tnh0"},
           {"units/0000000000000000000000fce0", "units/0000000000000000000000dva0"}};
-}
-
-struct Who {
-  std::string key_id;
-  auth::Principal principal;
-};
-
-auth::Principal Person(const std::string& id, const std::string& unit, auth::Role role) {
-  auth::Principal p;
-  p.id = id;
-  p.kind = auth::Principal::Kind::kPerson;
-  p.unit = unit;
-  p.roles = {role};
-  return p;
 }
 
 class PlanAccessTest : public ::testing::TestWithParam<Backend> {
@@ -73,36 +58,18 @@ class PlanAccessTest : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(units_->Replace(Tree()).ok());
     audit_ = std::make_unique<audit::AuditLog>(db_.get());
 
-    // The API keys file, one key per caller.
-    dir_ = std::filesystem::temp_directory_path() /
-           absl::StrCat("chiso-plan-access-", ::getpid(), "-", ++counter_);
-    std::filesystem::create_directories(dir_);
-    const std::vector<Who> callers = {
-        {"admin",
-         Person("people/admin", "units/0000000000000000000000tnh0", auth::Role::kAdministrator)},
-        {"viewer-a",
-         Person("people/viewer-a", "units/0000000000000000000000dva0", auth::Role::kViewer)},
-        {"planner-a",
-         Person("people/planner-a", "units/0000000000000000000000dva0", auth::Role::kPlanner)},
-        {"planner-b",
-         Person("people/planner-b", "units/0000000000000000000000dvb0", auth::Role::kPlanner)},
-        {"reporter-office",
-         Person("people/reporter-o", "units/0000000000000000000000fce0", auth::Role::kReporter)},
-    };
-    std::string yaml = "keys:\n";
-    for (const Who& who : callers) {
-      absl::StatusOr<auth::NewApiKey> key = auth::GenerateApiKey(who.key_id);
-      ASSERT_TRUE(key.ok()) << key.status();
-      keys_[who.key_id] = key->key;
-      absl::StrAppend(&yaml,
-                      auth::ApiKeyEntryYaml(who.key_id, key->sha256, who.principal, std::nullopt));
-    }
-    const std::string path = (dir_ / "keys.yaml").string();
-    std::ofstream(path) << yaml;
-    absl::StatusOr<std::unique_ptr<auth::ApiKeyStore>> store = auth::ApiKeyStore::Open(path);
-    ASSERT_TRUE(store.ok()) << store.status();
-    std::shared_ptr<const auth::ApiKeyStore> api_keys = *std::move(store);
-    gate_ = NewPlanAccessGate(std::make_shared<auth::Authenticator>(nullptr, api_keys));
+    // One API key per caller.
+    keys_["admin"] = identities_.Person("people/admin", "units/0000000000000000000000tnh0",
+                                        {auth::Role::kAdministrator});
+    keys_["viewer-a"] = identities_.Person("people/viewer-a", "units/0000000000000000000000dva0",
+                                           {auth::Role::kViewer});
+    keys_["planner-a"] = identities_.Person("people/planner-a", "units/0000000000000000000000dva0",
+                                            {auth::Role::kPlanner});
+    keys_["planner-b"] = identities_.Person("people/planner-b", "units/0000000000000000000000dvb0",
+                                            {auth::Role::kPlanner});
+    keys_["reporter-office"] = identities_.Person(
+        "people/reporter-o", "units/0000000000000000000000fce0", {auth::Role::kReporter});
+    gate_ = NewPlanAccessGate(identities_.authenticator());
 
     service_ =
         std::make_unique<PlanServiceImpl>(manager_.get(), gate_.get(), audit_.get(), units_.get());
@@ -118,14 +85,13 @@ class PlanAccessTest : public ::testing::TestWithParam<Backend> {
 
   void TearDown() override {
     server_.reset();
-    std::filesystem::remove_all(dir_);
     log::SetOutput(nullptr);
   }
 
   // A client context carrying the key of `who` ("" for none).
   std::unique_ptr<grpc::ClientContext> As(const std::string& who) {
     auto context = std::make_unique<grpc::ClientContext>();
-    if (!who.empty()) context->AddMetadata("authorization", "Bearer " + keys_.at(who));
+    if (!who.empty()) TestIdentities::Authorize(context.get(), keys_.at(who));
     return context;
   }
 
@@ -215,13 +181,12 @@ class PlanAccessTest : public ::testing::TestWithParam<Backend> {
     EXPECT_EQ(status.error_message(), absl::StrCat(name, " not found"));
   }
 
-  static inline int counter_ = 0;
   std::ostringstream logs_;
   Catalog catalog_ = *Catalog::Builtin();
   civil::FakeClock clock_{
       absl::FromCivil(absl::CivilSecond(2024, 3, 1, 2, 0, 0), absl::UTCTimeZone())};
   IdGenerator ids_;
-  std::filesystem::path dir_;
+  TestIdentities identities_;
   std::map<std::string, std::string> keys_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<PlanStore> store_;
@@ -451,7 +416,8 @@ TEST_P(PlanAccessTest, EveryCommittedChangeLeavesExactlyOneEvent) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].principal(), "people/planner-a");
   EXPECT_EQ(events[0].principal_unit(), "units/0000000000000000000000dva0");
-  EXPECT_EQ(events[0].credential(), "api-key:planner-a");
+  EXPECT_EQ(events[0].credential(),
+            absl::StrCat("api-key:", identities_.KeyId(keys_.at("planner-a"))));
   EXPECT_EQ(events[0].rpc(), "chiso.plan.v1.PlanService/CreatePlan");
   EXPECT_EQ(events[0].before_sha256(), "");
   EXPECT_EQ(events[0].after_sha256(), auth::Sha256Hex(audit::Serialize(created)));
@@ -527,6 +493,48 @@ TEST_P(PlanAccessTest, EveryCommittedChangeLeavesExactlyOneEvent) {
   status = stub_->ImportPlanDocument(As("planner-a").get(), request, &imported);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
   EXPECT_EQ(Events().size(), now);
+}
+
+// `supersedes` may point only at a plan the caller can see: a hidden plan
+// answers word for word as a missing one, and cannot be pinned by a
+// successor its own unit never sees.
+TEST_P(PlanAccessTest, SupersedingAHiddenPlanIsLikeSupersedingAMissingOne) {
+  const Plan hidden = MustCreate("admin", Draft("units/0000000000000000000000dvb0"));
+  const Plan own = MustCreate("planner-a", Draft("units/0000000000000000000000dva0"));
+  const std::string missing = "plans/01hzzzzzzzzzzzzzzzzzzzzzzz";
+  auto supersede = [&](const std::string& name) {
+    Plan successor = Draft("units/0000000000000000000000dva0", "Kế hoạch thay thế");
+    successor.set_supersedes(name);
+    Plan out;
+    return Create("planner-a", successor, &out);
+  };
+  grpc::Status of_hidden = supersede(hidden.name());
+  grpc::Status of_missing = supersede(missing);
+  EXPECT_EQ(of_hidden.error_code(), grpc::StatusCode::NOT_FOUND) << of_hidden.error_message();
+  EXPECT_EQ(of_hidden.error_message(),
+            absl::StrCat("plan.supersedes: ", hidden.name(), " not found"));
+  EXPECT_EQ(of_missing.error_message(), absl::StrCat("plan.supersedes: ", missing, " not found"));
+  EXPECT_TRUE(supersede(own.name()).ok());
+  // The hidden plan stays free to delete by its own unit.
+  EXPECT_TRUE(Delete("planner-b", hidden.name()).ok());
+}
+
+// A number already used names its holder only to a caller who may see it.
+TEST_P(PlanAccessTest, ErrorsNameNoPlanOutsideTheCallersScope) {
+  const Plan b = MustCreate("admin", Draft("units/0000000000000000000000dvb0"));
+  Plan issued;
+  ASSERT_TRUE(Issue("admin", b.name(), &issued).ok());
+  // Division A's plan, written with B's issuing body and number.
+  Plan a = Draft("units/0000000000000000000000dva0");
+  a.mutable_issuer()->set_display_name(b.issuer().display_name());
+  const Plan created = MustCreate("planner-a", a);
+  grpc::Status taken = Issue("planner-a", created.name(), &issued);
+  EXPECT_EQ(taken.error_code(), grpc::StatusCode::ALREADY_EXISTS) << taken.error_message();
+  EXPECT_THAT(taken.error_message(), Not(HasSubstr(b.name())));
+  EXPECT_THAT(taken.error_message(), HasSubstr("already used by another plan"));
+  // An administrator is told which plan holds it.
+  grpc::Status told = Issue("admin", created.name(), &issued);
+  EXPECT_THAT(told.error_message(), HasSubstr(b.name()));
 }
 
 TEST_P(PlanAccessTest, AuditTrailNeedsAuditRead) {

@@ -10,11 +10,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/auth/authenticator.h"
-#include "common/auth/jwt.h"
 #include "common/server/server.h"
 #include "gmock/gmock.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
+#include "tests/access/test_identities.h"
 #include "tests/support/test_database.h"
 
 namespace chiso::unitdir {
@@ -254,9 +254,6 @@ INSTANTIATE_TEST_SUITE_P(Backends, UnitDirectoryTest, test_support::AllBackends(
                          test_support::BackendName);
 
 // ReplaceUnitTree over gRPC, authentication on (HS256 JWTs).
-constexpr char kIssuer[] = "https://id.example.vn";
-constexpr char kAudience[] = "chiso";
-constexpr char kSecret[] = "0123456789abcdef0123456789abcdef-unitdir";
 
 class UnitDirectoryServiceTest : public ::testing::Test {
  protected:
@@ -268,13 +265,7 @@ class UnitDirectoryServiceTest : public ::testing::Test {
     directory_ = std::make_unique<UnitDirectory>(db_.get());
     audit_ = std::make_unique<audit::AuditLog>(db_.get());
 
-    auth::JwtVerifierOptions options;
-    options.issuer = kIssuer;
-    options.audience = kAudience;
-    options.keys.push_back(auth::JwtKey{auth::JwtAlgorithm::kHs256, "k1", kSecret});
-    std::shared_ptr<const auth::JwtVerifier> verifier =
-        *auth::JwtVerifier::Create(std::move(options));
-    gate_ = NewUnitDirectoryGate(std::make_shared<auth::Authenticator>(verifier, nullptr));
+    gate_ = NewUnitDirectoryGate(ids_.authenticator());
     service_ = std::make_unique<UnitDirectoryService>(directory_.get(), gate_.get(), audit_.get());
 
     ServerOptions server_options;
@@ -288,25 +279,18 @@ class UnitDirectoryServiceTest : public ::testing::Test {
     stub_ = cv1::UnitDirectory::NewStub(server_->InProcessChannel());
   }
 
-  static std::string Token(const auth::Principal& principal) {
-    return *auth::SignJwt(
-        auth::JwtSigningKey{auth::JwtAlgorithm::kHs256, "k1", kSecret},
-        auth::ClaimsFor(principal, kIssuer, kAudience, absl::Now(), absl::Hours(1)));
+  // chiso's assignment service, granted the unit tree.
+  std::string AssignmentService() {
+    if (assignment_.empty()) assignment_ = ids_.Service("services/assignment", {"units.sync"});
+    return assignment_;
   }
-  static std::string AssignmentService() {
-    auth::Principal p;
-    p.id = "services/assignment";
-    p.kind = auth::Principal::Kind::kService;
-    p.roles = {auth::Role::kSystem};
-    p.scopes = {"units.sync"};
-    return Token(p);
-  }
-  static std::string Planner() {
-    auth::Principal p;
-    p.id = "people/lan";
-    p.unit = "units/tinh";
-    p.roles = {auth::Role::kPlanner, auth::Role::kAdministrator};
-    return Token(p);
+  // An administrator, who may do everything but push the unit tree.
+  std::string Planner() {
+    if (planner_.empty()) {
+      planner_ = ids_.Person("people/lan", "units/tinh",
+                             {auth::Role::kPlanner, auth::Role::kAdministrator});
+    }
+    return planner_;
   }
 
   grpc::Status Replace(const std::string& token, const std::vector<UnitLink>& links,
@@ -329,6 +313,8 @@ class UnitDirectoryServiceTest : public ::testing::Test {
     return events.ok() ? events->events_size() : -1;
   }
 
+  testing::TestIdentities ids_;
+  std::string assignment_, planner_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<UnitDirectory> directory_;
   std::unique_ptr<audit::AuditLog> audit_;
