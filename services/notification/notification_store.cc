@@ -224,6 +224,37 @@ absl::StatusOr<LogEntry> EntryFromRow(const Row& row, size_t seq_col, size_t bod
   return entry;
 }
 
+// A dead delivery from a row of (id, webhook_id, attempts, last_error,
+// dead_ms, notification body).
+absl::StatusOr<DeadDelivery> DeadDeliveryFromRow(const Row& row) {
+  DeadDelivery d;
+  d.id = row.Text(0);
+  d.webhook_id = row.Text(1);
+  d.attempts = static_cast<int>(row.Int(2));
+  d.last_error = row.Text(3);
+  d.dead_ms = row.Int(4);
+  absl::StatusOr<pb::Notification> n =
+      DecodeBody<pb::Notification>(row.Text(5), "notification of delivery", d.id);
+  if (!n.ok()) return n.status();
+  d.notification = *std::move(n);
+  return d;
+}
+
+// The dead delivery `id`; NOT_FOUND when there is none (perhaps retried).
+absl::StatusOr<DeadDelivery> ReadDeadDelivery(Tx& tx, const std::string& id) {
+  absl::StatusOr<std::vector<Row>> rows = tx.Query(
+      "SELECT d.id, d.webhook_id, d.attempts, d.last_error, d.dead_ms, n.body FROM "
+      "webhook_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE d.id = $1 "
+      "AND d.state = 'dead'",
+      {id});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) {
+    return absl::NotFoundError(absl::StrCat(DeadLetterName({DeadLetterRef::Kind::kDelivery, id}),
+                                            " not found (perhaps already retried)"));
+  }
+  return DeadDeliveryFromRow(rows->front());
+}
+
 }  // namespace
 
 const std::vector<storage::Migration>& NotificationMigrations() {
@@ -821,17 +852,9 @@ absl::StatusOr<std::vector<DeadDelivery>> NotificationStore::ListDeadDeliveries(
     absl::StatusOr<std::vector<Row>> rows = tx.Query(sql, p.values);
     if (!rows.ok()) return rows.status();
     for (const Row& row : *rows) {
-      DeadDelivery d;
-      d.id = row.Text(0);
-      d.webhook_id = row.Text(1);
-      d.attempts = static_cast<int>(row.Int(2));
-      d.last_error = row.Text(3);
-      d.dead_ms = row.Int(4);
-      absl::StatusOr<pb::Notification> n =
-          DecodeBody<pb::Notification>(row.Text(5), "notification of delivery", d.id);
-      if (!n.ok()) return n.status();
-      d.notification = *std::move(n);
-      out.push_back(std::move(d));
+      absl::StatusOr<DeadDelivery> d = DeadDeliveryFromRow(row);
+      if (!d.ok()) return d.status();
+      out.push_back(*std::move(d));
     }
     return absl::OkStatus();
   });
@@ -842,26 +865,9 @@ absl::StatusOr<std::vector<DeadDelivery>> NotificationStore::ListDeadDeliveries(
 absl::StatusOr<DeadDelivery> NotificationStore::GetDeadDelivery(const std::string& id) {
   DeadDelivery out;
   absl::Status status = db_->Read([&](Tx& tx) -> absl::Status {
-    absl::StatusOr<std::vector<Row>> rows = tx.Query(
-        "SELECT d.id, d.webhook_id, d.attempts, d.last_error, d.dead_ms, n.body FROM "
-        "webhook_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE d.id = $1 "
-        "AND d.state = 'dead'",
-        {id});
-    if (!rows.ok()) return rows.status();
-    if (rows->empty()) {
-      return absl::NotFoundError(absl::StrCat(DeadLetterName({DeadLetterRef::Kind::kDelivery, id}),
-                                              " not found (perhaps already retried)"));
-    }
-    const Row& row = rows->front();
-    out.id = row.Text(0);
-    out.webhook_id = row.Text(1);
-    out.attempts = static_cast<int>(row.Int(2));
-    out.last_error = row.Text(3);
-    out.dead_ms = row.Int(4);
-    absl::StatusOr<pb::Notification> n =
-        DecodeBody<pb::Notification>(row.Text(5), "notification of delivery", id);
-    if (!n.ok()) return n.status();
-    out.notification = *std::move(n);
+    absl::StatusOr<DeadDelivery> read = ReadDeadDelivery(tx, id);
+    if (!read.ok()) return read.status();
+    out = *std::move(read);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -872,26 +878,9 @@ absl::StatusOr<DeadDelivery> NotificationStore::RetryDeadDelivery(const std::str
                                                                   absl::Time at) {
   DeadDelivery out;
   absl::Status status = db_->Transact([&](Tx& tx) -> absl::Status {
-    absl::StatusOr<std::vector<Row>> rows = tx.Query(
-        "SELECT d.id, d.webhook_id, d.attempts, d.last_error, d.dead_ms, n.body FROM "
-        "webhook_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE d.id = $1 "
-        "AND d.state = 'dead'",
-        {id});
-    if (!rows.ok()) return rows.status();
-    if (rows->empty()) {
-      return absl::NotFoundError(absl::StrCat(DeadLetterName({DeadLetterRef::Kind::kDelivery, id}),
-                                              " not found (perhaps already retried)"));
-    }
-    const Row& row = rows->front();
-    out.id = row.Text(0);
-    out.webhook_id = row.Text(1);
-    out.attempts = static_cast<int>(row.Int(2));
-    out.last_error = row.Text(3);
-    out.dead_ms = row.Int(4);
-    absl::StatusOr<pb::Notification> n =
-        DecodeBody<pb::Notification>(row.Text(5), "notification of delivery", id);
-    if (!n.ok()) return n.status();
-    out.notification = *std::move(n);
+    absl::StatusOr<DeadDelivery> read = ReadDeadDelivery(tx, id);
+    if (!read.ok()) return read.status();
+    out = *std::move(read);
     return tx
         .Exec(
             "UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_ms = $1, "

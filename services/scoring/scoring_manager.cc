@@ -593,6 +593,22 @@ std::string ReadableFrameworkId(const Framework& f) {
   return absl::StrCat(code, tail);
 }
 
+// The stored result `id` when `caller` may change it: NOT_FOUND, as for a
+// missing one, when the result or its subject is outside the caller's scope.
+absl::StatusOr<Result> WritableResult(ScoringStore* store, const auth::Caller& caller,
+                                      const auth::UnitTree* tree, const std::string& id) {
+  absl::StatusOr<Result> current = store->GetResult(id);
+  if (!current.ok()) return current.status();
+  if (absl::Status s = CheckResultVisible(caller, tree, *current); !s.ok()) return s;
+  if (absl::Status s =
+          CheckSubjectWritable(caller, tree, current->subject(),
+                               absl::NotFoundError(absl::StrCat(current->name(), " not found")));
+      !s.ok()) {
+    return s;
+  }
+  return current;
+}
+
 }  // namespace
 
 ScoringManager::ScoringManager(ScoringStore* store, const Catalog* catalog,
@@ -1088,15 +1104,8 @@ absl::StatusOr<Result> ScoringManager::UpdateResult(const auth::Caller& caller,
   const Timestamp now = civil::ToTimestamp(clock_->Now());
   // Scope first: a result outside it answers as a missing one. The subject
   // never changes, so the check holds for the write below.
-  absl::StatusOr<Result> current = store_->GetResult(*id);
+  absl::StatusOr<Result> current = WritableResult(store_, caller, tree_, *id);
   if (!current.ok()) return current.status();
-  if (absl::Status s = CheckResultVisible(caller, tree_, *current); !s.ok()) return s;
-  if (absl::Status s =
-          CheckSubjectWritable(caller, tree_, current->subject(),
-                               absl::NotFoundError(absl::StrCat(current->name(), " not found")));
-      !s.ok()) {
-    return s;
-  }
   absl::StatusOr<Result> updated = Audited<Result>(
       caller, current->name(), [&] { return audit::Before(store_->GetResult(*id)); },
       [&] {
@@ -1133,15 +1142,8 @@ absl::Status ScoringManager::DeleteResult(const auth::Caller& caller,
                                           const pb::DeleteResultRequest& request) {
   absl::StatusOr<std::string> id = ParseResultName("name", request.name());
   if (!id.ok()) return id.status();
-  absl::StatusOr<Result> current = store_->GetResult(*id);
+  absl::StatusOr<Result> current = WritableResult(store_, caller, tree_, *id);
   if (!current.ok()) return current.status();
-  if (absl::Status s = CheckResultVisible(caller, tree_, *current); !s.ok()) return s;
-  if (absl::Status s =
-          CheckSubjectWritable(caller, tree_, current->subject(),
-                               absl::NotFoundError(absl::StrCat(current->name(), " not found")));
-      !s.ok()) {
-    return s;
-  }
   absl::Status status = AuditedChange(
       caller, current->name(), [&] { return audit::Before(store_->GetResult(*id)); },
       [&] {

@@ -1,5 +1,6 @@
 #include "tests/access/test_identities.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -20,13 +21,20 @@ void Check(const absl::Status& status) {
 TestIdentities::TestIdentities() {
   char dir[] = "/tmp/chiso-identities-XXXXXX";
   if (mkdtemp(dir) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = absl::StrCat(dir, "/api_keys.yaml");
+  dir_ = dir;
+  path_ = absl::StrCat(dir_, "/api_keys.yaml");
   yaml_ = "keys:\n";
   std::ofstream(path_) << "keys: []\n";
   absl::StatusOr<std::unique_ptr<auth::ApiKeyStore>> store = auth::ApiKeyStore::Open(path_);
   Check(store.status());
   store_ = *std::move(store);
   authenticator_ = std::make_shared<auth::Authenticator>(nullptr, store_);
+}
+
+TestIdentities::~TestIdentities() {
+  unlink((path_ + ".new").c_str());
+  unlink(path_.c_str());
+  rmdir(dir_.c_str());
 }
 
 std::string TestIdentities::Add(const auth::Principal& principal) {
@@ -42,6 +50,7 @@ std::string TestIdentities::Add(const auth::Principal& principal) {
     throw std::runtime_error("rename failed");
   }
   Check(store_->Reload());
+  key_ids_[key->key] = key_id;
   return key->key;
 }
 

@@ -9,6 +9,7 @@
 //   AccessGate gate(name, rules, ids.authenticator());
 //   grpc::ClientContext ctx; ids.Authorize(&ctx, viewer);
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -23,6 +24,10 @@ namespace chiso::testing {
 class TestIdentities {
  public:
   TestIdentities();
+  // Removes the keys file and its directory.
+  ~TestIdentities();
+  TestIdentities(const TestIdentities&) = delete;
+  TestIdentities& operator=(const TestIdentities&) = delete;
 
   // Registers `principal` and returns its credential (the API key).
   std::string Add(const auth::Principal& principal);
@@ -35,6 +40,10 @@ class TestIdentities {
   // One of chiso's services (kind service, role system) granted `scopes`.
   std::string Service(const std::string& id, const std::set<std::string>& scopes);
 
+  // The key id of a credential Add returned (audit records the caller's
+  // credential as "api-key:<key id>").
+  const std::string& KeyId(const std::string& credential) const { return key_ids_.at(credential); }
+
   // Accepts every credential Add returned (also those added later).
   std::shared_ptr<const auth::Authenticator> authenticator() const { return authenticator_; }
 
@@ -45,9 +54,11 @@ class TestIdentities {
   static void Authorize(grpc::ClientContext* context, const std::string& credential);
 
  private:
+  std::string dir_;
   std::string path_;
   std::string yaml_;
   int next_ = 0;
+  std::map<std::string, std::string> key_ids_;  // by credential
   std::shared_ptr<auth::ApiKeyStore> store_;
   std::shared_ptr<const auth::Authenticator> authenticator_;
 };

@@ -20,8 +20,6 @@
 #include "absl/time/time.h"
 #include "chiso/assignment/v1/assignment_service.grpc.pb.h"
 #include "common/audit/audit_log.h"
-#include "common/auth/api_keys.h"
-#include "common/auth/authenticator.h"
 #include "common/catalog/catalog.h"
 #include "common/civil/clock.h"
 #include "common/ids/ids.h"
@@ -39,6 +37,7 @@
 #include "services/scoring/scoring_service.h"
 #include "services/scoring/scoring_store.h"
 #include "services/scoring/unit_tree_refresher.h"
+#include "tests/access/test_identities.h"
 
 // common/server/transport.cc: the credential a service presents on its calls.
 ABSL_DECLARE_FLAG(std::string, call_credential_file);
@@ -46,6 +45,7 @@ ABSL_DECLARE_FLAG(std::string, call_credential_file);
 namespace chiso::scoring {
 namespace {
 
+using ::chiso::testing::TestIdentities;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
 namespace v1 = chiso::scoring::v1;
@@ -166,20 +166,11 @@ class ScoringAccessTest : public ::testing::Test {
     manager_->SetAccess(tree_.get(), nullptr);
 
     // The API keys of the people the tests act as.
-    const std::string keys_path =
-        absl::StrCat(::testing::TempDir(), "/scoring_access_keys_",
-                     ::testing::UnitTest::GetInstance()->current_test_info()->name(), ".yaml");
-    std::string yaml = "keys:\n";
-    AddKey(&yaml, "admin", "people/admin", kProv, auth::Role::kAdministrator);
-    AddKey(&yaml, "planner-a", "people/planner-a", kA, auth::Role::kPlanner);
-    AddKey(&yaml, "viewer-a", "people/viewer-a", kA, auth::Role::kViewer);
-    AddKey(&yaml, "planner-b", "people/planner-b", kB, auth::Role::kPlanner);
-    std::ofstream(keys_path) << yaml;
-    absl::StatusOr<std::unique_ptr<auth::ApiKeyStore>> keys = auth::ApiKeyStore::Open(keys_path);
-    ASSERT_TRUE(keys.ok()) << keys.status();
-    auto authenticator = std::make_shared<auth::Authenticator>(
-        nullptr, std::shared_ptr<const auth::ApiKeyStore>(*std::move(keys)));
-    gate_ = NewScoringGate(authenticator);
+    keys_["admin"] = identities_.Person("people/admin", kProv, {auth::Role::kAdministrator});
+    keys_["planner-a"] = identities_.Person("people/planner-a", kA, {auth::Role::kPlanner});
+    keys_["viewer-a"] = identities_.Person("people/viewer-a", kA, {auth::Role::kViewer});
+    keys_["planner-b"] = identities_.Person("people/planner-b", kB, {auth::Role::kPlanner});
+    gate_ = NewScoringGate(identities_.authenticator());
     service_ = std::make_unique<ScoringServiceImpl>(manager_.get(), gate_.get());
 
     ServerOptions options;
@@ -204,22 +195,10 @@ class ScoringAccessTest : public ::testing::Test {
     directory_.PutUnit(u);
   }
 
-  void AddKey(std::string* yaml, const std::string& key_id, const std::string& person,
-              const std::string& unit, auth::Role role) {
-    absl::StatusOr<auth::NewApiKey> key = auth::GenerateApiKey(key_id);
-    ASSERT_TRUE(key.ok()) << key.status();
-    auth::Principal principal;
-    principal.id = person;
-    principal.unit = unit;
-    principal.roles = {role};
-    absl::StrAppend(yaml, auth::ApiKeyEntryYaml(key_id, key->sha256, principal, std::nullopt));
-    keys_[key_id] = key->key;
-  }
-
   // A context calling as the holder of `key_id` ("" for no credential).
   std::unique_ptr<grpc::ClientContext> As(const std::string& key_id) {
     auto context = std::make_unique<grpc::ClientContext>();
-    if (!key_id.empty()) context->AddMetadata("authorization", "Bearer " + keys_.at(key_id));
+    if (!key_id.empty()) TestIdentities::Authorize(context.get(), keys_.at(key_id));
     return context;
   }
 
@@ -295,6 +274,7 @@ class ScoringAccessTest : public ::testing::Test {
   std::unique_ptr<unitdir::UnitDirectory> unit_directory_;
   std::unique_ptr<RefreshingUnitTree> tree_;
   std::unique_ptr<ScoringManager> manager_;
+  TestIdentities identities_;
   std::map<std::string, std::string> keys_;
   std::unique_ptr<auth::AccessGate> gate_;
   std::unique_ptr<ScoringServiceImpl> service_;
