@@ -209,10 +209,11 @@ absl::Status AssignmentAccess::CheckPlanTask(const auth::Caller& caller, const T
     if (!in.ok()) return in.status();
     if (*in) return absl::OkStatus();
   }
+  // The issuer lies outside the caller's scope (or is unknown): it is not
+  // named, so the refusal reveals no unit the caller cannot see.
   return absl::PermissionDeniedError(absl::StrCat(
       rpc, " of ", task.name(), " needs the permission \"plan\" within the subtree of ",
-      task.plan(), "'s issuer ", issuer.empty() ? "(unknown)" : issuer, "; ", caller.principal.id,
-      " plans within ", CallerUnit(caller)));
+      task.plan(), "'s issuer unit; ", caller.principal.id, " plans within ", CallerUnit(caller)));
 }
 
 absl::Status AssignmentAccess::CheckPlanIssuer(const auth::Caller& caller, absl::string_view field,

@@ -108,7 +108,7 @@ class AssignmentAccess {
 
   // Changing a task the caller sees (UpdateTask, DeleteTask, CancelTask,
   // ReopenTask): its plan's issuer must be in scope; PERMISSION_DENIED
-  // naming the issuer otherwise.
+  // otherwise (not naming the issuer, which the caller does not see).
   absl::Status CheckPlanTask(const auth::Caller& caller, const Task& task, absl::string_view issuer,
                              absl::string_view rpc) const;
 

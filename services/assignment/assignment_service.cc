@@ -338,9 +338,12 @@ grpc::Status AssignmentServiceImpl::CreateTask(grpc::ServerContext* context,
   if (plan->ok()) {
     CHISO_CHECK(access_.CheckPlanIssuer(caller, "task.plan", plan_name, (*plan)->issuer().unit()));
   }
+  // Units resolve, and must lie, within the caller's scope.
+  absl::StatusOr<std::optional<std::set<std::string>>> scope = access_.ScopeUnits(caller);
+  if (!scope.ok()) return ToGrpcStatus(scope.status());
   TaskManager::PinnedPlans pinned(tasks_, {{plan_name, *plan}});
   absl::StatusOr<v1::Task> task =
-      Audited<v1::Task>(caller, "", nullptr, [&] { return tasks_->CreateTask(*request); });
+      Audited<v1::Task>(caller, "", nullptr, [&] { return tasks_->CreateTask(*request, *scope); });
   if (task.ok()) TasksChanged({task->name()});
   return ReplyWith(std::move(task), response);
 }
@@ -353,11 +356,45 @@ grpc::Status AssignmentServiceImpl::GetTask(grpc::ServerContext* context,
   return ReplyWith(tasks_->GetTask(*request), response);
 }
 
+// For a restricted caller, a plan whose issuer lies outside their scope and
+// in none of whose tasks a unit of their subtree takes part answers exactly
+// as a missing plan (as GetPlanSummary does): NOT_FOUND "plans/x not found".
+absl::Status AssignmentServiceImpl::CheckPlanFilter(const auth::Caller& caller,
+                                                    const std::string& plan_name) const {
+  const std::string plan_id = After(plan_name, "plans/");
+  if (caller.Unrestricted() || plan_id.empty()) return absl::OkStatus();
+  absl::StatusOr<std::string> issuer = access_.IssuerOf(plan_name);
+  if (!issuer.ok()) return issuer.status();
+  if (!issuer->empty()) {
+    absl::StatusOr<bool> in = auth::InScope(caller, access_.tree(), *issuer);
+    if (!in.ok()) return in.status();
+    if (*in) return absl::OkStatus();
+  }
+  const absl::Status missing = absl::NotFoundError(absl::StrCat(plan_name, " not found"));
+  PlanAnswer plan = tasks_->GetPlan(plan_name);
+  if (absl::IsInvalidArgument(plan.status())) return absl::OkStatus();  // the manager's to say
+  if (absl::IsNotFound(plan.status())) return missing;
+  if (!plan.ok()) return plan.status();
+  absl::StatusOr<std::optional<std::set<std::string>>> units = access_.ScopeUnits(caller);
+  if (!units.ok()) return units.status();
+  const std::set<std::string> scope = units->value_or(std::set<std::string>());
+  absl::StatusOr<std::vector<Task>> tasks = store_->ListAllTasksForPlan(plan_id);
+  if (!tasks.ok()) return tasks.status();
+  for (const Task& task : *tasks) {
+    if (scope.count(task.lead_unit().unit()) > 0) return absl::OkStatus();
+    for (const chiso::common::v1::UnitRef& ref : task.coordinating_units()) {
+      if (scope.count(ref.unit()) > 0) return absl::OkStatus();
+    }
+  }
+  return missing;
+}
+
 grpc::Status AssignmentServiceImpl::ListTasks(grpc::ServerContext* context,
                                               const v1::ListTasksRequest* request,
                                               v1::ListTasksResponse* response) {
   CHISO_ADMIT(caller, "ListTasks");
   CHISO_CHECK(access_.CheckUnitVisible(caller, request->filter().unit()));
+  CHISO_CHECK(CheckPlanFilter(caller, request->filter().plan()));
   return ReplyWith(tasks_->ListTasks(*request, AssignmentAccess::ListScope(caller)), response);
 }
 
@@ -396,6 +433,25 @@ absl::StatusOr<TaskChangeContext> PrepareTaskChange(const AssignmentAccess& acce
   return prepared;
 }
 
+// The plans to pin for a change to the task `name` by `caller` through `rpc`,
+// after the plan-task check (none for a malformed name).
+absl::StatusOr<std::vector<std::pair<std::string, PlanAnswer>>> PlansForTaskChange(
+    const AssignmentAccess& access, TaskManager* tasks, const auth::Caller& caller,
+    absl::string_view name, absl::string_view rpc) {
+  absl::StatusOr<TaskChangeContext> prepared =
+      PrepareTaskChange(access, tasks, caller, name, /*read_plan=*/true);
+  if (!prepared.ok()) return prepared.status();
+  std::vector<std::pair<std::string, PlanAnswer>> plans;
+  if (prepared->task.has_value()) {
+    if (absl::Status s = access.CheckPlanTask(caller, *prepared->task, prepared->issuer, rpc);
+        !s.ok()) {
+      return s;
+    }
+    plans.emplace_back(prepared->task->plan(), prepared->plan);
+  }
+  return plans;
+}
+
 }  // namespace
 
 grpc::Status AssignmentServiceImpl::UpdateTask(grpc::ServerContext* context,
@@ -403,17 +459,15 @@ grpc::Status AssignmentServiceImpl::UpdateTask(grpc::ServerContext* context,
                                                v1::Task* response) {
   CHISO_ADMIT(caller, "UpdateTask");
   const std::string& name = request->task().name();
-  absl::StatusOr<TaskChangeContext> prepared =
-      PrepareTaskChange(access_, tasks_, caller, name, /*read_plan=*/true);
-  if (!prepared.ok()) return ToGrpcStatus(prepared.status());
-  std::vector<std::pair<std::string, PlanAnswer>> plans;
-  if (prepared->task.has_value()) {
-    CHISO_CHECK(access_.CheckPlanTask(caller, *prepared->task, prepared->issuer, "UpdateTask"));
-    plans.emplace_back(prepared->task->plan(), prepared->plan);
-  }
-  TaskManager::PinnedPlans pinned(tasks_, std::move(plans));
+  absl::StatusOr<std::vector<std::pair<std::string, PlanAnswer>>> plans =
+      PlansForTaskChange(access_, tasks_, caller, name, "UpdateTask");
+  if (!plans.ok()) return ToGrpcStatus(plans.status());
+  absl::StatusOr<std::optional<std::set<std::string>>> scope = access_.ScopeUnits(caller);
+  if (!scope.ok()) return ToGrpcStatus(scope.status());
+  TaskManager::PinnedPlans pinned(tasks_, *std::move(plans));
   absl::StatusOr<v1::Task> task = Audited<v1::Task>(
-      caller, name, [&] { return StoredTask(name); }, [&] { return tasks_->UpdateTask(*request); });
+      caller, name, [&] { return StoredTask(name); },
+      [&] { return tasks_->UpdateTask(*request, *scope); });
   if (task.ok()) TasksChanged({task->name()});
   return ReplyWith(std::move(task), response);
 }
@@ -442,15 +496,10 @@ grpc::Status AssignmentServiceImpl::CancelTask(grpc::ServerContext* context,
                                                v1::Task* response) {
   CHISO_ADMIT(caller, "CancelTask");
   const std::string& name = request->name();
-  absl::StatusOr<TaskChangeContext> prepared =
-      PrepareTaskChange(access_, tasks_, caller, name, /*read_plan=*/true);
-  if (!prepared.ok()) return ToGrpcStatus(prepared.status());
-  std::vector<std::pair<std::string, PlanAnswer>> plans;
-  if (prepared->task.has_value()) {
-    CHISO_CHECK(access_.CheckPlanTask(caller, *prepared->task, prepared->issuer, "CancelTask"));
-    plans.emplace_back(prepared->task->plan(), prepared->plan);
-  }
-  TaskManager::PinnedPlans pinned(tasks_, std::move(plans));
+  absl::StatusOr<std::vector<std::pair<std::string, PlanAnswer>>> plans =
+      PlansForTaskChange(access_, tasks_, caller, name, "CancelTask");
+  if (!plans.ok()) return ToGrpcStatus(plans.status());
+  TaskManager::PinnedPlans pinned(tasks_, *std::move(plans));
   absl::StatusOr<v1::Task> task = Audited<v1::Task>(
       caller, name, [&] { return StoredTask(name); }, [&] { return tasks_->CancelTask(*request); });
   if (task.ok()) TasksChanged({task->name()});
@@ -462,15 +511,10 @@ grpc::Status AssignmentServiceImpl::ReopenTask(grpc::ServerContext* context,
                                                v1::Task* response) {
   CHISO_ADMIT(caller, "ReopenTask");
   const std::string& name = request->name();
-  absl::StatusOr<TaskChangeContext> prepared =
-      PrepareTaskChange(access_, tasks_, caller, name, /*read_plan=*/true);
-  if (!prepared.ok()) return ToGrpcStatus(prepared.status());
-  std::vector<std::pair<std::string, PlanAnswer>> plans;
-  if (prepared->task.has_value()) {
-    CHISO_CHECK(access_.CheckPlanTask(caller, *prepared->task, prepared->issuer, "ReopenTask"));
-    plans.emplace_back(prepared->task->plan(), prepared->plan);
-  }
-  TaskManager::PinnedPlans pinned(tasks_, std::move(plans));
+  absl::StatusOr<std::vector<std::pair<std::string, PlanAnswer>>> plans =
+      PlansForTaskChange(access_, tasks_, caller, name, "ReopenTask");
+  if (!plans.ok()) return ToGrpcStatus(plans.status());
+  TaskManager::PinnedPlans pinned(tasks_, *std::move(plans));
   absl::StatusOr<v1::Task> task = Audited<v1::Task>(
       caller, name, [&] { return StoredTask(name); }, [&] { return tasks_->ReopenTask(*request); });
   if (task.ok()) TasksChanged({task->name()});
@@ -548,11 +592,14 @@ grpc::Status AssignmentServiceImpl::ImportTasks(grpc::ServerContext* context,
     CHISO_CHECK(access_.CheckPlanIssuer(caller, "plan", plan_name, (*plan)->issuer().unit()));
   }
   CHISO_CHECK(access_.CheckUnitRef(caller, "context_unit", request->context_unit()));
+  // Names resolve only among the units of the caller's scope.
+  absl::StatusOr<std::optional<std::set<std::string>>> scope = access_.ScopeUnits(caller);
+  if (!scope.ok()) return ToGrpcStatus(scope.status());
   TaskManager::PinnedPlans pinned(tasks_, {{plan_name, *plan}});
   absl::StatusOr<v1::ImportTasksResponse> imported =
-      request->validate_only() ? tasks_->ImportTasks(*request)
+      request->validate_only() ? tasks_->ImportTasks(*request, *scope)
                                : Audited<v1::ImportTasksResponse>(caller, plan_name, nullptr, [&] {
-                                   return tasks_->ImportTasks(*request);
+                                   return tasks_->ImportTasks(*request, *scope);
                                  });
   if (imported.ok() && !request->validate_only()) {
     std::vector<std::string> names;

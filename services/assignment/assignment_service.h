@@ -126,6 +126,9 @@ class AssignmentServiceImpl final : public chiso::assignment::v1::AssignmentServ
   absl::StatusOr<std::string> StoredUnit(absl::string_view name) const;
   absl::StatusOr<std::string> StoredPerson(absl::string_view name) const;
   absl::StatusOr<std::string> StoredTask(absl::string_view name) const;
+  // ListTasks' filter.plan for `caller`: NOT_FOUND as a missing plan when a
+  // restricted caller neither sees the plan's issuer nor takes part in it.
+  absl::Status CheckPlanFilter(const auth::Caller& caller, const std::string& plan_name) const;
 
   UnitManager* units_;
   TaskManager* tasks_;

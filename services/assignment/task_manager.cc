@@ -126,10 +126,47 @@ bool HasEvidenceFor(const apb::ProgressReport& report, const Date& occurrence) {
   return DateKey(occurrence) == DateKey(report.occurrence_due_date());
 }
 
-// Checks or resolves one unit reference of a task (see CreateTask).
+using Scope = std::optional<std::set<std::string>>;
+
+bool InScope(const Scope& scope, const std::string& unit) {
+  return !scope.has_value() || scope->count(unit) > 0;
+}
+
+// Leaves out of `response` the candidates outside `scope`, as if they did
+// not exist (the filter the ResolveUnit handler applies for a restricted
+// caller): a successor outside it is cleared, and a verdict that rested on a
+// dropped candidate no longer holds.
+void KeepInScope(const Scope& scope, apb::ResolveUnitResponse& response) {
+  if (!scope.has_value()) return;
+  apb::ResolveUnitResponse kept;
+  kept.set_outcome(response.outcome());
+  bool first_dropped = false;
+  for (int i = 0; i < response.candidates_size(); ++i) {
+    const apb::UnitCandidate& candidate = response.candidates(i);
+    if (InScope(scope, candidate.unit())) {
+      apb::UnitCandidate* added = kept.add_candidates();
+      *added = candidate;
+      if (!added->successor().empty() && !InScope(scope, added->successor())) {
+        added->clear_successor();
+      }
+    } else if (i == 0) {
+      first_dropped = true;
+    }
+  }
+  if (kept.outcome() == apb::RESOLUTION_OUTCOME_RESOLVED && first_dropped) {
+    kept.set_outcome(apb::RESOLUTION_OUTCOME_UNRESOLVED);
+  }
+  if (kept.outcome() != apb::RESOLUTION_OUTCOME_COLLECTIVE && kept.candidates().empty()) {
+    kept.set_outcome(apb::RESOLUTION_OUTCOME_UNRESOLVED);
+  }
+  response = std::move(kept);
+}
+
+// Checks or resolves one unit reference of a task (see CreateTask); only
+// among the units of `scope` when set.
 absl::Status ResolveRef(const UnitDirectory& directory, const std::string& context,
                         absl::CivilDay today, absl::string_view field, UnitRef& ref,
-                        bool allow_group) {
+                        bool allow_group, const Scope& scope) {
   if (ref.unit().empty()) {
     if (allow_group && IsCollective(ref.display_name())) return absl::OkStatus();
     apb::ResolveUnitRequest request;
@@ -140,6 +177,7 @@ absl::Status ResolveRef(const UnitDirectory& directory, const std::string& conte
       return absl::InvalidArgumentError(
           absl::StrCat(field, ".display_name: ", response.status().message()));
     }
+    KeepInScope(scope, *response);
     if (response->outcome() != apb::RESOLUTION_OUTCOME_RESOLVED) {
       return absl::InvalidArgumentError(
           absl::StrCat(field, ".display_name: ", text::QuoteForMessage(ref.display_name()),
@@ -152,13 +190,16 @@ absl::Status ResolveRef(const UnitDirectory& directory, const std::string& conte
     ref.set_unit(best.successor().empty() ? best.unit() : best.successor());
   }
   const Unit* unit = directory.Find(ref.unit());
-  if (unit == nullptr) {
+  // A unit outside the caller's scope answers exactly as a missing one.
+  if (unit == nullptr || !InScope(scope, ref.unit())) {
     return absl::NotFoundError(absl::StrCat(field, ".unit: ", ref.unit(), " not found"));
   }
   if (UnitDirectory::EndedBy(*unit, today) || !unit->merged_into().empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        field, ".unit: ", ref.unit(), " (", text::QuoteForMessage(unit->display_name()),
-        ") has ended or merged", unit->merged_into().empty() ? "" : " into ", unit->merged_into()));
+    const bool name_successor = !unit->merged_into().empty() && InScope(scope, unit->merged_into());
+    return absl::FailedPreconditionError(
+        absl::StrCat(field, ".unit: ", ref.unit(), " (",
+                     text::QuoteForMessage(unit->display_name()), ") has ended or merged",
+                     name_successor ? " into " : "", name_successor ? unit->merged_into() : ""));
   }
   if (ref.display_name().empty()) ref.set_display_name(unit->display_name());
   return absl::OkStatus();
@@ -333,15 +374,16 @@ absl::StatusOr<std::vector<apb::Task>> TaskManager::CurrentTasks() {
   return tasks;
 }
 
-absl::Status TaskManager::ResolveUnits(const chiso::plan::v1::Plan& plan, apb::Task& task) {
+absl::Status TaskManager::ResolveUnits(const chiso::plan::v1::Plan& plan, apb::Task& task,
+                                       const std::optional<std::set<std::string>>& scope) {
   absl::StatusOr<std::vector<Unit>> all = store_->AllUnits();
   if (!all.ok()) return all.status();
   const UnitDirectory directory(*std::move(all));
   std::string context = plan.issuer().unit();
   if (!context.empty() && directory.Find(context) == nullptr) context.clear();
   const absl::CivilDay today = Today();
-  if (absl::Status s =
-          ResolveRef(directory, context, today, "task.lead_unit", *task.mutable_lead_unit(), false);
+  if (absl::Status s = ResolveRef(directory, context, today, "task.lead_unit",
+                                  *task.mutable_lead_unit(), false, scope);
       !s.ok()) {
     return s;
   }
@@ -349,7 +391,9 @@ absl::Status TaskManager::ResolveUnits(const chiso::plan::v1::Plan& plan, apb::T
   for (int i = 0; i < task.coordinating_units_size(); ++i) {
     const std::string field = absl::StrCat("task.coordinating_units[", i, "]");
     UnitRef& ref = *task.mutable_coordinating_units(i);
-    if (absl::Status s = ResolveRef(directory, context, today, field, ref, true); !s.ok()) return s;
+    if (absl::Status s = ResolveRef(directory, context, today, field, ref, true, scope); !s.ok()) {
+      return s;
+    }
     if (ref.unit().empty()) continue;  // a group named as written
     if (ref.unit() == task.lead_unit().unit()) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -362,7 +406,8 @@ absl::Status TaskManager::ResolveUnits(const chiso::plan::v1::Plan& plan, apb::T
   return absl::OkStatus();
 }
 
-absl::StatusOr<apb::Task> TaskManager::CreateTask(const apb::CreateTaskRequest& request) {
+absl::StatusOr<apb::Task> TaskManager::CreateTask(
+    const apb::CreateTaskRequest& request, const std::optional<std::set<std::string>>& scope) {
   if (!request.has_task()) return absl::InvalidArgumentError("task: required");
   apb::Task task = request.task();
   ClearOutputFields(task);
@@ -370,7 +415,7 @@ absl::StatusOr<apb::Task> TaskManager::CreateTask(const apb::CreateTaskRequest& 
   if (!plan.ok()) return plan.status();
   const PlanFacts facts = NoteFacts(*plan);
   if (absl::Status s = ValidateAndNormalizeTask(*catalog_, facts, task); !s.ok()) return s;
-  if (absl::Status s = ResolveUnits(*plan, task); !s.ok()) return s;
+  if (absl::Status s = ResolveUnits(*plan, task, scope); !s.ok()) return s;
   task.set_name(absl::StrCat("tasks/", ids_->Next()));
   task.set_status(apb::TASK_STATUS_NOT_STARTED);
   const Timestamp now = ToTimestamp(clock_->Now());
@@ -530,7 +575,8 @@ absl::StatusOr<apb::ListTasksResponse> TaskManager::ListTasks(
   return response;
 }
 
-absl::StatusOr<apb::Task> TaskManager::UpdateTask(const apb::UpdateTaskRequest& request) {
+absl::StatusOr<apb::Task> TaskManager::UpdateTask(
+    const apb::UpdateTaskRequest& request, const std::optional<std::set<std::string>>& scope) {
   absl::StatusOr<std::string> id = ParseName("task.name", "tasks/", request.task().name());
   if (!id.ok()) return id.status();
   static const std::set<std::string>* const kPaths = new std::set<std::string>{
@@ -612,7 +658,13 @@ absl::StatusOr<apb::Task> TaskManager::UpdateTask(const apb::UpdateTaskRequest& 
   next.clear_effective_component();
   if (absl::Status s = ValidateAndNormalizeTask(*catalog_, facts, next); !s.ok()) return s;
   if (!only_description) {
-    if (absl::Status s = ResolveUnits(*plan, next); !s.ok()) return s;
+    // The units the task already names stay allowed: the caller sees them.
+    Scope allowed = scope;
+    if (allowed.has_value()) {
+      allowed->insert(read->lead_unit().unit());
+      for (const UnitRef& ref : read->coordinating_units()) allowed->insert(ref.unit());
+    }
+    if (absl::Status s = ResolveUnits(*plan, next, allowed); !s.ok()) return s;
   }
   const absl::CivilDay today = Today();
   absl::StatusOr<apb::Task> updated = store_->UpdateTask(*id, [&](apb::Task& task) -> absl::Status {
@@ -1057,9 +1109,11 @@ std::vector<std::string> SplitAll(const google::protobuf::RepeatedPtrField<std::
 // back COLLECTIVE without candidates; a name that resolves to a unit that
 // has ended (without a successor) is UNRESOLVED, so that a person decides.
 // Sets `successor_used` when the name matched a merged unit.
+// Only among the units of `scope` when set.
 apb::UnitResolution ResolveDraftUnit(const UnitDirectory& directory, const std::string& context,
                                      absl::CivilDay today, const std::string& text,
-                                     bool& successor_used, std::string& problem) {
+                                     const Scope& scope, bool& successor_used,
+                                     std::string& problem) {
   successor_used = false;
   problem.clear();
   apb::UnitResolution resolution;
@@ -1077,6 +1131,7 @@ apb::UnitResolution ResolveDraftUnit(const UnitDirectory& directory, const std::
     problem = std::string(response.status().message());
     return resolution;
   }
+  KeepInScope(scope, *response);
   resolution.set_outcome(response->outcome());
   if (response->outcome() != apb::RESOLUTION_OUTCOME_RESOLVED) {
     for (const apb::UnitCandidate& c : response->candidates()) {
@@ -1107,7 +1162,7 @@ apb::UnitResolution ResolveDraftUnit(const UnitDirectory& directory, const std::
 }  // namespace
 
 absl::StatusOr<apb::ImportTasksResponse> TaskManager::ImportTasks(
-    const apb::ImportTasksRequest& request) {
+    const apb::ImportTasksRequest& request, const std::optional<std::set<std::string>>& scope) {
   absl::StatusOr<chiso::plan::v1::Plan> plan = PlanOpenForTasks(Plans(), "plan", request.plan());
   if (!plan.ok()) return plan.status();
   const std::string plan_id = request.plan().substr(request.plan().rfind('/') + 1);
@@ -1270,8 +1325,8 @@ absl::StatusOr<apb::ImportTasksResponse> TaskManager::ImportTasks(
       const std::string lead_field = absl::StrCat("lead_units[", k, "]");
       bool successor_used = false;
       std::string problem;
-      apb::UnitResolution r =
-          ResolveDraftUnit(directory, context, today, lead_texts[k], successor_used, problem);
+      apb::UnitResolution r = ResolveDraftUnit(directory, context, today, lead_texts[k], scope,
+                                               successor_used, problem);
       const std::string quoted = text::QuoteForMessage(lead_texts[k]);
       switch (r.outcome()) {
         case apb::RESOLUTION_OUTCOME_RESOLVED:
@@ -1319,7 +1374,7 @@ absl::StatusOr<apb::ImportTasksResponse> TaskManager::ImportTasks(
       bool successor_used = false;
       std::string problem;
       apb::UnitResolution r = ResolveDraftUnit(directory, context, today, coordinator_texts[k],
-                                               successor_used, problem);
+                                               scope, successor_used, problem);
       const std::string quoted = text::QuoteForMessage(coordinator_texts[k]);
       if (r.outcome() == apb::RESOLUTION_OUTCOME_RESOLVED) {
         if (successor_used) {

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,7 +63,13 @@ class TaskManager {
   // the candidates when ambiguous or unresolved); a unit given by `unit`
   // must exist (NotFound) and be active on today's date
   // (FailedPrecondition when ended or merged).
-  absl::StatusOr<apb::Task> CreateTask(const apb::CreateTaskRequest& request);
+  // `scope`, when set, holds the units ("units/{id}") a restricted caller
+  // sees: names resolve only among them (as ResolveUnit answers that
+  // caller), and a lead or coordinating unit outside them answers exactly
+  // as a missing one (NotFound "<field>.unit: units/x not found").
+  absl::StatusOr<apb::Task> CreateTask(
+      const apb::CreateTaskRequest& request,
+      const std::optional<std::set<std::string>>& scope = std::nullopt);
 
   // Returns the task with current timeliness. Errors: InvalidArgument
   // (name), NotFound.
@@ -86,8 +93,11 @@ class TaskManager {
   // deliverable, schedule). Errors: as CreateTask; InvalidArgument for an
   // empty mask or another path; FailedPrecondition for a DONE or CANCELLED
   // task unless only description changes; Aborted on etag mismatch or when
-  // the task changed while the update was prepared.
-  absl::StatusOr<apb::Task> UpdateTask(const apb::UpdateTaskRequest& request);
+  // the task changed while the update was prepared. `scope` as for
+  // CreateTask; the units the task already names stay allowed.
+  absl::StatusOr<apb::Task> UpdateTask(
+      const apb::UpdateTaskRequest& request,
+      const std::optional<std::set<std::string>>& scope = std::nullopt);
 
   // Deletes a task without progress reports. Errors: NotFound;
   // FailedPrecondition when it has reports (cancel it instead); Aborted on
@@ -142,7 +152,12 @@ class TaskManager {
   // post. An unresolved timeframe or unknown objective creates no task for
   // the draft. A task already stored for (plan, draft key, lead) is not
   // created again (ALREADY_IMPORTED). validate_only reports without writing.
-  absl::StatusOr<apb::ImportTasksResponse> ImportTasks(const apb::ImportTasksRequest& request);
+  // `scope`, when set: names resolve only among those units (as for
+  // CreateTask); a name matching only units outside it is unresolved, as if
+  // they did not exist.
+  absl::StatusOr<apb::ImportTasksResponse> ImportTasks(
+      const apb::ImportTasksRequest& request,
+      const std::optional<std::set<std::string>>& scope = std::nullopt);
 
   // One unit's (or subtree's) tasks as lead and as coordinator by
   // timeliness, the on-time ratio over the occurrences of the tasks it
@@ -196,7 +211,9 @@ class TaskManager {
   // PlanFactsOf, after remembering the plan in the store for reminders.
   PlanFacts NoteFacts(const chiso::plan::v1::Plan& plan);
   // Resolves the lead and coordinating units of `task` (see CreateTask).
-  absl::Status ResolveUnits(const chiso::plan::v1::Plan& plan, apb::Task& task);
+  // `scope` as for CreateTask.
+  absl::Status ResolveUnits(const chiso::plan::v1::Plan& plan, apb::Task& task,
+                            const std::optional<std::set<std::string>>& scope);
   // The ids of `unit_id` (with its subtree when `subtree`) and of every unit
   // merged into one of them, directly or along a chain (with their subtrees
   // too): a merged unit's history is found from its successor. NotFound for

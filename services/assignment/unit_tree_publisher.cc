@@ -13,6 +13,19 @@ namespace {
 
 namespace cv1 = chiso::common::v1;
 
+// Waits, with `mu` held, until `*count` (guarded by `mu`) reaches `n`; false
+// when `timeout` passes first.
+bool AwaitAtLeast(absl::Mutex& mu, const int* count, int n, absl::Duration timeout)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+  struct Args {
+    const int* count;
+    int n;
+  } args{count, n};
+  return mu.AwaitWithTimeout(absl::Condition(
+                                 +[](Args* a) { return *a->count >= a->n; }, &args),
+                             timeout);
+}
+
 }  // namespace
 
 UnitTreePublisher::UnitTreePublisher(AssignmentStore* store, std::shared_ptr<grpc::Channel> channel,
@@ -63,28 +76,12 @@ int UnitTreePublisher::accepted_pushes() const {
 
 bool UnitTreePublisher::WaitForAcceptedPushes(int n, absl::Duration timeout) const {
   absl::MutexLock lock(&mu_);
-  struct Args {
-    const UnitTreePublisher* self;
-    int n;
-  } args{this, n};
-  return mu_.AwaitWithTimeout(
-      absl::Condition(
-          +[](Args* a) ABSL_NO_THREAD_SAFETY_ANALYSIS { return a->self->accepted_ >= a->n; },
-          &args),
-      timeout);
+  return AwaitAtLeast(mu_, &accepted_, n, timeout);
 }
 
 bool UnitTreePublisher::WaitForAttempts(int n, absl::Duration timeout) const {
   absl::MutexLock lock(&mu_);
-  struct Args {
-    const UnitTreePublisher* self;
-    int n;
-  } args{this, n};
-  return mu_.AwaitWithTimeout(
-      absl::Condition(
-          +[](Args* a) ABSL_NO_THREAD_SAFETY_ANALYSIS { return a->self->attempts_ >= a->n; },
-          &args),
-      timeout);
+  return AwaitAtLeast(mu_, &attempts_, n, timeout);
 }
 
 void UnitTreePublisher::Count(Outcome outcome) {

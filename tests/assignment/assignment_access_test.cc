@@ -1,5 +1,5 @@
 // Authorization and audit of the assignment service over gRPC, with
-// authentication on (HS256 JWTs): who may call what, scope by unit subtree,
+// authentication on (API keys): who may call what, scope by unit subtree,
 // NOT_FOUND for what lies outside it, and one audit event per change.
 
 #include "services/assignment/assignment_access.h"
@@ -9,11 +9,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "chiso/assignment/v1/assignment_service.grpc.pb.h"
 #include "common/audit/audit_log.h"
-#include "common/auth/authenticator.h"
-#include "common/auth/jwt.h"
 #include "common/catalog/catalog.h"
 #include "common/civil/business_time.h"
 #include "common/civil/clock.h"
@@ -32,6 +29,7 @@
 #include "services/assignment/plan_client.h"
 #include "services/assignment/task_manager.h"
 #include "services/assignment/unit_manager.h"
+#include "tests/access/test_identities.h"
 
 namespace chiso::assignment {
 namespace {
@@ -39,11 +37,8 @@ namespace {
 namespace v1 = chiso::assignment::v1;
 namespace pv1 = chiso::plan::v1;
 namespace cv1 = chiso::common::v1;
+using ::chiso::testing::TestIdentities;
 using ::testing::HasSubstr;
-
-constexpr char kIssuer[] = "https://login.example.test";
-constexpr char kAudience[] = "chiso";
-constexpr char kSecret[] = "0123456789abcdef0123456789abcdef-test-secret";
 
 cv1::Date D(int y, int m, int d) {
   cv1::Date date;
@@ -73,16 +68,7 @@ class AssignmentAccessTest : public ::testing::Test {
     units_ = std::make_unique<UnitManager>(store_.get(), &clock_, &ids_);
     tasks_ = std::make_unique<TaskManager>(store_.get(), &plans_, &catalog_, &clock_, &ids_);
 
-    auth::JwtVerifierOptions verifier;
-    verifier.issuer = kIssuer;
-    verifier.audience = kAudience;
-    verifier.keys.push_back(auth::JwtKey{auth::JwtAlgorithm::kHs256, "k1", kSecret});
-    absl::StatusOr<std::unique_ptr<auth::JwtVerifier>> jwt =
-        auth::JwtVerifier::Create(std::move(verifier));
-    ASSERT_TRUE(jwt.ok()) << jwt.status();
-    auto authenticator = std::make_shared<auth::Authenticator>(
-        std::shared_ptr<const auth::JwtVerifier>(*std::move(jwt)), nullptr);
-    gate_ = NewAssignmentGate(authenticator);
+    gate_ = NewAssignmentGate(identities_.authenticator());
     service_ = std::make_unique<AssignmentServiceImpl>(units_.get(), tasks_.get(), gate_.get());
 
     grpc::ServerBuilder builder;
@@ -94,7 +80,7 @@ class AssignmentAccessTest : public ::testing::Test {
     stub_ = v1::AssignmentService::NewStub(
         grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
 
-    admin_ = Token("people/admin", "units/none", {auth::Role::kAdministrator});
+    admin_ = identities_.Person("people/admin", "units/none", {auth::Role::kAdministrator});
     // The province, with divisions A (and A's team A1) and B.
     province_ = MustCreateUnit("P", "Ủy ban nhân dân tỉnh", v1::UNIT_KIND_PROVINCIAL_COMMITTEE, "");
     a_ = MustCreateUnit("A", "Sở Tài chính", v1::UNIT_KIND_DEPARTMENT, province_.name());
@@ -105,33 +91,20 @@ class AssignmentAccessTest : public ::testing::Test {
     task_a_ = MustCreateTask("plans/plan-a", a1_.name(), "Lập dự toán");
     task_b_ = MustCreateTask("plans/plan-b", b_.name(), "Cấp phép xây dựng");
 
-    reporter_a_ = Token("people/ra", a_.name(), {auth::Role::kReporter});
-    viewer_a_ = Token("people/va", a_.name(), {auth::Role::kViewer});
-    planner_a_ = Token("people/pa", a_.name(), {auth::Role::kPlanner});
-    reporter_b_ = Token("people/rb", b_.name(), {auth::Role::kReporter});
+    reporter_a_ = identities_.Person("people/ra", a_.name(), {auth::Role::kReporter});
+    viewer_a_ = identities_.Person("people/va", a_.name(), {auth::Role::kViewer});
+    planner_a_ = identities_.Person("people/pa", a_.name(), {auth::Role::kPlanner});
+    reporter_b_ = identities_.Person("people/rb", b_.name(), {auth::Role::kReporter});
   }
 
   void TearDown() override {
     if (server_ != nullptr) server_->Shutdown();
   }
 
-  std::string Token(const std::string& id, const std::string& unit, std::set<auth::Role> roles) {
-    auth::Principal principal;
-    principal.id = id;
-    principal.kind = auth::Principal::Kind::kPerson;
-    principal.unit = unit;
-    principal.roles = std::move(roles);
-    absl::StatusOr<std::string> token =
-        auth::SignJwt(auth::JwtSigningKey{auth::JwtAlgorithm::kHs256, "k1", kSecret},
-                      auth::ClaimsFor(principal, kIssuer, kAudience, absl::Now(), absl::Hours(1)));
-    EXPECT_TRUE(token.ok()) << token.status();
-    return token.ok() ? *token : std::string();
-  }
-
   // A context carrying `token` ("" for none).
   static std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
     auto context = std::make_unique<grpc::ClientContext>();
-    if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
+    if (!token.empty()) TestIdentities::Authorize(context.get(), token);
     return context;
   }
 
@@ -213,6 +186,7 @@ class AssignmentAccessTest : public ::testing::Test {
 
   civil::FakeClock clock_;
   IdGenerator ids_;
+  TestIdentities identities_;
   Catalog catalog_ = *Catalog::Builtin();
   InMemoryPlanClient plans_;
   std::unique_ptr<storage::Database> db_;
@@ -664,6 +638,148 @@ TEST_F(AssignmentAccessTest, PlanSummaryOfAnotherSubtreeShowsOnlyTheCallersTasks
   EXPECT_EQ(stub_->GetPlanSummary(As(reporter_b_).get(), request, &summary).error_code(),
             grpc::StatusCode::NOT_FOUND);
   (void)helped;
+}
+
+TEST_F(AssignmentAccessTest, TaskUnitsResolveOnlyWithinTheCallersScope) {
+  const int before = AuditEvents();
+  // By display name: B's unit is not offered to A's planner.
+  v1::CreateTaskRequest request = TaskRequest("plans/plan-a", "", "Phối hợp cấp phép");
+  request.mutable_task()->mutable_lead_unit()->set_display_name("Sở Xây dựng");
+  v1::Task task;
+  grpc::Status status = stub_->CreateTask(As(planner_a_).get(), request, &task);
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(status.error_message(), ::testing::Not(HasSubstr(b_.name())));
+  EXPECT_EQ(AuditEvents(), before);
+
+  // By name: out of scope answers exactly as a missing unit.
+  request = TaskRequest("plans/plan-a", b_.name(), "Phối hợp cấp phép");
+  status = stub_->CreateTask(As(planner_a_).get(), request, &task);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(), absl::StrCat("task.lead_unit.unit: ", b_.name(), " not found"));
+  request = TaskRequest("plans/plan-a", "units/nonexistent", "Phối hợp cấp phép");
+  status = stub_->CreateTask(As(planner_a_).get(), request, &task);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(), "task.lead_unit.unit: units/nonexistent not found");
+
+  // A coordinating unit out of scope too.
+  request = TaskRequest("plans/plan-a", a1_.name(), "Phối hợp cấp phép");
+  request.mutable_task()->add_coordinating_units()->set_unit(b_.name());
+  status = stub_->CreateTask(As(planner_a_).get(), request, &task);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(),
+            absl::StrCat("task.coordinating_units[0].unit: ", b_.name(), " not found"));
+
+  // An ended unit out of scope: missing, without its display name.
+  const v1::Unit ended = MustCreateUnit("B9", "Phòng Giải thể", v1::UNIT_KIND_DIVISION, b_.name());
+  v1::EndUnitRequest end;
+  end.set_name(ended.name());
+  *end.mutable_valid_to() = D(2024, 1, 31);
+  v1::Unit unit;
+  ASSERT_TRUE(stub_->EndUnit(As(admin_).get(), end, &unit).ok());
+  const int after_end = AuditEvents();
+  request = TaskRequest("plans/plan-a", ended.name(), "Phối hợp cấp phép");
+  status = stub_->CreateTask(As(planner_a_).get(), request, &task);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(),
+            absl::StrCat("task.lead_unit.unit: ", ended.name(), " not found"));
+
+  // UpdateTask may not move a task to an out-of-scope lead either.
+  v1::UpdateTaskRequest update;
+  update.mutable_task()->set_name(task_a_.name());
+  update.mutable_task()->mutable_lead_unit()->set_unit(b_.name());
+  update.mutable_update_mask()->add_paths("lead_unit");
+  status = stub_->UpdateTask(As(planner_a_).get(), update, &task);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(), absl::StrCat("task.lead_unit.unit: ", b_.name(), " not found"));
+  EXPECT_EQ(AuditEvents(), after_end);
+
+  // Units the task already names stay allowed.
+  request = TaskRequest("plans/plan-a", a1_.name(), "Phối hợp với B");
+  request.mutable_task()->add_coordinating_units()->set_unit(b_.name());
+  ASSERT_TRUE(stub_->CreateTask(As(admin_).get(), request, &task).ok());
+  v1::UpdateTaskRequest retitle;
+  retitle.mutable_task()->set_name(task.name());
+  retitle.mutable_task()->set_title("Phối hợp với Sở Xây dựng");
+  retitle.mutable_update_mask()->add_paths("title");
+  status = stub_->UpdateTask(As(planner_a_).get(), retitle, &task);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+
+  // Unrestricted callers resolve as before.
+  request = TaskRequest("plans/plan-a", "", "Phối hợp cấp phép");
+  request.mutable_task()->mutable_lead_unit()->set_display_name("Sở Xây dựng");
+  status = stub_->CreateTask(As(admin_).get(), request, &task);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(task.lead_unit().unit(), b_.name());
+}
+
+TEST_F(AssignmentAccessTest, ImportedDraftsResolveOnlyWithinTheCallersScope) {
+  for (bool validate_only : {true, false}) {
+    SCOPED_TRACE(validate_only);
+    const int before = AuditEvents();
+    v1::ImportTasksRequest import;
+    import.set_plan("plans/plan-a");
+    import.set_validate_only(validate_only);
+    cv1::TaskDraft* draft = import.add_drafts();
+    draft->set_draft_id("d1");
+    draft->set_title("Rà soát thủ tục");
+    draft->add_lead_units("Sở Xây dựng");
+    draft->add_coordinating_units("Sở Xây dựng");
+    *draft->mutable_schedule()->add_milestones()->mutable_due_date() = D(2024, 6, 30);
+    v1::ImportTasksResponse imported;
+    const grpc::Status status = stub_->ImportTasks(As(planner_a_).get(), import, &imported);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(imported.results_size(), 1);
+    const v1::DraftResult& result = imported.results(0);
+    EXPECT_TRUE(result.tasks().empty());
+    ASSERT_EQ(result.lead_units_size(), 1);
+    EXPECT_EQ(result.lead_units(0).outcome(), v1::RESOLUTION_OUTCOME_UNRESOLVED);
+    EXPECT_THAT(result.DebugString(), ::testing::Not(HasSubstr(b_.name())));
+    if (validate_only) {
+      EXPECT_EQ(AuditEvents(), before);
+    }
+  }
+}
+
+TEST_F(AssignmentAccessTest, ListTasksOfAHiddenPlanAnswersAsAMissingOne) {
+  v1::ListTasksRequest request;
+  v1::ListTasksResponse response;
+  request.mutable_filter()->set_plan("plans/plan-b");
+  grpc::Status status = stub_->ListTasks(As(viewer_a_).get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(), "plans/plan-b not found");
+  request.mutable_filter()->set_plan("plans/nonexistent");
+  status = stub_->ListTasks(As(viewer_a_).get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(), "plans/nonexistent not found");
+
+  // Taking part in the plan shows the caller's tasks of it, as
+  // GetPlanSummary counts them.
+  const v1::Task helped = MustCreateTask("plans/plan-b", a1_.name(), "Hỗ trợ B");
+  request.mutable_filter()->set_plan("plans/plan-b");
+  status = stub_->ListTasks(As(viewer_a_).get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.tasks_size(), 1);
+  EXPECT_EQ(response.tasks(0).name(), helped.name());
+  // Unrestricted callers see every task of the plan.
+  ASSERT_TRUE(stub_->ListTasks(As(admin_).get(), request, &response).ok());
+  EXPECT_EQ(response.tasks_size(), 2);
+}
+
+TEST_F(AssignmentAccessTest, TaskRefusalsDoNotNameAHiddenIssuer) {
+  const v1::Task of_b = MustCreateTask("plans/plan-b", a1_.name(), "Hỗ trợ B");
+  v1::CancelTaskRequest cancel;
+  cancel.set_name(of_b.name());
+  cancel.set_reason("Không còn cần");
+  v1::Task task;
+  grpc::Status status = stub_->CancelTask(As(planner_a_).get(), cancel, &task);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(), ::testing::Not(HasSubstr(b_.name())));
+  v1::DeleteTaskRequest remove;
+  remove.set_name(of_b.name());
+  google::protobuf::Empty empty;
+  status = stub_->DeleteTask(As(planner_a_).get(), remove, &empty);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(), ::testing::Not(HasSubstr(b_.name())));
 }
 
 }  // namespace
