@@ -536,10 +536,14 @@ grpc::Status AssignmentServiceImpl::ReportProgress(grpc::ServerContext* context,
   }
   TaskManager::PinnedPlans pinned(tasks_, std::move(plans));
   v1::ReportProgressResponse reported;
+  // A retry with a request_id already used (the first result) changes
+  // nothing and leaves no event.
+  bool replayed = false;
   auto report = [&]() -> absl::StatusOr<audit::Change> {
-    absl::StatusOr<v1::ReportProgressResponse> done = tasks_->ReportProgress(*request);
+    absl::StatusOr<v1::ReportProgressResponse> done = tasks_->ReportProgress(*request, &replayed);
     if (!done.ok()) return done.status();
     reported = *std::move(done);
+    if (replayed) return audit::NoChange();
     return audit::Change{reported.task().name(), audit::Serialize(reported.task())};
   };
   absl::Status status = audit_ == nullptr
@@ -547,7 +551,7 @@ grpc::Status AssignmentServiceImpl::ReportProgress(grpc::ServerContext* context,
                             : audit_->Record(
                                   caller, name, [&] { return StoredTask(name); }, report);
   if (!status.ok()) return ToGrpcStatus(status);
-  TasksChanged({reported.task().name()});
+  if (!replayed) TasksChanged({reported.task().name()});
   *response = std::move(reported);
   return grpc::Status::OK;
 }

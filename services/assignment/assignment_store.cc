@@ -123,6 +123,15 @@ CREATE INDEX remembered_plans_by_issuer ON remembered_plans (issuer_unit_id, id)
 // The first version of the audit trail's migrations.
 constexpr int kAuditFirstVersion = 4;
 
+// The idempotency key of a progress report (ReportProgressRequest.request_id),
+// unique per task. NULL (no key) never collides, on either backend. Added
+// after the audit trail's migrations, so it is numbered after them.
+constexpr absl::string_view kSchemaV5 = R"sql(
+ALTER TABLE progress_reports ADD COLUMN request_id TEXT;
+CREATE UNIQUE INDEX progress_reports_by_request ON progress_reports (task_id, request_id);
+)sql";
+constexpr int kRequestIdVersion = 5;
+
 constexpr absl::string_view kUnits = "units/";
 constexpr absl::string_view kPeople = "people/";
 constexpr absl::string_view kTasks = "tasks/";
@@ -844,7 +853,7 @@ class SqlAssignmentStore : public AssignmentStore {
 
   absl::StatusOr<std::pair<Task, ProgressReport>> UpdateTaskWithReport(
       const std::string& task_id, const std::function<absl::Status(Task&)>& mutate,
-      const ProgressReport& report) override {
+      const ProgressReport& report, const std::string& request_id) override {
     const std::string prefix = absl::StrCat(kTasks, task_id, kReports);
     const std::string report_id = IdOf(report.name(), prefix);
     if (report_id.empty()) {
@@ -862,15 +871,24 @@ class SqlAssignmentStore : public AssignmentStore {
       }
       absl::StatusOr<int64_t> n = tx.Exec(
           "INSERT INTO progress_reports (id, task_id, reporting_unit_id, occurrence_due, "
-          "create_time, body) VALUES ($1, $2, $3, $4, $5, $6)",
+          "create_time, body, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
           {report_id, task_id, NullIfEmpty(IdOf(report.reporting_unit(), kUnits)),
            DateValue(report.occurrence_due_date()), NullIfEmpty(create_time),
-           Blob{report.SerializeAsString()}});
+           Blob{report.SerializeAsString()}, NullIfEmpty(request_id)});
       if (!n.ok()) {
-        if (absl::IsAlreadyExists(n.status())) {
-          return absl::AlreadyExistsError(absl::StrCat(report.name(), " already exists"));
+        if (!absl::IsAlreadyExists(n.status())) return n.status();
+        if (!request_id.empty()) {
+          absl::StatusOr<std::vector<Row>> used =
+              tx.Query("SELECT id FROM progress_reports WHERE task_id = $1 AND request_id = $2",
+                       {task_id, request_id});
+          if (!used.ok()) return used.status();
+          if (!used->empty()) {
+            return absl::AlreadyExistsError(
+                absl::StrCat("request_id: already used for ", kTasks, task_id, " by ",
+                             ReportName(task_id, used->front().Text(0))));
+          }
         }
-        return n.status();
+        return absl::AlreadyExistsError(absl::StrCat(report.name(), " already exists"));
       }
       result = {*std::move(task), report};
       return absl::OkStatus();
@@ -1096,6 +1114,26 @@ class SqlAssignmentStore : public AssignmentStore {
     return report;
   }
 
+  absl::StatusOr<std::optional<ProgressReport>> ReportByRequestId(
+      const std::string& task_id, const std::string& request_id) override {
+    std::optional<ProgressReport> report;
+    if (request_id.empty()) return report;
+    absl::Status status = db_->Read([&](Tx& tx) -> absl::Status {
+      absl::StatusOr<std::vector<Row>> rows = tx.Query(
+          "SELECT id, 0, body FROM progress_reports WHERE task_id = $1 AND request_id = $2",
+          {task_id, request_id});
+      if (!rows.ok()) return rows.status();
+      if (rows->empty()) return absl::OkStatus();
+      absl::StatusOr<ProgressReport> found =
+          Decode<ProgressReport>(rows->front(), 2, "progress_reports");
+      if (!found.ok()) return found.status();
+      report = *std::move(found);
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
+    return report;
+  }
+
   absl::StatusOr<ReportPage> ListReports(const ReportQuery& query) override {
     Params param;
     std::string sql = absl::StrCat("SELECT id, 0, body FROM progress_reports WHERE task_id = ",
@@ -1217,6 +1255,12 @@ const std::vector<storage::Migration>& AssignmentMigrations() {
     for (storage::Migration& m : audit::AuditMigrations(kAuditFirstVersion)) {
       list->push_back(std::move(m));
     }
+    // Numbered explicitly, not from the list's length: should the audit
+    // trail ever gain a migration, the versions would repeat and Migrate
+    // would refuse the list, rather than silently renumbering one released
+    // migration onto another's number.
+    list->push_back(storage::PortableMigration(kRequestIdVersion,
+                                               "idempotency keys of progress reports", kSchemaV5));
     return list;
   }();
   return *migrations;

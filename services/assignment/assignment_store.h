@@ -254,12 +254,17 @@ class AssignmentStore {
   // UpdateTask and the appending of `report` (name already assigned, under
   // this task) in one transaction: both happen or neither. A caller that
   // needs the earlier reports reads them first and compares etags in
-  // `mutate` (every append bumps the task's revision). Errors: as UpdateTask;
-  // AlreadyExists when the report's id is taken; InvalidArgument when the
+  // `mutate` (every append bumps the task's revision). `request_id`, when
+  // not empty, is the client's idempotency key (ReportProgressRequest):
+  // stored with the report, unique per task (a UNIQUE constraint on (task,
+  // request_id), checked by the same transaction), so that two writers racing
+  // with one key add one report. Errors: as UpdateTask; AlreadyExists when
+  // the report's id is taken or the task already has a report with this
+  // `request_id` (ReportByRequestId finds it); InvalidArgument when the
   // report is not named under this task.
   virtual absl::StatusOr<std::pair<Task, ProgressReport>> UpdateTaskWithReport(
       const std::string& task_id, const std::function<absl::Status(Task&)>& mutate,
-      const ProgressReport& report) = 0;
+      const ProgressReport& report, const std::string& request_id) = 0;
   // Deletes the task and its reports if `check` allows it. Errors: NotFound.
   virtual absl::Status DeleteTask(const std::string& id,
                                   const std::function<absl::Status(const Task&)>& check) = 0;
@@ -280,6 +285,11 @@ class AssignmentStore {
   // Errors: NotFound "tasks/{task}/progressReports/{id} not found".
   virtual absl::StatusOr<ProgressReport> GetReport(const std::string& task_id,
                                                    const std::string& report_id) = 0;
+  // The report of the task stored with this idempotency key
+  // (UpdateTaskWithReport's `request_id`); nullopt when none (or the key is
+  // empty).
+  virtual absl::StatusOr<std::optional<ProgressReport>> ReportByRequestId(
+      const std::string& task_id, const std::string& request_id) = 0;
   // Reports matching `query`, ordered by id (creation order). Errors:
   // NotFound when the task does not exist.
   virtual absl::StatusOr<ReportPage> ListReports(const ReportQuery& query) = 0;
@@ -308,8 +318,10 @@ inline constexpr int kMaxUnitDepth = 64;
 // hundred; the limit bounds what summaries and reminders read per plan.
 inline constexpr int kMaxTasksPerPlan = 5000;
 
-// The schema of the assignment service, per dialect, the audit trail's
-// (audit::AuditMigrations) last.
+// The schema of the assignment service, per dialect: its own migrations
+// 1–3, the audit trail's (audit::AuditMigrations, from 4), then its later
+// ones (5: the idempotency keys of progress reports). Released numbers never
+// change.
 const std::vector<storage::Migration>& AssignmentMigrations();
 
 // An AssignmentStore on `db` (migrated by the caller with

@@ -66,6 +66,23 @@ absl::StatusOr<std::string> ParseName(absl::string_view field, absl::string_view
   return std::string(id);
 }
 
+// An idempotency key (ReportProgressRequest.request_id): empty (none), or
+// 1–128 printable ASCII characters.
+absl::Status ValidateRequestId(absl::string_view request_id) {
+  constexpr size_t kMaxRequestIdChars = 128;
+  if (request_id.size() > kMaxRequestIdChars) {
+    return absl::InvalidArgumentError(absl::StrCat("request_id: at most ", kMaxRequestIdChars,
+                                                   " characters (got ", request_id.size(), ")"));
+  }
+  for (char c : request_id) {
+    if (c < 0x20 || c > 0x7e) {
+      return absl::InvalidArgumentError(
+          "request_id: must be printable ASCII characters (a UUID, say)");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<absl::CivilDay> DateField(absl::string_view field, const Date& d) {
   absl::StatusOr<absl::CivilDay> day = civil::MakeDate(d.year(), d.month(), d.day());
   if (!day.ok()) {
@@ -795,12 +812,41 @@ absl::StatusOr<apb::Task> TaskManager::ReopenTask(const apb::ReopenTaskRequest& 
   return updated;
 }
 
+absl::StatusOr<std::optional<apb::ReportProgressResponse>> TaskManager::ReplayReport(
+    const std::string& task_id, const std::string& request_id) {
+  std::optional<apb::ReportProgressResponse> response;
+  if (request_id.empty()) return response;
+  absl::StatusOr<std::optional<apb::ProgressReport>> first =
+      store_->ReportByRequestId(task_id, request_id);
+  if (!first.ok()) return first.status();
+  if (!first->has_value()) return response;
+  absl::StatusOr<apb::Task> task = store_->GetTask(task_id);
+  if (!task.ok()) return task.status();
+  std::vector<apb::Task> one = {*std::move(task)};
+  if (absl::Status s = Refresh(one); !s.ok()) return s;
+  response.emplace();
+  *response->mutable_task() = std::move(one[0]);
+  *response->mutable_progress_report() = std::move(**first);
+  return response;
+}
+
 absl::StatusOr<apb::ReportProgressResponse> TaskManager::ReportProgress(
-    const apb::ReportProgressRequest& request) {
+    const apb::ReportProgressRequest& request, bool* replayed) {
+  if (replayed != nullptr) *replayed = false;
   absl::StatusOr<std::string> id = ParseName("task", "tasks/", request.task());
   if (!id.ok()) return id.status();
+  if (absl::Status s = ValidateRequestId(request.request_id()); !s.ok()) return s;
   absl::StatusOr<apb::Task> read = store_->GetTask(*id);
   if (!read.ok()) return read.status();
+  // A retry: the first call's result, before any check the first call
+  // passed (the etag it carried is stale by now).
+  absl::StatusOr<std::optional<apb::ReportProgressResponse>> replay =
+      ReplayReport(*id, request.request_id());
+  if (!replay.ok()) return replay.status();
+  if (replay->has_value()) {
+    if (replayed != nullptr) *replayed = true;
+    return **std::move(replay);
+  }
   absl::StatusOr<chiso::plan::v1::Plan> plan = PlanOpenForTasks(Plans(), "task.plan", read->plan());
   if (!plan.ok()) return plan.status();
   const PlanFacts facts = NoteFacts(*plan);
@@ -879,8 +925,21 @@ absl::StatusOr<apb::ReportProgressResponse> TaskManager::ReportProgress(
         ComputeDerived(facts, today, options_.due_soon_days, task);
         return absl::OkStatus();
       },
-      report);
-  if (!written.ok()) return written.status();
+      report, request.request_id());
+  if (!written.ok()) {
+    // Lost a race with a call carrying the same key (its report took the
+    // key, or its task update came first): answer as its retry.
+    if (!request.request_id().empty() &&
+        (absl::IsAlreadyExists(written.status()) || absl::IsAborted(written.status()))) {
+      absl::StatusOr<std::optional<apb::ReportProgressResponse>> raced =
+          ReplayReport(*id, request.request_id());
+      if (raced.ok() && raced->has_value()) {
+        if (replayed != nullptr) *replayed = true;
+        return **std::move(raced);
+      }
+    }
+    return written.status();
+  }
   apb::ReportProgressResponse response;
   *response.mutable_task() = std::move(written->first);
   ComputeDerived(facts, today, options_.due_soon_days, *response.mutable_task());

@@ -124,9 +124,18 @@ class TaskManager {
   // the task as a whole it completes the task. Errors: as
   // ValidateProgressReport; NotFound (task, plan); FailedPrecondition for a
   // closed plan; Aborted on etag mismatch or a concurrent report.
-  // request_id is not yet honoured (each call adds a report).
+  //
+  // request_id, when set, is the client's idempotency key: printable ASCII,
+  // at most 128 characters (InvalidArgument "request_id: …" otherwise). A
+  // call with a key already used for the same task adds nothing and returns
+  // the first result: the report stored then and the task as it is now
+  // (neither the etag nor the report is checked again, and the plan need not
+  // still be open); `*replayed` (when given) is then set to true, else to
+  // false. The same key on another task is independent. Two calls racing
+  // with one key add one report (the store's UNIQUE (task, request_id)); the
+  // one that loses the race answers as a retry.
   absl::StatusOr<apb::ReportProgressResponse> ReportProgress(
-      const apb::ReportProgressRequest& request);
+      const apb::ReportProgressRequest& request, bool* replayed = nullptr);
 
   // Returns one report, "tasks/{task}/progressReports/{id}". Errors:
   // InvalidArgument (name), NotFound.
@@ -222,6 +231,11 @@ class TaskManager {
                                                             bool subtree);
   // Recomputes derived fields of `tasks`, fetching each plan once.
   absl::Status Refresh(std::vector<apb::Task>& tasks);
+  // The answer to a ReportProgress retried with a key already used on task
+  // `task_id`: `report` and the task as it is now; nullopt when the key is
+  // empty or unused.
+  absl::StatusOr<std::optional<apb::ReportProgressResponse>> ReplayReport(
+      const std::string& task_id, const std::string& request_id);
   // Computes the derived fields as of `day` rather than today.
   absl::Status RefreshAsOf(absl::CivilDay day, std::vector<apb::Task>& tasks);
   // The day a summary judges by: `as_of` when set (validated), else today.

@@ -212,6 +212,32 @@ TEST_F(AssignmentAccessTest, ReporterReportsOnTheTasksOfTheirSubtree) {
   EXPECT_EQ(AuditEvents(), before + 1);
 }
 
+TEST_F(AssignmentAccessTest, ARetriedReportWithItsRequestIdLeavesNoSecondAuditEvent) {
+  const int before = AuditEvents();
+  v1::ReportProgressRequest request = Report(task_a_, a1_.name(), 40);
+  request.set_request_id("5f0c6b1e-4a52-4c1e-9a51-2b7f3c9d0e11");
+  request.set_etag(task_a_.etag());
+  v1::ReportProgressResponse first;
+  const grpc::Status status = stub_->ReportProgress(As(reporter_a_).get(), request, &first);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(AuditEvents(), before + 1);
+
+  // The retry carries the etag the first call saw, now stale: it is the
+  // first result, not an ABORTED, and nothing more is recorded.
+  v1::ReportProgressResponse again;
+  const grpc::Status retried = stub_->ReportProgress(As(reporter_a_).get(), request, &again);
+  ASSERT_TRUE(retried.ok()) << retried.error_message();
+  EXPECT_EQ(again.progress_report().name(), first.progress_report().name());
+  EXPECT_EQ(again.task().etag(), first.task().etag());
+  EXPECT_EQ(AuditEvents(), before + 1);
+
+  v1::ListProgressReportsRequest list;
+  list.set_parent(task_a_.name());
+  v1::ListProgressReportsResponse reports;
+  ASSERT_TRUE(stub_->ListProgressReports(As(reporter_a_).get(), list, &reports).ok());
+  EXPECT_EQ(reports.progress_reports_size(), 1);
+}
+
 TEST_F(AssignmentAccessTest, ReporterCannotReportOnAnotherDivisionsTask) {
   const int before = AuditEvents();
   v1::ReportProgressResponse response;

@@ -1,12 +1,15 @@
 #include "services/assignment/assignment_store.h"
 
+#include <atomic>
 #include <cstdio>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/audit/audit_log.h"
 #include "common/ids/ids.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -851,7 +854,7 @@ class ReportsTest : public AssignmentStoreTest {
               t.set_status(TASK_STATUS_IN_PROGRESS);
               return absl::OkStatus();
             },
-            MakeReport(task, unit, percent))
+            MakeReport(task, unit, percent), "")
         .status();
   }
 };
@@ -867,7 +870,7 @@ TEST_P(ReportsTest, AppendsAReportWithItsTaskUpdate) {
         t.set_percent_complete(30);
         return absl::OkStatus();
       },
-      report);
+      report, "");
   ASSERT_TRUE(done.ok()) << done.status();
   EXPECT_EQ(done->first.etag(), "2");
   EXPECT_EQ(done->first.percent_complete(), 30);
@@ -887,35 +890,139 @@ TEST_P(ReportsTest, AFailedTaskUpdateLeavesNoReportAndAFailedReportNoUpdate) {
         t.set_status(TASK_STATUS_DONE);
         return absl::FailedPreconditionError("completing needs evidence");
       },
-      report);
+      report, "");
   EXPECT_TRUE(absl::IsFailedPrecondition(refused.status()));
   ReportQuery q;
   q.task_id = Id(task.name());
   EXPECT_TRUE(store_->ListReports(q)->reports.empty());
 
-  ASSERT_TRUE(store_->UpdateTaskWithReport(Id(task.name()), NoChange, report).ok());
+  ASSERT_TRUE(store_->UpdateTaskWithReport(Id(task.name()), NoChange, report, "").ok());
   absl::StatusOr<std::pair<Task, ProgressReport>> again = store_->UpdateTaskWithReport(
       Id(task.name()),
       [](Task& t) {
         t.set_percent_complete(99);
         return absl::OkStatus();
       },
-      report);  // same report id
+      report, "");  // same report id
   EXPECT_TRUE(absl::IsAlreadyExists(again.status())) << again.status();
   EXPECT_EQ(store_->GetTask(Id(task.name()))->etag(), "2");
   EXPECT_EQ(store_->GetTask(Id(task.name()))->percent_complete(), 0);
+}
+
+TEST_P(ReportsTest, ARequestIdTakesOneReportPerTask) {
+  const Task a = PutTask(MakeTask("A", district_));
+  const Task b = PutTask(MakeTask("B", district_));
+  const ProgressReport first = MakeReport(a, district_, 10);
+  ASSERT_TRUE(store_->UpdateTaskWithReport(Id(a.name()), NoChange, first, "key-1").ok());
+  absl::StatusOr<std::optional<ProgressReport>> found =
+      store_->ReportByRequestId(Id(a.name()), "key-1");
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->SerializeAsString(), first.SerializeAsString());
+  EXPECT_FALSE(store_->ReportByRequestId(Id(a.name()), "key-2")->has_value());
+  EXPECT_FALSE(store_->ReportByRequestId(Id(b.name()), "key-1")->has_value());
+  EXPECT_FALSE(store_->ReportByRequestId(Id(a.name()), "")->has_value());
+
+  // Another report with the key on the same task: refused, task untouched.
+  absl::StatusOr<std::pair<Task, ProgressReport>> again = store_->UpdateTaskWithReport(
+      Id(a.name()),
+      [](Task& t) {
+        t.set_percent_complete(99);
+        return absl::OkStatus();
+      },
+      MakeReport(a, district_, 99), "key-1");
+  EXPECT_TRUE(absl::IsAlreadyExists(again.status())) << again.status();
+  EXPECT_THAT(again.status().message(), HasSubstr("request_id"));
+  EXPECT_THAT(again.status().message(), HasSubstr(first.name()));
+  EXPECT_EQ(store_->GetTask(Id(a.name()))->etag(), "2");
+  EXPECT_EQ(store_->GetTask(Id(a.name()))->percent_complete(), 0);
+
+  // The key on another task, and reports without keys, are independent.
+  ASSERT_TRUE(
+      store_->UpdateTaskWithReport(Id(b.name()), NoChange, MakeReport(b, district_, 20), "key-1")
+          .ok());
+  ASSERT_TRUE(
+      store_->UpdateTaskWithReport(Id(a.name()), NoChange, MakeReport(a, district_, 30), "").ok());
+  ASSERT_TRUE(
+      store_->UpdateTaskWithReport(Id(a.name()), NoChange, MakeReport(a, district_, 40), "").ok());
+  ReportQuery q;
+  q.task_id = Id(a.name());
+  EXPECT_EQ(store_->ListReports(q)->reports.size(), 3u);
+  q.task_id = Id(b.name());
+  EXPECT_EQ(store_->ListReports(q)->reports.size(), 1u);
+}
+
+TEST_P(ReportsTest, TwoReplicasRacingWithOneRequestIdAddOneReport) {
+  // Two connections to one database, as two replicas have.
+  std::string url;
+  std::string path;
+  if (GetParam() == test_support::Backend::kPostgres) {
+    absl::StatusOr<std::string> fresh = test_support::FreshPostgresUrl();
+    ASSERT_TRUE(fresh.ok()) << fresh.status();
+    url = *fresh;
+  } else {
+    path = absl::StrCat(::testing::TempDir(), "/assignment_store_race_", ids_.Next(), ".db");
+    url = absl::StrCat("sqlite:", path);
+  }
+  std::unique_ptr<storage::Database> dbs[2];
+  std::unique_ptr<AssignmentStore> stores[2];
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<std::unique_ptr<storage::Database>> db = storage::OpenDatabase(url, "");
+    ASSERT_TRUE(db.ok()) << db.status();
+    dbs[i] = *std::move(db);
+    stores[i] = NewSqlAssignmentStore(dbs[i].get());
+  }
+  ASSERT_TRUE(storage::Migrate(*dbs[0], AssignmentMigrations()).ok());
+  Unit lead = MakeUnit("R", "Ủy ban nhân dân xã Khe Mạ", UNIT_KIND_COMMUNE_COMMITTEE, "");
+  ASSERT_TRUE(stores[0]->CreateUnit(lead).ok());
+  Task task = MakeTask("Đua", lead);
+  ASSERT_TRUE(stores[0]->CreateTask(task).ok());
+
+  for (int round = 0; round < 5; ++round) {
+    const std::string key = absl::StrCat("race-", round);
+    const ProgressReport reports[2] = {MakeReport(task, lead, round),
+                                       MakeReport(task, lead, round)};
+    std::atomic<int> ready{0};
+    absl::StatusOr<std::pair<Task, ProgressReport>> results[2];
+    auto run = [&](int i) {
+      ++ready;
+      while (ready.load() < 2) std::this_thread::yield();
+      // No etag check: only the (task, request_id) constraint stops the
+      // second report.
+      results[i] = stores[i]->UpdateTaskWithReport(Id(task.name()), NoChange, reports[i], key);
+    };
+    std::thread one(run, 0);
+    std::thread two(run, 1);
+    one.join();
+    two.join();
+    const int won = results[0].ok() ? 0 : 1;
+    ASSERT_TRUE(results[won].ok()) << results[won].status();
+    EXPECT_TRUE(absl::IsAlreadyExists(results[1 - won].status())) << results[1 - won].status();
+    absl::StatusOr<std::optional<ProgressReport>> kept =
+        stores[1 - won]->ReportByRequestId(Id(task.name()), key);
+    ASSERT_TRUE(kept.ok() && kept->has_value());
+    EXPECT_EQ((*kept)->name(), reports[won].name());
+    ReportQuery q;
+    q.task_id = Id(task.name());
+    EXPECT_EQ(stores[0]->ListReports(q)->reports.size(), static_cast<size_t>(round + 1));
+  }
+  for (auto& store : stores) store.reset();
+  for (auto& db : dbs) db.reset();
+  if (!path.empty()) {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+  }
 }
 
 TEST_P(ReportsTest, RefusesAReportNamedUnderAnotherTask) {
   const Task a = PutTask(MakeTask("A", district_));
   const Task b = PutTask(MakeTask("B", district_));
   absl::StatusOr<std::pair<Task, ProgressReport>> wrong =
-      store_->UpdateTaskWithReport(Id(a.name()), NoChange, MakeReport(b, district_, 10));
+      store_->UpdateTaskWithReport(Id(a.name()), NoChange, MakeReport(b, district_, 10), "");
   EXPECT_TRUE(absl::IsInvalidArgument(wrong.status())) << wrong.status();
   Task ghost;
   ghost.set_name("tasks/ghost");
   absl::StatusOr<std::pair<Task, ProgressReport>> missing =
-      store_->UpdateTaskWithReport("ghost", NoChange, MakeReport(ghost, district_, 10));
+      store_->UpdateTaskWithReport("ghost", NoChange, MakeReport(ghost, district_, 10), "");
   EXPECT_TRUE(absl::IsNotFound(missing.status())) << missing.status();
 }
 
@@ -926,7 +1033,7 @@ TEST_P(ReportsTest, ListsReportsByUnitAndOccurrenceWithPages) {
   ASSERT_TRUE(Report(task, district_finance_, 50).ok());
   ProgressReport with_due = MakeReport(task, commune_, 60);
   *with_due.mutable_occurrence_due_date() = D(2024, 6, 30);
-  ASSERT_TRUE(store_->UpdateTaskWithReport(Id(task.name()), NoChange, with_due).ok());
+  ASSERT_TRUE(store_->UpdateTaskWithReport(Id(task.name()), NoChange, with_due, "").ok());
   EXPECT_EQ(store_->GetTask(Id(task.name()))->etag(), "5");
 
   ReportQuery q;
@@ -975,7 +1082,7 @@ TEST_P(ReportsTest, KnowsOpenTasksAndTheLatestReportForReminders) {
   for (int64_t seconds : {1714000000, 1714500000, 1714200000}) {
     ProgressReport report = MakeReport(open, district_, 10);
     report.mutable_create_time()->set_seconds(seconds);
-    ASSERT_TRUE(store_->UpdateTaskWithReport(Id(open.name()), NoChange, report).ok());
+    ASSERT_TRUE(store_->UpdateTaskWithReport(Id(open.name()), NoChange, report, "").ok());
   }
   EXPECT_EQ(*store_->LastReportTime(Id(open.name())), absl::FromUnixSeconds(1714500000));
 }
@@ -1057,6 +1164,53 @@ TEST_P(AssignmentStoreTest, ScopeLimitsUnitsPeopleAndTasksToASubtree) {
               ::testing::UnorderedElementsAre("of the department", "of the district",
                                               "coordinated by the commune"));
   EXPECT_EQ((*store_->RememberedPlan("p1"))->issuer().unit(), district_.name());
+}
+
+TEST(AssignmentMigrationsTest, KeepTheAuditTrailsNumbersAndAddLaterOnesAfterIt) {
+  const std::vector<storage::Migration>& migrations = AssignmentMigrations();
+  ASSERT_EQ(migrations.size(), 5u);
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    EXPECT_EQ(migrations[i].version, static_cast<int>(i) + 1);
+  }
+  // The audit trail's migrations keep the numbers released with them.
+  const std::vector<storage::Migration> audit = audit::AuditMigrations(4);
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(migrations[3].version, audit[0].version);
+  EXPECT_EQ(migrations[3].name, audit[0].name);
+  EXPECT_EQ(migrations[3].sqlite, audit[0].sqlite);
+  EXPECT_THAT(migrations[4].sqlite, HasSubstr("request_id"));
+}
+
+// A database at version 4 (the schema before request ids) migrates, keeps
+// its reports (which have no key) and then takes keys.
+TEST_P(ReportsTest, ADatabaseOfTheLastReleaseMigrates) {
+  std::unique_ptr<storage::Database> db = test_support::OpenTestDatabase(GetParam());
+  ASSERT_NE(db, nullptr);
+  const std::vector<storage::Migration> released(AssignmentMigrations().begin(),
+                                                 AssignmentMigrations().begin() + 4);
+  ASSERT_TRUE(storage::Migrate(*db, released).ok());
+  std::unique_ptr<AssignmentStore> store = NewSqlAssignmentStore(db.get());
+  const Unit unit = MakeUnit("C", "Ủy ban nhân dân xã Cũ", UNIT_KIND_COMMUNE_COMMITTEE, "");
+  ASSERT_TRUE(store->CreateUnit(unit).ok());
+  const Task task = MakeTask("Cũ", unit);
+  ASSERT_TRUE(store->CreateTask(task).ok());
+  const ProgressReport old = MakeReport(task, unit, 5);
+  ASSERT_TRUE(db->Transact([&](storage::Tx& tx) {
+                  return tx
+                      .Exec(
+                          "INSERT INTO progress_reports (id, task_id, body) VALUES ($1, $2, $3)",
+                          {Id(old.name()), Id(task.name()), storage::Blob{old.SerializeAsString()}})
+                      .status();
+                }).ok());
+
+  ASSERT_TRUE(storage::Migrate(*db, AssignmentMigrations()).ok());
+  EXPECT_EQ(*storage::SchemaVersion(*db), 5);
+  EXPECT_EQ(store->GetReport(Id(task.name()), Id(old.name()))->note(), old.note());
+  ASSERT_TRUE(
+      store->UpdateTaskWithReport(Id(task.name()), NoChange, MakeReport(task, unit, 6), "k").ok());
+  EXPECT_TRUE(store->ReportByRequestId(Id(task.name()), "k")->has_value());
+  EXPECT_FALSE(
+      store->UpdateTaskWithReport(Id(task.name()), NoChange, MakeReport(task, unit, 7), "k").ok());
 }
 
 TEST(AssignmentStoreFileTest, DataSurvivesReopening) {

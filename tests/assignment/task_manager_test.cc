@@ -1,7 +1,10 @@
 #include "services/assignment/task_manager.h"
 
+#include <atomic>
+#include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -9,6 +12,7 @@
 #include "common/storage/database.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/test_database.h"
 
 namespace chiso::assignment {
 namespace {
@@ -33,8 +37,12 @@ constexpr char kClosedPlan[] = "plans/old-2023";
 
 class TaskManagerTest : public ::testing::Test {
  protected:
+  // The database of the test: SQLite in memory unless a fixture says.
+  virtual std::unique_ptr<storage::Database> OpenDb() { return *storage::OpenSqlite(":memory:"); }
+
   void SetUp() override {
-    db_ = *storage::OpenSqlite(":memory:");
+    db_ = OpenDb();
+    ASSERT_NE(db_, nullptr);
     ASSERT_TRUE(storage::Migrate(*db_, AssignmentMigrations()).ok());
     store_ = NewSqlAssignmentStore(db_.get());
     absl::StatusOr<Catalog> catalog = Catalog::Builtin();
@@ -864,6 +872,190 @@ TEST_F(TaskManagerTest, ImportReportsAnUnknownObjective) {
   EXPECT_EQ(response->results(0).outcome(), apb::DRAFT_OUTCOME_NEEDS_DECISION);
   EXPECT_THAT(Codes(response->results(0)), ElementsAre(apb::IMPORT_WARNING_CODE_UNKNOWN_OBJECTIVE));
   EXPECT_EQ(StoredTaskCount(*store_), 0);
+}
+
+}  // namespace
+}  // namespace chiso::assignment
+
+namespace chiso::assignment {
+namespace {
+
+// ReportProgress's request_id, on both backends, with a database a second
+// replica can open too (a file for SQLite, a shared schema for PostgreSQL).
+class ReportRequestIdTest : public TaskManagerTest,
+                            public ::testing::WithParamInterface<test_support::Backend> {
+ protected:
+  std::unique_ptr<storage::Database> OpenDb() override {
+    if (GetParam() == test_support::Backend::kPostgres) {
+      absl::StatusOr<std::string> url = test_support::FreshPostgresUrl();
+      if (!url.ok()) {
+        ADD_FAILURE() << url.status();
+        return nullptr;
+      }
+      url_ = *url;
+    } else {
+      path_ =
+          absl::StrCat(::testing::TempDir(), "/task_manager_test_", IdGenerator().Next(), ".db");
+      url_ = absl::StrCat("sqlite:", path_);
+    }
+    return OpenReplica();
+  }
+
+  void TearDown() override {
+    manager_.reset();
+    store_.reset();
+    db_.reset();
+    if (!path_.empty()) {
+      for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path_ + suffix).c_str());
+    }
+  }
+
+  // Another connection to the test's database, as another replica has.
+  std::unique_ptr<storage::Database> OpenReplica() {
+    absl::StatusOr<std::unique_ptr<storage::Database>> db = storage::OpenDatabase(url_, "");
+    if (!db.ok()) {
+      ADD_FAILURE() << db.status();
+      return nullptr;
+    }
+    return *std::move(db);
+  }
+
+  apb::ReportProgressRequest Request(const apb::Task& task, const std::string& request_id,
+                                     int percent) {
+    apb::ReportProgressRequest request;
+    request.set_task(task.name());
+    request.set_request_id(request_id);
+    request.set_etag(task.etag());
+    apb::ProgressReport* report = request.mutable_progress_report();
+    report->set_reporting_unit(finance_.name());
+    report->set_status(apb::TASK_STATUS_IN_PROGRESS);
+    report->set_percent_complete(percent);
+    report->set_note("Đã triển khai");
+    return request;
+  }
+
+  int ReportCount(const apb::Task& task) {
+    apb::ListProgressReportsRequest request;
+    request.set_parent(task.name());
+    absl::StatusOr<apb::ListProgressReportsResponse> reports =
+        manager_->ListProgressReports(request);
+    EXPECT_TRUE(reports.ok()) << reports.status();
+    return reports.ok() ? reports->progress_reports_size() : -1;
+  }
+
+  std::string url_;
+  std::string path_;
+};
+INSTANTIATE_TEST_SUITE_P(Backends, ReportRequestIdTest, test_support::AllBackends(),
+                         test_support::BackendName);
+
+TEST_P(ReportRequestIdTest, ARetryReturnsTheFirstReportAndAddsNone) {
+  absl::StatusOr<apb::Task> task = Create(Draft("Rà soát thủ tục", finance_, D(2024, 6, 30)));
+  ASSERT_TRUE(task.ok()) << task.status();
+  const apb::ReportProgressRequest request =
+      Request(*task, "0b8f0c1e-7d6a-4f1e-9c0d-3a2b1c4d5e6f", 40);
+  bool replayed = true;
+  absl::StatusOr<apb::ReportProgressResponse> first = manager_->ReportProgress(request, &replayed);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_FALSE(replayed);
+  EXPECT_EQ(first->task().percent_complete(), 40);
+
+  // The same request again (its etag now stale), then with another body: the
+  // first report each time, and the task as it is.
+  absl::StatusOr<apb::ReportProgressResponse> again = manager_->ReportProgress(request, &replayed);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(replayed);
+  EXPECT_EQ(again->progress_report().name(), first->progress_report().name());
+  EXPECT_EQ(again->progress_report().percent_complete(), 40);
+  EXPECT_EQ(again->task().etag(), first->task().etag());
+  EXPECT_EQ(again->task().percent_complete(), 40);
+  apb::ReportProgressRequest changed = request;
+  changed.clear_etag();
+  changed.mutable_progress_report()->set_percent_complete(90);
+  absl::StatusOr<apb::ReportProgressResponse> third = manager_->ReportProgress(changed);
+  ASSERT_TRUE(third.ok()) << third.status();
+  EXPECT_EQ(third->progress_report().name(), first->progress_report().name());
+  EXPECT_EQ(third->task().percent_complete(), 40);
+  EXPECT_EQ(ReportCount(*task), 1);
+  EXPECT_EQ(Get(task->name()).etag(), first->task().etag());
+
+  // Without a key, or with another, a report is added.
+  apb::ReportProgressRequest other = changed;
+  other.set_request_id("another-key");
+  absl::StatusOr<apb::ReportProgressResponse> added = manager_->ReportProgress(other, &replayed);
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_FALSE(replayed);
+  EXPECT_NE(added->progress_report().name(), first->progress_report().name());
+  other.clear_request_id();
+  ASSERT_TRUE(manager_->ReportProgress(other).ok());
+  ASSERT_TRUE(manager_->ReportProgress(other).ok());
+  EXPECT_EQ(ReportCount(*task), 4);
+}
+
+TEST_P(ReportRequestIdTest, TheSameKeyOnAnotherTaskAddsAReport) {
+  absl::StatusOr<apb::Task> a = Create(Draft("Rà soát thủ tục", finance_, D(2024, 6, 30)));
+  absl::StatusOr<apb::Task> b = Create(Draft("Công khai thủ tục", finance_, D(2024, 6, 30)));
+  ASSERT_TRUE(a.ok() && b.ok());
+  absl::StatusOr<apb::ReportProgressResponse> on_a =
+      manager_->ReportProgress(Request(*a, "shared-key", 20));
+  ASSERT_TRUE(on_a.ok()) << on_a.status();
+  bool replayed = true;
+  absl::StatusOr<apb::ReportProgressResponse> on_b =
+      manager_->ReportProgress(Request(*b, "shared-key", 30), &replayed);
+  ASSERT_TRUE(on_b.ok()) << on_b.status();
+  EXPECT_FALSE(replayed);
+  EXPECT_EQ(on_b->task().name(), b->name());
+  EXPECT_EQ(on_b->task().percent_complete(), 30);
+  EXPECT_EQ(ReportCount(*a), 1);
+  EXPECT_EQ(ReportCount(*b), 1);
+}
+
+TEST_P(ReportRequestIdTest, RefusesAMalformedKey) {
+  absl::StatusOr<apb::Task> task = Create(Draft("Rà soát thủ tục", finance_, D(2024, 6, 30)));
+  ASSERT_TRUE(task.ok()) << task.status();
+  for (const std::string& bad :
+       {std::string(129, 'k'), std::string("key\nwith a newline"), std::string("kh\xc3\xb3"),
+        std::string("tab\tkey"), std::string("nul\0key", 7)}) {
+    absl::StatusOr<apb::ReportProgressResponse> refused =
+        manager_->ReportProgress(Request(*task, bad, 10));
+    EXPECT_TRUE(absl::IsInvalidArgument(refused.status())) << refused.status();
+    EXPECT_THAT(refused.status().message(), HasSubstr("request_id"));
+  }
+  EXPECT_EQ(ReportCount(*task), 0);
+  absl::StatusOr<apb::ReportProgressResponse> longest =
+      manager_->ReportProgress(Request(*task, std::string(128, '~'), 10));
+  EXPECT_TRUE(longest.ok()) << longest.status();
+}
+
+TEST_P(ReportRequestIdTest, ConcurrentRetriesOnTwoReplicasAddOneReport) {
+  absl::StatusOr<apb::Task> task = Create(Draft("Rà soát thủ tục", finance_, D(2024, 6, 30)));
+  ASSERT_TRUE(task.ok()) << task.status();
+  std::unique_ptr<storage::Database> replica = OpenReplica();
+  ASSERT_NE(replica, nullptr);
+  std::unique_ptr<AssignmentStore> replica_store = NewSqlAssignmentStore(replica.get());
+  IdGenerator replica_ids;
+  TaskManager replica_manager(replica_store.get(), &plans_, catalog_.get(), &clock_, &replica_ids,
+                              TaskManagerOptions());
+  for (int round = 0; round < 5; ++round) {
+    const apb::Task current = Get(task->name());
+    const apb::ReportProgressRequest request =
+        Request(current, absl::StrCat("race-", round), 10 + round);
+    std::atomic<int> ready{0};
+    absl::StatusOr<apb::ReportProgressResponse> answers[2];
+    auto run = [&](TaskManager* manager, int i) {
+      ++ready;
+      while (ready.load() < 2) std::this_thread::yield();
+      answers[i] = manager->ReportProgress(request);
+    };
+    std::thread one(run, manager_.get(), 0);
+    std::thread two(run, &replica_manager, 1);
+    one.join();
+    two.join();
+    ASSERT_TRUE(answers[0].ok()) << answers[0].status();
+    ASSERT_TRUE(answers[1].ok()) << answers[1].status();
+    EXPECT_EQ(answers[0]->progress_report().name(), answers[1]->progress_report().name());
+    EXPECT_EQ(ReportCount(*task), round + 1);
+  }
 }
 
 }  // namespace
