@@ -29,6 +29,7 @@
 #include "grpcpp/client_context.h"
 #include "tools/chisoctl/args.h"
 #include "tools/chisoctl/assignment_commands.h"
+#include "tools/chisoctl/audit_commands.h"
 #include "tools/chisoctl/connection.h"
 #include "tools/chisoctl/notification_commands.h"
 #include "tools/chisoctl/plan_file.h"
@@ -96,6 +97,12 @@ Scoring commands (the scoring service, --scoring-addr):
   trend SUBJECT FRAMEWORK              one subject over the years
   scorecard PLAN                       a plan's targets: met or not, and who acts
 Run "chisoctl framework --help" (results) or "chisoctl ranking --help" (trend, scorecard).
+
+Audit (every service, at its address flag):
+  audit list --service plan|assignment|scoring|notification [--principal P]
+             [--resource R] [--rpc M] [--request-id ID] [--since TIME] [--until TIME]
+             [--limit N]       the changes made through a service's API, newest first
+Run "chisoctl audit list --help" for its flags.
 Run "chisoctl plan <command> --help" for the flags of one command.
 
 NAME is "plans/ID" or just ID.
@@ -926,11 +933,12 @@ int RunChisoctl(const std::vector<std::string>& args, std::ostream& out, std::os
   }
   if (IsNotificationArea(area)) return RunNotificationCommand(args, next, parsed, env, out, err);
   if (IsScoringArea(area)) return RunScoringCommand(args, next, parsed, env, out, err);
+  if (IsAuditArea(area)) return RunAuditCommand(args, next, parsed, env, out, err);
   if (area != "plan") {
     return Usage(err, absl::StrCat("unknown command \"", area,
                                    "\" (expected plan, unit, person, task, inbox, queue, "
-                                   "webhook, framework, results, ranking, trend, scorecard "
-                                   "or health)"));
+                                   "webhook, framework, results, ranking, trend, scorecard, "
+                                   "audit or health)"));
   }
 
   // The plan command: its verb, then the verb's flags and arguments.
