@@ -48,6 +48,7 @@ class AuthFlagsTest : public ::testing::Test {
     absl::SetFlag(&FLAGS_jwt_rs256_public_key_files, "");
     dir_ = TempDir();
   }
+  void TearDown() override { (void)system(absl::StrCat("rm -rf '", dir_, "'").c_str()); }
   std::string dir_;
 };
 
