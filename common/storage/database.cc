@@ -1,10 +1,18 @@
 #include "common/storage/database.h"
 
+#include <vector>
+
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/storage/open_transactions.h"
 
 namespace chiso::storage {
+
+std::vector<internal::OpenTx>& internal::OpenTransactions() {
+  thread_local std::vector<OpenTx> open;
+  return open;
+}
 
 int64_t Row::Int(size_t i) const {
   const Value& v = values_.at(i);

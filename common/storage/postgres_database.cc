@@ -28,6 +28,7 @@
 #include "absl/time/time.h"
 #include "common/log/log.h"
 #include "common/storage/database.h"
+#include "common/storage/open_transactions.h"
 
 namespace chiso::storage {
 namespace {
@@ -136,33 +137,8 @@ Value Column(const PGresult* res, int row, int c) {
 class PostgresDatabase;
 class PostgresTx;
 
-// The transactions this thread has open, innermost last: a Transact or Read
-// called while one on the same database is open joins it (database.h).
-struct OpenTx {
-  const PostgresDatabase* db;
-  PostgresTx* tx;
-  bool write;
-};
-thread_local std::vector<OpenTx> open_transactions;
-
-// A copy: the vector moves its elements when it grows.
-std::optional<OpenTx> FindOpen(const PostgresDatabase* db) {
-  for (auto it = open_transactions.rbegin(); it != open_transactions.rend(); ++it) {
-    if (it->db == db) return *it;
-  }
-  return std::nullopt;
-}
-
-// Marks a transaction open on this thread for as long as it lives.
-class OpenTxScope {
- public:
-  OpenTxScope(const PostgresDatabase* db, PostgresTx* tx, bool write) {
-    open_transactions.push_back(OpenTx{db, tx, write});
-  }
-  ~OpenTxScope() { open_transactions.pop_back(); }
-  OpenTxScope(const OpenTxScope&) = delete;
-  OpenTxScope& operator=(const OpenTxScope&) = delete;
-};
+using OpenTx = internal::Open<PostgresTx>;
+using internal::OpenTxScope;
 
 class PostgresTx : public Tx {
  public:
@@ -178,8 +154,7 @@ class PostgresTx : public Tx {
   // Releasing a savepoint releases every savepoint made after it, so the
   // statement savepoint still open (Run) is released first, and statements
   // inside `fn` make theirs after the nested one.
-  absl::Status Nested(const PostgresDatabase* db, bool write,
-                      const std::function<absl::Status(Tx&)>& fn) {
+  absl::Status Nested(const Database* db, bool write, const std::function<absl::Status(Tx&)>& fn) {
     const std::string name = absl::StrCat("chiso_nest_", ++nest_depth_);
     std::string begin = absl::StrCat(savepoint_open_ ? "RELEASE SAVEPOINT chiso_statement; " : "",
                                      "SAVEPOINT ", name);
@@ -325,7 +300,7 @@ class PostgresDatabase : public Database {
   Dialect dialect() const override { return Dialect::kPostgres; }
 
   absl::Status Transact(const std::function<absl::Status(Tx&)>& fn) override {
-    if (std::optional<OpenTx> outer = FindOpen(this)) {
+    if (std::optional<OpenTx> outer = internal::FindOpen<PostgresTx>(this)) {
       if (!outer->write) {
         return absl::FailedPreconditionError("write inside a read transaction");
       }
@@ -335,7 +310,7 @@ class PostgresDatabase : public Database {
   }
 
   absl::Status Read(const std::function<absl::Status(Tx&)>& fn) override {
-    if (std::optional<OpenTx> outer = FindOpen(this)) {
+    if (std::optional<OpenTx> outer = internal::FindOpen<PostgresTx>(this)) {
       if (outer->write) return outer->tx->Nested(this, /*write=*/false, fn);
       PostgresTx* tx = outer->tx;
       OpenTxScope open(this, tx, /*write=*/false);

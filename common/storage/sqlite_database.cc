@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/storage/database.h"
+#include "common/storage/open_transactions.h"
 
 namespace chiso::storage {
 namespace {
@@ -49,33 +50,8 @@ class SqliteTx;
 
 constexpr size_t kMaxCachedStatements = 256;
 
-// The transactions this thread has open, innermost last: a Transact or Read
-// called while one on the same database is open joins it (database.h).
-struct OpenTx {
-  const SqliteDatabase* db;
-  SqliteTx* tx;
-  bool write;
-};
-thread_local std::vector<OpenTx> open_transactions;
-
-// A copy: the vector moves its elements when it grows.
-std::optional<OpenTx> FindOpen(const SqliteDatabase* db) {
-  for (auto it = open_transactions.rbegin(); it != open_transactions.rend(); ++it) {
-    if (it->db == db) return *it;
-  }
-  return std::nullopt;
-}
-
-// Marks a transaction open on this thread for as long as it lives.
-class OpenTxScope {
- public:
-  OpenTxScope(const SqliteDatabase* db, SqliteTx* tx, bool write) {
-    open_transactions.push_back(OpenTx{db, tx, write});
-  }
-  ~OpenTxScope() { open_transactions.pop_back(); }
-  OpenTxScope(const OpenTxScope&) = delete;
-  OpenTxScope& operator=(const OpenTxScope&) = delete;
-};
+using OpenTx = internal::Open<SqliteTx>;
+using internal::OpenTxScope;
 
 class SqliteTx : public Tx {
  public:
@@ -96,7 +72,7 @@ class SqliteDatabase : public Database {
   Dialect dialect() const override { return Dialect::kSqlite; }
 
   absl::Status Transact(const std::function<absl::Status(Tx&)>& fn) override {
-    if (std::optional<OpenTx> outer = FindOpen(this)) {
+    if (std::optional<OpenTx> outer = internal::FindOpen<SqliteTx>(this)) {
       if (!outer->write) {
         return absl::FailedPreconditionError("write inside a read transaction");
       }
@@ -106,7 +82,7 @@ class SqliteDatabase : public Database {
   }
 
   absl::Status Read(const std::function<absl::Status(Tx&)>& fn) override {
-    if (std::optional<OpenTx> outer = FindOpen(this)) {
+    if (std::optional<OpenTx> outer = internal::FindOpen<SqliteTx>(this)) {
       if (!outer->write) return RunJoined(outer->tx, fn);
       return Nested(outer->tx, /*write=*/false, fn);
     }
