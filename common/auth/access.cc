@@ -36,7 +36,6 @@ constexpr Role kHumanRoles[] = {Role::kViewer, Role::kReporter, Role::kPlanner,
                                 Role::kAdministrator};
 
 constexpr char kAuthorizationHeader[] = "authorization";
-constexpr char kRequestIdHeader[] = "x-request-id";
 
 std::string Metadata(const grpc::ServerContextBase& context, absl::string_view key, int* count) {
   const auto& md = context.client_metadata();

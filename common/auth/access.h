@@ -136,8 +136,11 @@ class AccessGate {
   std::shared_ptr<const Authenticator> authenticator_;
 };
 
-// The request id of the call: its "x-request-id" metadata (the interceptor
-// adds one when the caller sent none).
+// Metadata key of the request id (the server interceptor adds one when the
+// caller sent none, and returns it in the response's initial metadata).
+inline constexpr char kRequestIdHeader[] = "x-request-id";
+
+// The request id of the call: its "x-request-id" metadata.
 std::string RequestIdOf(const grpc::ServerContextBase& context);
 
 }  // namespace chiso::auth

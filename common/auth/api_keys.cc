@@ -3,7 +3,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <sys/stat.h>
 
 #include <fstream>
 #include <set>
@@ -180,8 +179,8 @@ absl::Status ApiKeyStore::Reload() {
 
 absl::StatusOr<bool> ApiKeyStore::ReloadIfChanged() {
   absl::MutexLock lock(&reload_mu_);
-  struct stat st;
-  if (stat(path_.c_str(), &st) != 0) {
+  const std::optional<FileVersion> now = FileVersionOf(path_);
+  if (!now.has_value()) {
     // Deleting the file revokes every key (fail closed); a file that exists
     // but does not parse keeps the keys in use (below).
     const bool had_keys = size() > 0;
@@ -189,17 +188,14 @@ absl::StatusOr<bool> ApiKeyStore::ReloadIfChanged() {
       absl::MutexLock lock(&mu_);
       keys_ = std::make_shared<const KeySet>();
     }
-    stamp_ = FileStamp();
+    stamp_ = FileVersion();
     if (had_keys) {
       return absl::NotFoundError(
           absl::StrCat(path_, ": the API keys file is gone; no API key is accepted"));
     }
     return false;
   }
-  FileStamp now{static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
-                static_cast<int64_t>(st.st_size), static_cast<uint64_t>(st.st_ino),
-                static_cast<uint64_t>(st.st_dev)};
-  if (now == stamp_) return false;
+  if (*now == stamp_) return false;
   if (absl::Status s = ReloadLocked(); !s.ok()) return s;
   return true;
 }
@@ -207,13 +203,11 @@ absl::StatusOr<bool> ApiKeyStore::ReloadIfChanged() {
 absl::Status ApiKeyStore::ReloadLocked() {
   // The stamp is taken before reading: a change while reading is seen by
   // the next ReloadIfChanged.
-  struct stat st;
-  if (stat(path_.c_str(), &st) != 0) {
+  const std::optional<FileVersion> version = FileVersionOf(path_);
+  if (!version.has_value()) {
     return absl::NotFoundError(absl::StrCat(path_, ": cannot read the API keys file"));
   }
-  const FileStamp stamp{static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
-                        static_cast<int64_t>(st.st_size), static_cast<uint64_t>(st.st_ino),
-                        static_cast<uint64_t>(st.st_dev)};
+  const FileVersion stamp = *version;
   if (stamp.size > kMaxFileSize) {
     return absl::InvalidArgumentError(absl::StrCat(path_, ": larger than 16 MiB"));
   }

@@ -42,6 +42,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/auth/file_version.h"
 #include "common/auth/principal.h"
 
 namespace chiso::auth {
@@ -107,16 +108,6 @@ class ApiKeyStore {
     std::optional<absl::Time> expires;
   };
   using KeySet = std::map<std::string, Entry, std::less<>>;
-  struct FileStamp {
-    int64_t mtime_ns = 0;
-    int64_t size = 0;
-    uint64_t inode = 0;
-    uint64_t device = 0;
-    bool operator==(const FileStamp& o) const {
-      return mtime_ns == o.mtime_ns && size == o.size && inode == o.inode && device == o.device;
-    }
-  };
-
   ApiKeyStore(std::string path, std::function<absl::Time()> clock);
   absl::Status ReloadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
   std::shared_ptr<const KeySet> Current() const;
@@ -124,7 +115,7 @@ class ApiKeyStore {
   const std::string path_;
   const std::function<absl::Time()> clock_;
   absl::Mutex reload_mu_;  // one reload at a time
-  FileStamp stamp_ ABSL_GUARDED_BY(reload_mu_);
+  FileVersion stamp_ ABSL_GUARDED_BY(reload_mu_);
   mutable absl::Mutex mu_;  // held only to copy or swap the pointer
   std::shared_ptr<const KeySet> keys_ ABSL_GUARDED_BY(mu_);
 };

@@ -1,7 +1,6 @@
 #include "common/server/auth_flags.h"
 
-#include <sys/stat.h>
-
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -15,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/auth/api_keys.h"
+#include "common/auth/file_version.h"
 #include "common/auth/jwt.h"
 #include "common/log/log.h"
 
@@ -91,18 +91,10 @@ absl::StatusOr<std::shared_ptr<const auth::JwtVerifier>> LoadVerifier(
   return std::shared_ptr<const auth::JwtVerifier>(*std::move(verifier));
 }
 
-// What identifies a file's version: modification time, size, inode.
-std::string Stamp(const std::vector<KeyFile>& files) {
-  std::string stamp;
-  for (const KeyFile& file : files) {
-    struct stat st {};
-    if (stat(file.path.c_str(), &st) != 0) {
-      absl::StrAppend(&stamp, file.path, ":missing;");
-      continue;
-    }
-    absl::StrAppend(&stamp, file.path, ":", st.st_mtim.tv_sec, ".", st.st_mtim.tv_nsec, ":",
-                    st.st_size, ":", st.st_ino, ";");
-  }
+// The versions of the key files (nullopt for one that is gone).
+std::vector<std::optional<auth::FileVersion>> Stamp(const std::vector<KeyFile>& files) {
+  std::vector<std::optional<auth::FileVersion>> stamp;
+  for (const KeyFile& file : files) stamp.push_back(auth::FileVersionOf(file.path));
   return stamp;
 }
 
@@ -139,15 +131,15 @@ class Reloader {
       }
     }
     if (jwt_files_.empty()) return;
-    const std::string stamp = Stamp(jwt_files_);
+    const std::vector<std::optional<auth::FileVersion>> stamp = Stamp(jwt_files_);
     if (stamp == jwt_stamp_) return;
     // A key file that is gone is a revoked key: the verifier keeps the
     // others, and with none left no JWT is accepted. A file that is there
     // but wrong keeps the keys in use.
     std::vector<KeyFile> present;
-    for (const KeyFile& file : jwt_files_) {
-      struct stat st {};
-      if (stat(file.path.c_str(), &st) == 0) {
+    for (size_t i = 0; i < jwt_files_.size(); ++i) {
+      const KeyFile& file = jwt_files_[i];
+      if (stamp[i].has_value()) {
         present.push_back(file);
       } else {
         log::Warning("jwt key file gone; its key is no longer accepted",
@@ -173,7 +165,7 @@ class Reloader {
   const std::shared_ptr<auth::Authenticator> authenticator_;
   const std::shared_ptr<auth::ApiKeyStore> api_keys_;
   const std::vector<KeyFile> jwt_files_;
-  std::string jwt_stamp_;
+  std::vector<std::optional<auth::FileVersion>> jwt_stamp_;
 };
 
 }  // namespace

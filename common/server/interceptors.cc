@@ -31,14 +31,6 @@ IdGenerator& RequestIds() {
   return *ids;
 }
 
-bool IsPrintableId(absl::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id) {
-    if (c < 0x21 || c > 0x7E) return false;
-  }
-  return true;
-}
-
 class ObservabilityInterceptor : public grpc::experimental::Interceptor {
  public:
   ObservabilityInterceptor(ServerRpcInfo* info, GrpcMetrics* metrics)
@@ -55,7 +47,7 @@ class ObservabilityInterceptor : public grpc::experimental::Interceptor {
       auto it = md->find(kRequestIdHeader);
       if (it != md->end()) {
         absl::string_view given(it->second.data(), it->second.size());
-        if (IsPrintableId(given)) request_id_ = std::string(given);
+        if (auth::IsPrintableToken(given, 128)) request_id_ = std::string(given);
       }
       if (request_id_.empty()) {
         request_id_ = RequestIds().Next();

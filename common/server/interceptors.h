@@ -13,13 +13,14 @@
 #include <memory>
 #include <string>
 
+#include "common/auth/access.h"
 #include "common/server/grpc_metrics.h"
 #include "grpcpp/support/server_interceptor.h"
 
 namespace chiso {
 
-// Metadata key of the request id.
-inline constexpr char kRequestIdHeader[] = "x-request-id";
+// Metadata key of the request id (handlers read it through auth::RequestIdOf).
+using auth::kRequestIdHeader;
 
 class ObservabilityInterceptorFactory
     : public grpc::experimental::ServerInterceptorFactoryInterface {

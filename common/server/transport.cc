@@ -5,7 +5,6 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <fstream>
@@ -16,6 +15,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/auth/file_version.h"
 #include "common/log/log.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/tls_certificate_provider.h"
@@ -201,8 +201,7 @@ namespace {
 
 struct CachedCredential {
   std::string path;
-  int64_t mtime_ns = -1;
-  int64_t size = -1;
+  auth::FileVersion version;
   std::string value;
 };
 
@@ -215,18 +214,13 @@ absl::StatusOr<std::string> ReadCredentialFile(const std::string& path) {
   absl::MutexLock lock(&credential_mu);
   if (cached_credential == nullptr) cached_credential = new CachedCredential();
   CachedCredential& cache = *cached_credential;
-  if (cache.path != path) cache = CachedCredential{path, -1, -1, ""};
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0) {
+  if (cache.path != path) cache = CachedCredential{path, auth::FileVersion(), ""};
+  const std::optional<auth::FileVersion> version = auth::FileVersionOf(path);
+  if (!version.has_value()) {
     if (!cache.value.empty()) return cache.value;
     return FileError("--call_credential_file", path, "cannot be read");
   }
-  const int64_t mtime_ns =
-      static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  const int64_t size = static_cast<int64_t>(st.st_size);
-  if (mtime_ns == cache.mtime_ns && size == cache.size && !cache.value.empty()) {
-    return cache.value;
-  }
+  if (*version == cache.version && !cache.value.empty()) return cache.value;
   absl::StatusOr<std::string> content = ReadWholeFile("--call_credential_file", path);
   if (!content.ok()) {
     if (!cache.value.empty()) return cache.value;
@@ -237,8 +231,7 @@ absl::StatusOr<std::string> ReadCredentialFile(const std::string& path) {
     if (!cache.value.empty()) return cache.value;
     return FileError("--call_credential_file", path, "is empty");
   }
-  cache.mtime_ns = mtime_ns;
-  cache.size = size;
+  cache.version = *version;
   cache.value = value;
   return cache.value;
 }
